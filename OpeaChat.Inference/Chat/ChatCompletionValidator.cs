@@ -1,0 +1,115 @@
+using OpeaChat.OpenAi;
+
+namespace OpeaChat.Inference.Chat;
+
+/// <summary>Checks a chat-completion request the way OpenAI does, naming the offending field.</summary>
+public static class ChatCompletionValidator
+{
+    public const int MaxTokensLimit = 1_000_000;
+    private static readonly string[] s_roles = ["system", "developer", "user", "assistant"];
+
+    public static OpenAiErrorResult? Validate(ChatCompletionRequest request)
+    {
+        if (request.Messages is null)
+        {
+            return OpenAiErrors.InvalidRequest("'messages' is required: a list of {\"role\",\"content\"} objects.", "messages", "missing_required_parameter");
+        }
+
+        if (request.Messages.Count == 0)
+        {
+            return OpenAiErrors.InvalidRequest("'messages' must contain at least one message.", "messages", "empty_array");
+        }
+
+        for (var i = 0; i < request.Messages.Count; i++)
+        {
+            var message = request.Messages[i];
+            if (message is null)
+            {
+                return OpenAiErrors.InvalidRequest($"messages[{i}] must be an object with 'role' and 'content'.", $"messages[{i}]");
+            }
+
+            if (message.Role is null || !s_roles.Contains(message.Role))
+            {
+                return OpenAiErrors.InvalidRequest(
+                    $"messages[{i}].role must be one of {string.Join(", ", s_roles)}; got '{message.Role}'.", $"messages[{i}].role");
+            }
+
+            if (message.Content is null)
+            {
+                return OpenAiErrors.InvalidRequest($"messages[{i}].content is required.", $"messages[{i}].content", "missing_required_parameter");
+            }
+        }
+
+        return ValidateGeneration(request);
+    }
+
+    /// <summary>Checks the generation parameters that chat and text completions share.</summary>
+    public static OpenAiErrorResult? ValidateGeneration(ChatCompletionRequest request)
+    {
+        if (request.MaxTokens is { } maxTokens && (maxTokens < 1 || maxTokens > MaxTokensLimit))
+        {
+            return OutOfRange("max_tokens", $"an integer from 1 to {MaxTokensLimit}", maxTokens);
+        }
+
+        if (request.MaxCompletionTokens is { } maxCompletion && (maxCompletion < 1 || maxCompletion > MaxTokensLimit))
+        {
+            return OutOfRange("max_completion_tokens", $"an integer from 1 to {MaxTokensLimit}", maxCompletion);
+        }
+
+        if (request.Temperature is { } temperature && (temperature < 0 || temperature > 2 || float.IsNaN(temperature)))
+        {
+            return OutOfRange("temperature", "a number from 0 to 2", temperature);
+        }
+
+        if (request.TopP is { } topP && (topP <= 0 || topP > 1 || float.IsNaN(topP)))
+        {
+            return OutOfRange("top_p", "a number greater than 0 and at most 1", topP);
+        }
+
+        if (request.TopK is { } topK && topK < 0)
+        {
+            return OutOfRange("top_k", "0 (off) or a positive integer", topK);
+        }
+
+        if (request.MinP is { } minP && (minP < 0 || minP > 1 || float.IsNaN(minP)))
+        {
+            return OutOfRange("min_p", "a number from 0 to 1", minP);
+        }
+
+        if (request.FrequencyPenalty is { } frequency && (frequency < -2 || frequency > 2 || float.IsNaN(frequency)))
+        {
+            return OutOfRange("frequency_penalty", "a number from -2 to 2", frequency);
+        }
+
+        if (request.PresencePenalty is { } presence && (presence < -2 || presence > 2 || float.IsNaN(presence)))
+        {
+            return OutOfRange("presence_penalty", "a number from -2 to 2", presence);
+        }
+
+        if (request.RepeatPenalty is { } repeat && (repeat <= 0 || repeat > 10 || float.IsNaN(repeat)))
+        {
+            return OutOfRange("repeat_penalty", "a number greater than 0 and at most 10", repeat);
+        }
+
+        if (request.N is { } n && n != 1)
+        {
+            return OpenAiErrors.InvalidRequest($"Only n = 1 is supported; got {n}. Send separate requests for several choices.", "n", "unsupported_value");
+        }
+
+        if (request.Stop is { } stop && stop.Values.Count > 16)
+        {
+            return OpenAiErrors.InvalidRequest("At most 16 stop sequences are allowed.", "stop");
+        }
+
+        if (request.ResponseFormat is { } format && format.Type is not ("text" or "json_object"))
+        {
+            return OpenAiErrors.InvalidRequest(
+                $"response_format.type must be \"text\" or \"json_object\"; got '{format.Type}'.", "response_format.type", "unsupported_value");
+        }
+
+        return null;
+    }
+
+    private static OpenAiErrorResult OutOfRange<T>(string param, string expected, T actual) =>
+        OpenAiErrors.InvalidRequest($"'{param}' must be {expected}; got {actual}.", param);
+}

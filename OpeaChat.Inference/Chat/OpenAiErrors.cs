@@ -1,0 +1,60 @@
+using System.Globalization;
+using OpeaChat.OpenAi;
+
+namespace OpeaChat.Inference.Chat;
+
+/// <summary>An error in OpenAI's shape <c>{"error":{"message","type","param","code"}}</c>, with an optional Retry-After.</summary>
+public sealed class OpenAiErrorResult(int statusCode, ErrorBody error, TimeSpan? retryAfter = null) : IResult, IStatusCodeHttpResult
+{
+    public int? StatusCode => statusCode;
+
+    public ErrorBody Error => error;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = statusCode;
+        if (retryAfter is { } delay)
+        {
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return httpContext.Response.WriteAsJsonAsync(new ErrorResponse(error), OpenAiJsonContext.Default.ErrorResponse, "application/json; charset=utf-8", httpContext.RequestAborted);
+    }
+}
+
+public static class OpenAiErrors
+{
+    public static OpenAiErrorResult InvalidRequest(string message, string? param, string code = "invalid_value") =>
+        new(StatusCodes.Status400BadRequest, new ErrorBody { Message = message, Type = "invalid_request_error", Param = param, Code = code });
+
+    public static OpenAiErrorResult ModelNotFound(string model) =>
+        new(StatusCodes.Status404NotFound, new ErrorBody
+        {
+            Message = $"The model '{model}' does not exist. GET /v1/models lists the models this server has.",
+            Type = "invalid_request_error",
+            Param = "model",
+            Code = "model_not_found",
+        });
+
+    public static OpenAiErrorResult Unavailable(string message, string code, TimeSpan? retryAfter) =>
+        new(StatusCodes.Status503ServiceUnavailable, new ErrorBody { Message = message, Type = "unavailable_error", Code = code }, retryAfter);
+
+    public static OpenAiErrorResult QueueFull(int capacity) =>
+        new(StatusCodes.Status429TooManyRequests, new ErrorBody
+        {
+            Message = $"The server is busy: {capacity} requests are already running or waiting. Retry after the time in the Retry-After header.",
+            Type = "rate_limit_error",
+            Code = "queue_full",
+        }, TimeSpan.FromSeconds(2));
+
+    public static OpenAiErrorResult TooLarge(long limit) =>
+        new(StatusCodes.Status413PayloadTooLarge, new ErrorBody
+        {
+            Message = $"The request body is larger than the limit of {limit} bytes (Inference:MaxRequestBodyBytes).",
+            Type = "invalid_request_error",
+            Code = "request_too_large",
+        });
+
+    public static OpenAiErrorResult ServerError(string message) =>
+        new(StatusCodes.Status500InternalServerError, new ErrorBody { Message = message, Type = "server_error", Code = "generation_failed" });
+}

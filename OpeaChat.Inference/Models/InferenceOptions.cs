@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OpeaChat.Inference.Models;
+
+/// <summary>Settings of the model server, bound from the <c>Inference</c> configuration section.</summary>
+public sealed class InferenceOptions
+{
+    public const string SectionName = "Inference";
+
+    /// <summary>One GGUF file to serve. When empty, the first <c>*.gguf</c> in <see cref="ModelsDirectory"/> is used.</summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>Folder searched for GGUF files; relative paths are relative to the working directory.</summary>
+    [Required]
+    public string ModelsDirectory { get; set; } = "models";
+
+    /// <summary>
+    /// Total KV-cache size in tokens, shared by all parallel sequences: each sequence gets
+    /// <c>ContextSize / MaxParallelSequences</c> tokens. 0 means the model's trained context length.
+    /// </summary>
+    [Range(0, 1_048_576)]
+    public int ContextSize { get; set; } = 8192;
+
+    /// <summary>CPU threads for generation; 0 picks half the logical processors (about one per physical core).</summary>
+    [Range(0, 1024)]
+    public int Threads { get; set; }
+
+    /// <summary>CPU threads for prompt processing; 0 uses <see cref="Threads"/>.</summary>
+    [Range(0, 1024)]
+    public int BatchThreads { get; set; }
+
+    /// <summary>Most tokens decoded in one step (prompt tokens of new requests plus one token per running sequence).</summary>
+    [Range(1, 65_536)]
+    public int BatchSize { get; set; } = 512;
+
+    /// <summary>Layers offloaded to the GPU: 0 = none (CPU), -1 = all. Needs a CUDA build (see docs/gpu.md).</summary>
+    [Range(-1, 10_000)]
+    public int GpuLayerCount { get; set; }
+
+    /// <summary>How many requests decode together (continuous batching).</summary>
+    [Range(1, 256)]
+    public int MaxParallelSequences { get; set; } = 4;
+
+    /// <summary>Requests that may wait for a free sequence; beyond this the server answers 429.</summary>
+    [Range(0, 100_000)]
+    public int MaxQueueLength { get; set; } = 64;
+
+    /// <summary>Largest request body accepted, in bytes (413 beyond it).</summary>
+    [Range(1_024, 1_073_741_824)]
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    public int EffectiveThreads => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / 2);
+
+    public int EffectiveBatchThreads => BatchThreads > 0 ? BatchThreads : EffectiveThreads;
+}

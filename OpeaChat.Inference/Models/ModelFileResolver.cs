@@ -1,0 +1,61 @@
+namespace OpeaChat.Inference.Models;
+
+/// <summary>The outcome of looking for the model to serve: a file, or a sentence telling the user what to do.</summary>
+public sealed record ModelFileResolution(string? Path, string? Problem);
+
+/// <summary>Finds the GGUF file to serve from <see cref="InferenceOptions"/>.</summary>
+public static class ModelFileResolver
+{
+    public const string ExampleModelFileName = "Llama-3.2-3B-Instruct-Q6_K_L.gguf";
+
+    public static ModelFileResolution Resolve(InferenceOptions options)
+    {
+        var modelsDirectory = LocateRelative(options.ModelsDirectory, Directory.Exists);
+
+        if (!string.IsNullOrWhiteSpace(options.ModelPath))
+        {
+            var path = LocateRelative(options.ModelPath, File.Exists);
+            if (File.Exists(path))
+            {
+                return new ModelFileResolution(path, null);
+            }
+
+            return new ModelFileResolution(null,
+                $"The model file '{path}' does not exist. Check OPEACHAT_MODEL (or Inference:ModelPath): it must be the path " +
+                $"of a .gguf file, for example {Path.Combine(modelsDirectory, ExampleModelFileName)}.");
+        }
+
+        if (Directory.Exists(modelsDirectory))
+        {
+            var first = Directory.EnumerateFiles(modelsDirectory, "*.gguf")
+                .Order(StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (first is not null)
+            {
+                return new ModelFileResolution(first, null);
+            }
+        }
+
+        return new ModelFileResolution(null, NoModelMessage(modelsDirectory));
+    }
+
+    /// <summary>
+    /// A relative path is tried against the working directory, then against its parent: <c>dotnet run --project X</c>
+    /// runs in the project folder, while people write paths relative to the repository root they typed the command in.
+    /// </summary>
+    public static string LocateRelative(string path, Func<string, bool> exists)
+    {
+        var fromWorkingDirectory = Path.GetFullPath(path);
+        if (Path.IsPathRooted(path) || exists(fromWorkingDirectory))
+        {
+            return fromWorkingDirectory;
+        }
+
+        var fromParent = Path.GetFullPath(Path.Combine("..", path));
+        return exists(fromParent) ? fromParent : fromWorkingDirectory;
+    }
+
+    public static string NoModelMessage(string modelsDirectory) =>
+        $"No model found. Put a GGUF model file into {modelsDirectory} (for example {ExampleModelFileName}), " +
+        "or set the environment variable OPEACHAT_MODEL to the path of a .gguf file, then restart OpeaChat.";
+}
