@@ -1,0 +1,161 @@
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Inference;
+using OpeaChat.OpenAi;
+
+namespace OpeaChat.ChatQnA.ChatQnA;
+
+public static partial class ChatQnAEndpoints
+{
+    public static IEndpointRouteBuilder MapChatQnAEndpoints(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1").WithTags("ChatQnA");
+        v1.MapPost("/chatqna", ChatAsync)
+            .WithName("ChatQnA")
+            .WithSummary("OPEA ChatQnA: answer a chat, streamed in OPEA's format by default.");
+        v1.MapGet("/health_check", HealthCheck)
+            .WithName("HealthCheck")
+            .WithSummary("OPEA's service description.");
+        return app;
+    }
+
+    private static Ok<Dictionary<string, string>> HealthCheck() => TypedResults.Ok(new Dictionary<string, string>
+    {
+        ["Service Title"] = "ChatQnAService",
+        ["Service Description"] = "OPEA Microservice Infrastructure",
+        ["Version"] = typeof(ChatQnAEndpoints).Assembly.GetName().Version?.ToString() ?? "1.0.0",
+    });
+
+    private static async Task<IResult> ChatAsync(
+        HttpContext httpContext, InferenceClient inference, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        OpeaChatRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(httpContext.Request.Body, OpeaJsonContext.Default.OpeaChatRequest, cancellationToken);
+        }
+        catch (JsonException exception)
+        {
+            return exception.Path is null or "$"
+                ? OpeaErrors.Validation(string.Empty, $"The request body is not valid JSON: {exception.Message}", "json_invalid")
+                : OpeaErrors.Validation(exception.Path.TrimStart('$', '.'), exception.Message.Split(" Path:")[0], "type_error");
+        }
+
+        if (request is null)
+        {
+            return OpeaErrors.Validation(string.Empty, "The request body must be a JSON object.", "json_invalid");
+        }
+
+        if (OpeaRequestMapper.Validate(request) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var completionRequest = OpeaRequestMapper.ToCompletionRequest(request, options.Value);
+        var logger = loggerFactory.CreateLogger(typeof(ChatQnAEndpoints));
+        if (request.Stream ?? true)
+        {
+            // Start the upstream stream first, so errors before the first token keep their status code.
+            var chunks = inference.StreamAsync(completionRequest, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            try
+            {
+                if (!await chunks.MoveNextAsync())
+                {
+                    await chunks.DisposeAsync();
+                    return new OpeaErrorResult(StatusCodes.Status502BadGateway, "The inference service sent an empty reply.");
+                }
+            }
+            catch (InferenceException exception)
+            {
+                await chunks.DisposeAsync();
+                LogInferenceRefused(logger, (int)exception.StatusCode, exception.Message);
+                return OpeaErrors.FromInference(exception);
+            }
+
+            return new OpeaStreamResult(chunks, logger);
+        }
+
+        try
+        {
+            var completion = await inference.CompleteAsync(completionRequest, cancellationToken);
+            var choice = completion.Choices[0];
+            return TypedResults.Json(new OpeaChatResponse
+            {
+                Id = completion.Id,
+                Created = completion.Created,
+                Model = completion.Model,
+                Choices = [new OpeaChoice { Message = new OpeaResponseMessage("assistant", choice.Message.Content?.Text ?? string.Empty), FinishReason = choice.FinishReason }],
+                Usage = new OpeaUsage
+                {
+                    PromptTokens = completion.Usage.PromptTokens,
+                    CompletionTokens = completion.Usage.CompletionTokens,
+                    TotalTokens = completion.Usage.TotalTokens,
+                },
+            }, OpeaJsonContext.Default.OpeaChatResponse);
+        }
+        catch (InferenceException exception)
+        {
+            LogInferenceRefused(logger, (int)exception.StatusCode, exception.Message);
+            return OpeaErrors.FromInference(exception);
+        }
+    }
+
+    /// <summary>
+    /// OPEA's stream: each text piece as <c>data: </c> + Python's repr of its UTF-8 bytes, then <c>data: [DONE]</c>.
+    /// A failure part-way ends the stream with an <c>event: error</c> whose data is <c>{"detail": ...}</c>, and no [DONE].
+    /// </summary>
+    private sealed class OpeaStreamResult(IAsyncEnumerator<ChatCompletionChunk> chunks, ILogger logger) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            var cancellationToken = httpContext.RequestAborted;
+            response.ContentType = "text/event-stream; charset=utf-8";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            await using (chunks)
+            {
+                try
+                {
+                    do
+                    {
+                        foreach (var choice in chunks.Current.Choices)
+                        {
+                            if (!string.IsNullOrEmpty(choice.Delta.Content))
+                            {
+                                await WriteAsync(response, $"data: {PythonBytesLiteral.Format(choice.Delta.Content)}\n\n", cancellationToken);
+                            }
+                        }
+                    }
+                    while (await chunks.MoveNextAsync());
+
+                    await WriteAsync(response, "data: [DONE]\n\n", cancellationToken);
+                }
+                catch (InferenceException exception)
+                {
+                    LogStreamFailed(logger, exception.Message);
+                    var detail = JsonSerializer.Serialize(new OpeaErrorDetail(exception.Message), OpeaJsonContext.Default.OpeaErrorDetail);
+                    await WriteAsync(response, $"event: error\ndata: {detail}\n\n", cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // The client left; disposing the upstream stream cancels generation there too.
+                }
+            }
+        }
+
+        private static async Task WriteAsync(HttpResponse response, string text, CancellationToken cancellationToken)
+        {
+            await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inference refused the request with {StatusCode}: {Reason}")]
+    private static partial void LogInferenceRefused(ILogger logger, int statusCode, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The reply stream failed part-way: {Reason}")]
+    private static partial void LogStreamFailed(ILogger logger, string reason);
+}

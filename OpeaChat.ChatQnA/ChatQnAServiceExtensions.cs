@@ -1,0 +1,55 @@
+using System.Net;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Inference;
+using Polly;
+
+namespace OpeaChat.ChatQnA;
+
+public static class ChatQnAServiceExtensions
+{
+    public static IHostApplicationBuilder AddChatQnAServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ChatQnAOptions>()
+            .Bind(builder.Configuration.GetSection(ChatQnAOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var attemptTimeout = builder.Configuration.GetValue<TimeSpan?>($"{ChatQnAOptions.SectionName}:{nameof(ChatQnAOptions.InferenceAttemptTimeout)}")
+            ?? new ChatQnAOptions().InferenceAttemptTimeout;
+
+        builder.Services.AddHttpClient<InferenceClient>(ConfigureInferenceAddress)
+            .AddStandardResilienceHandler(resilience =>
+            {
+                // A reply is only retried when nothing of it has arrived: the call returns at the response headers,
+                // which inference sends before the first token. 503 (loading, no model) and 429 (busy) go straight to
+                // the client with their Retry-After, rather than waiting here.
+                resilience.Retry.MaxRetryAttempts = 2;
+                resilience.Retry.Delay = TimeSpan.FromMilliseconds(300);
+                resilience.Retry.ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: HttpRequestException } => true,
+                    { Result.StatusCode: HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout } => true,
+                    _ => false,
+                });
+                resilience.AttemptTimeout.Timeout = attemptTimeout;
+                resilience.TotalRequestTimeout.Timeout = attemptTimeout * 3;
+                resilience.CircuitBreaker.SamplingDuration = attemptTimeout * 2;
+            });
+
+        builder.Services.AddHttpClient(InferenceHealthCheck.HttpClientName, (services, client) =>
+        {
+            ConfigureInferenceAddress(services, client);
+            client.Timeout = TimeSpan.FromSeconds(5);
+        });
+        builder.Services.AddHealthChecks().AddCheck<InferenceHealthCheck>("inference");
+        return builder;
+    }
+
+    private static void ConfigureInferenceAddress(IServiceProvider services, HttpClient client)
+    {
+        client.BaseAddress = services.GetRequiredService<IOptions<ChatQnAOptions>>().Value.InferenceBaseUrl;
+        // Replies can stream for minutes; the resilience pipeline bounds the wait for the first byte instead.
+        client.Timeout = Timeout.InfiniteTimeSpan;
+    }
+}

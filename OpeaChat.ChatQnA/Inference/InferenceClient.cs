@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using OpeaChat.OpenAi;
+
+namespace OpeaChat.ChatQnA.Inference;
+
+/// <summary>
+/// The inference service refused or could not serve a request. <see cref="StatusCode"/> and <see cref="Message"/>
+/// come from its OpenAI-style error, or describe why it could not be reached.
+/// </summary>
+public sealed class InferenceException(HttpStatusCode statusCode, string message, string? code = null, string? param = null, TimeSpan? retryAfter = null, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public HttpStatusCode StatusCode { get; } = statusCode;
+    public string? Code { get; } = code;
+    public string? Param { get; } = param;
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>Calls the inference service over OpenAI's chat-completions wire format.</summary>
+public sealed class InferenceClient(HttpClient httpClient)
+{
+    private const string ChatCompletionsPath = "v1/chat/completions";
+
+    public async Task<ChatCompletionResponse> CompleteAsync(ChatCompletionRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(request with { Stream = false }, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        var completion = await response.Content.ReadFromJsonAsync(OpenAiJsonContext.Default.ChatCompletionResponse, cancellationToken);
+        return completion ?? throw new InferenceException(HttpStatusCode.BadGateway, "The inference service sent an empty answer.");
+    }
+
+    /// <summary>
+    /// Streams the completion's chunks. Errors before the first chunk throw <see cref="InferenceException"/> with the
+    /// service's status; a failure part-way throws one with <see cref="HttpStatusCode.BadGateway"/>.
+    /// </summary>
+    public async IAsyncEnumerable<ChatCompletionChunk> StreamAsync(ChatCompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(request with { Stream = true, StreamOptions = new StreamOptions { IncludeUsage = true } },
+            HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var reader = new StreamReader(body);
+        var done = false;
+        while (!done)
+        {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync(cancellationToken);
+            }
+            catch (Exception exception) when (exception is IOException or HttpRequestException)
+            {
+                throw new InferenceException(HttpStatusCode.BadGateway, $"The connection to the inference service broke during the reply: {exception.Message}", "inference_stream_broken", inner: exception);
+            }
+
+            if (line is null)
+            {
+                throw new InferenceException(HttpStatusCode.BadGateway, "The inference service ended the reply before it was complete.", "inference_stream_broken");
+            }
+
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var data = line.AsMemory(6);
+            if (data.Span.SequenceEqual("[DONE]"))
+            {
+                done = true;
+                continue;
+            }
+
+            if (data.Span.StartsWith("{\"error\"", StringComparison.Ordinal))
+            {
+                var error = JsonSerializer.Deserialize(data.Span, OpenAiJsonContext.Default.ErrorResponse);
+                throw new InferenceException(HttpStatusCode.BadGateway, error?.Error.Message ?? "The inference service failed during the reply.", error?.Error.Code);
+            }
+
+            var chunk = JsonSerializer.Deserialize(data.Span, OpenAiJsonContext.Default.ChatCompletionChunk);
+            if (chunk is not null)
+            {
+                yield return chunk;
+            }
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(ChatCompletionRequest request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, ChatCompletionsPath)
+        {
+            Content = JsonContent.Create(request, OpenAiJsonContext.Default.ChatCompletionRequest),
+        };
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await httpClient.SendAsync(message, completion, cancellationToken);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException
+            || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new InferenceException(HttpStatusCode.ServiceUnavailable,
+                $"The inference service is unreachable ({exception.Message}). Check that it is running: the Aspire dashboard shows its state and logs.",
+                "inference_unreachable", retryAfter: TimeSpan.FromSeconds(5), inner: exception);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            throw await ToExceptionAsync(response, cancellationToken);
+        }
+    }
+
+    private static async Task<InferenceException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ErrorResponse? error = null;
+        try
+        {
+            error = await response.Content.ReadFromJsonAsync(OpenAiJsonContext.Default.ErrorResponse, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            // Not an OpenAI error body (a proxy's HTML page, say): the status code alone has to do.
+        }
+
+        var retryAfter = response.Headers.RetryAfter is RetryConditionHeaderValue { Delta: { } delta } ? delta : (TimeSpan?)null;
+        return new InferenceException(response.StatusCode,
+            error?.Error.Message ?? $"The inference service answered {(int)response.StatusCode} {response.ReasonPhrase}.",
+            error?.Error.Code, error?.Error.Param, retryAfter);
+    }
+}

@@ -1,0 +1,97 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+
+namespace OpeaChat.Tests.Infrastructure;
+
+/// <summary>
+/// Starts the whole AppHost (inference, chatqna, web) once per test collection, on the real test model, with random
+/// ports so it can run beside a developer's own instance.
+/// </summary>
+public class AppFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The app has not started.");
+
+    public Uri WebBaseUri => App.GetEndpoint("web", "http");
+
+    public Uri ChatQnABaseUri => App.GetEndpoint("chatqna", "http");
+
+    public Uri InferenceBaseUri => App.GetEndpoint("inference", "http");
+
+    /// <summary>The model the app is started with (empty: none); a subclass may point it elsewhere.</summary>
+    protected virtual string ModelPath => TestModel.Path;
+
+    /// <summary>The folder searched for models when <see cref="ModelPath"/> is empty.</summary>
+    protected virtual string ModelsDirectory => System.IO.Path.Combine(RepositoryPaths.Root, "models");
+
+    /// <summary>Resources that must be healthy before tests run.</summary>
+    protected virtual IReadOnlyList<string> HealthyResources => ["inference", "chatqna", "web"];
+
+    public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OpeaChat_AppHost>(
+            [
+                "DOTNET_LAUNCH_PROFILE=http",
+                $"OPEACHAT_MODEL={ModelPath}",
+                $"OpeaChat:ModelsDirectory={ModelsDirectory}",
+                "OpeaChat:FixedPorts=false",
+                "DcpPublisher:WaitForResourceCleanup=false",
+            ],
+            timeout.Token);
+
+        _app = await builder.BuildAsync(timeout.Token).WaitAsync(StartTimeout);
+        await _app.StartAsync(timeout.Token).WaitAsync(StartTimeout);
+        foreach (var resource in HealthyResources)
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token).WaitAsync(StartTimeout);
+        }
+
+        await WaitForRunningAsync(timeout.Token);
+    }
+
+    private async Task WaitForRunningAsync(CancellationToken cancellationToken)
+    {
+        foreach (var resource in new[] { "inference", "chatqna", "web" })
+        {
+            await App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.Running, cancellationToken).WaitAsync(StartTimeout);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "App";
+}
+
+/// <summary>The app started with no model at all (an empty models folder): everything runs, inference says what to do.</summary>
+public sealed class NoModelAppFixture : AppFixture
+{
+    public string EmptyModelsDirectory { get; } = Directory.CreateTempSubdirectory("opeachat-no-models-").FullName;
+
+    protected override string ModelPath => string.Empty;
+
+    protected override string ModelsDirectory => EmptyModelsDirectory;
+
+    protected override IReadOnlyList<string> HealthyResources => ["web"];
+}
+
+[CollectionDefinition(Name)]
+public sealed class NoModelAppCollection : ICollectionFixture<NoModelAppFixture>
+{
+    public const string Name = "NoModelApp";
+}
