@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using OpeaChat.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);

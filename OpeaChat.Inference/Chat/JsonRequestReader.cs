@@ -21,7 +21,8 @@ public static class JsonRequestReader
         }
         catch (JsonException exception)
         {
-            var param = ParamFromPath(exception.Path);
+            // A syntax error comes wrapped around the reader's own JsonException; a type error does not.
+            var param = exception.InnerException is JsonException ? null : ParamFromPath(exception.Path);
             var message = param is null
                 ? $"The request body is not valid JSON: {FirstSentence(exception.Message)}"
                 : $"Invalid value for '{param}': {FirstSentence(exception.Message)}";

@@ -1,6 +1,8 @@
+extern alias ChatQnAService;
+
 using System.Text.Json;
-using OpeaChat.ChatQnA;
-using OpeaChat.ChatQnA.ChatQnA;
+using ChatQnAService::OpeaChat.ChatQnA;
+using ChatQnAService::OpeaChat.ChatQnA.ChatQnA;
 
 namespace OpeaChat.Tests.ChatQnA;
 

@@ -1,4 +1,6 @@
-using OpeaChat.ChatQnA.ChatQnA;
+extern alias ChatQnAService;
+
+using ChatQnAService::OpeaChat.ChatQnA.ChatQnA;
 
 namespace OpeaChat.Tests.ChatQnA;
 
