@@ -1,4 +1,5 @@
 using OpeaChat.Inference.Models;
+using OpeaChat.Inference.Telemetry;
 
 namespace OpeaChat.Inference;
 
@@ -11,8 +12,11 @@ public static class InferenceServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddSingleton<ModelHost>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
+        builder.Services.AddSingleton<InferenceMetrics>();
+        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<ModelManager>();
+        builder.Services.AddSingleton<ModelDescriber>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ModelManager>());
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
 
         var bodyLimit = builder.Configuration.GetValue<long?>($"{InferenceOptions.SectionName}:{nameof(InferenceOptions.MaxRequestBodyBytes)}")

@@ -1,5 +1,7 @@
 using OpeaChat.Inference;
 using OpeaChat.Inference.Chat;
+using OpeaChat.Inference.Embeddings;
+using OpeaChat.Inference.Models;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,5 +12,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapChatCompletionsEndpoints();
+app.MapEmbeddingsEndpoints();
+app.MapModelsEndpoints();
 
 app.Run();

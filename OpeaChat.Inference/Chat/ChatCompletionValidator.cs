@@ -40,20 +40,41 @@ public static class ChatCompletionValidator
             }
         }
 
+        if (request.MaxCompletionTokens is { } maxCompletion && (maxCompletion < 1 || maxCompletion > MaxTokensLimit))
+        {
+            return OutOfRange("max_completion_tokens", $"an integer from 1 to {MaxTokensLimit}", maxCompletion);
+        }
+
+        if (request.ResponseFormat is { } format && format.Type is not ("text" or "json_object"))
+        {
+            return OpenAiErrors.InvalidRequest(
+                $"response_format.type must be \"text\" or \"json_object\"; got '{format.Type}'.", "response_format.type", "unsupported_value");
+        }
+
+        return ValidateGeneration(request);
+    }
+
+    public static OpenAiErrorResult? Validate(CompletionRequest request)
+    {
+        if (request.Prompt is null)
+        {
+            return OpenAiErrors.InvalidRequest("'prompt' is required: a string.", "prompt", "missing_required_parameter");
+        }
+
+        if (request.Prompt.Values.Count != 1)
+        {
+            return OpenAiErrors.InvalidRequest("'prompt' must be one string; send one request per prompt.", "prompt", "unsupported_value");
+        }
+
         return ValidateGeneration(request);
     }
 
     /// <summary>Checks the generation parameters that chat and text completions share.</summary>
-    public static OpenAiErrorResult? ValidateGeneration(ChatCompletionRequest request)
+    public static OpenAiErrorResult? ValidateGeneration(GenerationParameters request)
     {
         if (request.MaxTokens is { } maxTokens && (maxTokens < 1 || maxTokens > MaxTokensLimit))
         {
             return OutOfRange("max_tokens", $"an integer from 1 to {MaxTokensLimit}", maxTokens);
-        }
-
-        if (request.MaxCompletionTokens is { } maxCompletion && (maxCompletion < 1 || maxCompletion > MaxTokensLimit))
-        {
-            return OutOfRange("max_completion_tokens", $"an integer from 1 to {MaxTokensLimit}", maxCompletion);
         }
 
         if (request.Temperature is { } temperature && (temperature < 0 || temperature > 2 || float.IsNaN(temperature)))
@@ -99,12 +120,6 @@ public static class ChatCompletionValidator
         if (request.Stop is { } stop && stop.Values.Count > 16)
         {
             return OpenAiErrors.InvalidRequest("At most 16 stop sequences are allowed.", "stop");
-        }
-
-        if (request.ResponseFormat is { } format && format.Type is not ("text" or "json_object"))
-        {
-            return OpenAiErrors.InvalidRequest(
-                $"response_format.type must be \"text\" or \"json_object\"; got '{format.Type}'.", "response_format.type", "unsupported_value");
         }
 
         return null;

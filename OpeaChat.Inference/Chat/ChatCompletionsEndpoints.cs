@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using OpeaChat.Inference.Engine;
 using OpeaChat.Inference.Models;
+using OpeaChat.Inference.Telemetry;
 using OpeaChat.OpenAi;
 
 namespace OpeaChat.Inference.Chat;
@@ -16,75 +18,197 @@ public static class ChatCompletionsEndpoints
         v1.MapPost("/chat/completions", CreateChatCompletionAsync)
             .WithName("CreateChatCompletion")
             .WithSummary("OpenAI-compatible chat completion, streaming (SSE) or not.");
+        v1.MapPost("/completions", CreateCompletionAsync)
+            .WithName("CreateCompletion")
+            .WithSummary("OpenAI-compatible text completion of a raw prompt (no chat template).");
         return app;
     }
 
     private static async Task<IResult> CreateChatCompletionAsync(
-        HttpContext httpContext, ModelHost host, IOptions<InferenceOptions> options, CancellationToken cancellationToken)
+        HttpContext httpContext, ModelManager models, IOptions<InferenceOptions> options, InferenceMetrics metrics, CancellationToken cancellationToken)
     {
-        var bodyLimit = options.Value.MaxRequestBodyBytes;
-        var (request, readError) = await JsonRequestReader.ReadAsync(httpContext.Request, OpenAiJsonContext.Default.ChatCompletionRequest, bodyLimit, cancellationToken);
-        if (readError is not null)
-        {
-            return readError;
-        }
-
-        if (ChatCompletionValidator.Validate(request!) is { } invalid)
+        var (request, readError) = await JsonRequestReader.ReadAsync(httpContext.Request, OpenAiJsonContext.Default.ChatCompletionRequest, options.Value.MaxRequestBodyBytes, cancellationToken);
+        if ((readError ?? ChatCompletionValidator.Validate(request!)) is { } invalid)
         {
             return invalid;
         }
 
-        if (ModelAvailability.Check(host, request!.Model) is { } unavailable)
+        var (model, unavailable) = ModelAvailability.Resolve(models, request!.Model);
+        if (unavailable is not null)
         {
             return unavailable;
         }
 
-        var model = host.Model!;
-        var prompt = model.Formatter.Format(request.Messages!.Select(message => (message.Role!, message.Content!.Text)));
-        var (generation, tooLong) = GenerationRequestFactory.Create(model, request, prompt, cancellationToken);
-        if (tooLong is not null)
+        var prompt = model!.Formatter.Format(request.Messages!.Select(message => (message.Role!, message.Content!.Text)));
+        var grammar = request.ResponseFormat?.Type == "json_object" ? JsonGrammar.Gbnf : null;
+        return Generate(model, request, model.Tokenize(prompt), request.MaxCompletionTokens ?? request.MaxTokens, grammar, "messages",
+            CompletionShape.Chat, options.Value, metrics, cancellationToken);
+    }
+
+    private static async Task<IResult> CreateCompletionAsync(
+        HttpContext httpContext, ModelManager models, IOptions<InferenceOptions> options, InferenceMetrics metrics, CancellationToken cancellationToken)
+    {
+        var (request, readError) = await JsonRequestReader.ReadAsync(httpContext.Request, OpenAiJsonContext.Default.CompletionRequest, options.Value.MaxRequestBodyBytes, cancellationToken);
+        if ((readError ?? ChatCompletionValidator.Validate(request!)) is { } invalid)
         {
-            return tooLong;
+            return invalid;
         }
 
-        if (!model.Engine.TryEnqueue(generation!, out var updates))
+        var (model, unavailable) = ModelAvailability.Resolve(models, request!.Model);
+        if (unavailable is not null)
         {
-            return OpenAiErrors.QueueFull(options.Value.MaxParallelSequences + options.Value.MaxQueueLength);
+            return unavailable;
         }
 
-        var id = $"chatcmpl-{Guid.NewGuid():N}";
-        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        if (request.Stream == true)
+        return Generate(model!, request, model!.Tokenize(request.Prompt!.Values[0]), request.MaxTokens, grammar: null, "prompt",
+            CompletionShape.Text, options.Value, metrics, cancellationToken);
+    }
+
+    /// <summary>The part chat and text completions share: queue the generation, then answer whole or as a stream.</summary>
+    private static IResult Generate(
+        LoadedModel model, GenerationParameters parameters, IReadOnlyList<LLama.Native.LLamaToken> tokens, int? maxTokens, string? grammar,
+        string promptParam, CompletionShape shape, InferenceOptions options, InferenceMetrics metrics, CancellationToken cancellationToken)
+    {
+        var (generation, invalid) = GenerationRequestFactory.Create(model, parameters, tokens, maxTokens, grammar, promptParam, cancellationToken);
+        if (invalid is not null)
         {
-            return new ChatCompletionStreamResult(id, created, model.Id, updates, request.StreamOptions?.IncludeUsage == true);
+            return invalid;
         }
 
-        var text = new StringBuilder();
-        GenerationResult? result = null;
-        await foreach (var update in updates.ReadAllAsync(cancellationToken))
+        var request = generation!;
+        if (!model.Engine.TryEnqueue(request, out var updates))
         {
-            text.Append(update.Text);
-            result = update.Result ?? result;
+            metrics.RecordRejected(model.Id);
+            return OpenAiErrors.QueueFull(model.Engine.Capacity);
         }
 
-        if (result is null || result.Error is not null)
+        var activity = InferenceMetrics.ActivitySource.StartActivity($"{shape.OperationName} {model.Id}", ActivityKind.Internal);
+        activity?.SetTag("gen_ai.operation.name", shape.OperationName);
+        activity?.SetTag("gen_ai.request.model", model.Id);
+        activity?.SetTag("gen_ai.request.max_tokens", request.MaxTokens);
+        activity?.SetTag("gen_ai.request.temperature", request.Sampling.Temperature);
+        activity?.SetTag("gen_ai.request.seed", request.Sampling.Seed);
+        var completion = new CompletionWriter($"{shape.IdPrefix}{Guid.NewGuid():N}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model.Id, shape);
+        return parameters.Stream == true
+            ? new CompletionStreamResult(completion, updates, parameters.StreamOptions?.IncludeUsage == true, activity)
+            : new CompletionResult(completion, updates, activity, cancellationToken);
+    }
+
+    private static void Finish(Activity? activity, GenerationResult? result)
+    {
+        if (activity is null)
         {
-            return OpenAiErrors.ServerError(result?.Error ?? "Generation ended without a result.");
+            return;
         }
 
-        return TypedResults.Json(new ChatCompletionResponse
+        if (result is not null)
         {
-            Id = id,
-            Created = created,
-            Model = model.Id,
-            Choices = [new ChatCompletionChoice { Message = ChatMessage.Create("assistant", text.ToString()), FinishReason = result.FinishReason }],
-            Usage = new Usage { PromptTokens = result.PromptTokens, CompletionTokens = result.CompletionTokens, TotalTokens = result.PromptTokens + result.CompletionTokens },
-        }, OpenAiJsonContext.Default.ChatCompletionResponse);
+            activity.SetTag("gen_ai.usage.input_tokens", result.PromptTokens);
+            activity.SetTag("gen_ai.usage.output_tokens", result.CompletionTokens);
+            activity.SetTag("opeachat.cached_tokens", result.CachedTokens);
+            activity.SetTag("gen_ai.response.finish_reasons", result.FinishReason);
+            if (result.Error is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, result.Error);
+            }
+        }
+
+        activity.Dispose();
+    }
+
+    private static Usage ToUsage(GenerationResult result) => new()
+    {
+        PromptTokens = result.PromptTokens,
+        CompletionTokens = result.CompletionTokens,
+        TotalTokens = result.PromptTokens + result.CompletionTokens,
+        PromptTokensDetails = new PromptTokensDetails { CachedTokens = result.CachedTokens },
+    };
+
+    /// <summary>Which OpenAI object a generation is answered as.</summary>
+    private sealed record CompletionShape(string OperationName, string IdPrefix, bool IsChat)
+    {
+        public static readonly CompletionShape Chat = new("chat", "chatcmpl-", true);
+        public static readonly CompletionShape Text = new("text_completion", "cmpl-", false);
+    }
+
+    /// <summary>Builds the response objects of one completion in its shape.</summary>
+    private sealed record CompletionWriter(string Id, long Created, string Model, CompletionShape Shape)
+    {
+        public byte[] Chunk(string? role, string? text, string? finishReason, Usage? usage, bool withChoice = true)
+        {
+            if (Shape.IsChat)
+            {
+                return JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
+                {
+                    Id = Id,
+                    Created = Created,
+                    Model = Model,
+                    Choices = withChoice ? [new ChatCompletionChunkChoice { Delta = new ChatDelta { Role = role, Content = text }, FinishReason = finishReason }] : [],
+                    Usage = usage,
+                }, OpenAiJsonContext.Default.ChatCompletionChunk);
+            }
+
+            return JsonSerializer.SerializeToUtf8Bytes(new CompletionResponse
+            {
+                Id = Id,
+                Created = Created,
+                Model = Model,
+                Choices = withChoice ? [new CompletionChoice { Text = text ?? string.Empty, FinishReason = finishReason }] : [],
+                Usage = usage,
+            }, OpenAiJsonContext.Default.CompletionResponse);
+        }
+
+        public IResult Whole(string text, GenerationResult result) => Shape.IsChat
+            ? TypedResults.Json(new ChatCompletionResponse
+            {
+                Id = Id,
+                Created = Created,
+                Model = Model,
+                Choices = [new ChatCompletionChoice { Message = ChatMessage.Create("assistant", text), FinishReason = result.FinishReason }],
+                Usage = ToUsage(result),
+            }, OpenAiJsonContext.Default.ChatCompletionResponse)
+            : TypedResults.Json(new CompletionResponse
+            {
+                Id = Id,
+                Created = Created,
+                Model = Model,
+                Choices = [new CompletionChoice { Text = text, FinishReason = result.FinishReason }],
+                Usage = ToUsage(result),
+            }, OpenAiJsonContext.Default.CompletionResponse);
+    }
+
+    private sealed class CompletionResult(CompletionWriter writer, ChannelReader<GenerationUpdate> updates, Activity? activity, CancellationToken cancellationToken) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var text = new StringBuilder();
+            GenerationResult? result = null;
+            try
+            {
+                await foreach (var update in updates.ReadAllAsync(cancellationToken))
+                {
+                    text.Append(update.Text);
+                    result = update.Result ?? result;
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return; // The client left; the decode loop sees the same token and frees the sequence.
+            }
+            finally
+            {
+                Finish(activity, result);
+            }
+
+            var answer = result is null || result.Error is not null
+                ? OpenAiErrors.ServerError(result?.Error ?? "Generation ended without a result.")
+                : writer.Whole(text.ToString(), result);
+            await answer.ExecuteAsync(httpContext);
+        }
     }
 
     /// <summary>Writes OpenAI's streaming format: <c>data: {chunk}</c> events, then <c>data: [DONE]</c>.</summary>
-    private sealed class ChatCompletionStreamResult(
-        string id, long created, string model, ChannelReader<GenerationUpdate> updates, bool includeUsage) : IResult
+    private sealed class CompletionStreamResult(CompletionWriter writer, ChannelReader<GenerationUpdate> updates, bool includeUsage, Activity? activity) : IResult
     {
         private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
         private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
@@ -97,34 +221,35 @@ public static class ChatCompletionsEndpoints
             response.ContentType = "text/event-stream; charset=utf-8";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
-
-            await WriteChunkAsync(response, new ChatDelta { Role = "assistant", Content = string.Empty }, null, null, cancellationToken);
+            GenerationResult? result = null;
             try
             {
+                // Headers and the role go out at once, so a client (or the gateway's timeout) knows the request was accepted.
+                await WriteEventAsync(response, writer.Chunk(writer.Shape.IsChat ? "assistant" : null, string.Empty, null, null), cancellationToken);
                 await foreach (var update in updates.ReadAllAsync(cancellationToken))
                 {
                     if (update.Text is { } text)
                     {
-                        await WriteChunkAsync(response, new ChatDelta { Content = text }, null, null, cancellationToken);
+                        await WriteEventAsync(response, writer.Chunk(null, text, null, null), cancellationToken);
                     }
 
-                    if (update.Result is not { } result)
+                    if (update.Result is not { } final)
                     {
                         continue;
                     }
 
-                    if (result.Error is not null)
+                    result = final;
+                    if (final.Error is not null)
                     {
-                        var error = new ErrorResponse(new ErrorBody { Message = result.Error, Type = "server_error", Code = "generation_failed" });
+                        var error = new ErrorResponse(new ErrorBody { Message = final.Error, Type = "server_error", Code = "generation_failed" });
                         await WriteEventAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
                         return;
                     }
 
-                    await WriteChunkAsync(response, new ChatDelta(), result.FinishReason, null, cancellationToken);
+                    await WriteEventAsync(response, writer.Chunk(null, writer.Shape.IsChat ? null : string.Empty, final.FinishReason, null), cancellationToken);
                     if (includeUsage)
                     {
-                        var usage = new Usage { PromptTokens = result.PromptTokens, CompletionTokens = result.CompletionTokens, TotalTokens = result.PromptTokens + result.CompletionTokens };
-                        await WriteChunkAsync(response, null, null, usage, cancellationToken);
+                        await WriteEventAsync(response, writer.Chunk(null, null, null, ToUsage(final), withChoice: false), cancellationToken);
                     }
                 }
 
@@ -135,19 +260,10 @@ public static class ChatCompletionsEndpoints
             {
                 // The client left; the decode loop sees the same token and frees the sequence.
             }
-        }
-
-        private Task WriteChunkAsync(HttpResponse response, ChatDelta? delta, string? finishReason, Usage? usage, CancellationToken cancellationToken)
-        {
-            var chunk = new ChatCompletionChunk
+            finally
             {
-                Id = id,
-                Created = created,
-                Model = model,
-                Choices = delta is null ? [] : [new ChatCompletionChunkChoice { Delta = delta, FinishReason = finishReason }],
-                Usage = usage,
-            };
-            return WriteEventAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
+                Finish(activity, result);
+            }
         }
 
         private static async Task WriteEventAsync(HttpResponse response, byte[] json, CancellationToken cancellationToken)

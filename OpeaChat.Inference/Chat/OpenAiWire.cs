@@ -6,12 +6,11 @@ namespace OpeaChat.OpenAi;
 // The OpenAI chat-completions wire contract, field for field. This one file is shared by the inference service
 // (which serves it) and the ChatQnA gateway (which calls it and serves it again), so the two can never drift.
 
-public sealed record ChatCompletionRequest
+/// <summary>The sampling and length fields that chat and text completions share.</summary>
+public abstract record GenerationParameters
 {
     public string? Model { get; init; }
-    public IReadOnlyList<ChatMessage>? Messages { get; init; }
     public int? MaxTokens { get; init; }
-    public int? MaxCompletionTokens { get; init; }
     public float? Temperature { get; init; }
     public float? TopP { get; init; }
     public int? TopK { get; init; }
@@ -24,10 +23,68 @@ public sealed record ChatCompletionRequest
     public bool? Stream { get; init; }
     public StreamOptions? StreamOptions { get; init; }
     public int? N { get; init; }
-    public ResponseFormat? ResponseFormat { get; init; }
 
-    /// <summary>Requests carry the conversation they belong to so the server can reuse that conversation's KV prefix.</summary>
+    /// <summary>llama-server's extension: keep generating past the end-of-generation token.</summary>
+    public bool? IgnoreEos { get; init; }
+
     public string? User { get; init; }
+}
+
+public sealed record ChatCompletionRequest : GenerationParameters
+{
+    public IReadOnlyList<ChatMessage>? Messages { get; init; }
+    public int? MaxCompletionTokens { get; init; }
+    public ResponseFormat? ResponseFormat { get; init; }
+}
+
+/// <summary>The legacy text completion: a raw prompt, no chat template.</summary>
+public sealed record CompletionRequest : GenerationParameters
+{
+    public PromptText? Prompt { get; init; }
+}
+
+/// <summary>OpenAI's <c>prompt</c>/<c>input</c>: a string or a list of strings.</summary>
+[JsonConverter(typeof(PromptTextConverter))]
+public sealed record PromptText(IReadOnlyList<string> Values);
+
+public sealed record CompletionResponse
+{
+    public required string Id { get; init; }
+    public string Object { get; init; } = "text_completion";
+    public required long Created { get; init; }
+    public required string Model { get; init; }
+    public required IReadOnlyList<CompletionChoice> Choices { get; init; }
+    public Usage? Usage { get; init; }
+}
+
+public sealed record CompletionChoice
+{
+    public int Index { get; init; }
+    public required string Text { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? FinishReason { get; init; }
+}
+
+public sealed record EmbeddingRequest
+{
+    public PromptText? Input { get; init; }
+    public string? Model { get; init; }
+    public string? EncodingFormat { get; init; }
+}
+
+public sealed record EmbeddingResponse
+{
+    public string Object { get; init; } = "list";
+    public required IReadOnlyList<EmbeddingData> Data { get; init; }
+    public required string Model { get; init; }
+    public required Usage Usage { get; init; }
+}
+
+public sealed record EmbeddingData
+{
+    public string Object { get; init; } = "embedding";
+    public int Index { get; init; }
+    public required IReadOnlyList<float> Embedding { get; init; }
 }
 
 public sealed record StreamOptions
@@ -104,6 +161,13 @@ public sealed record Usage
     public int PromptTokens { get; init; }
     public int CompletionTokens { get; init; }
     public int TotalTokens { get; init; }
+    public PromptTokensDetails? PromptTokensDetails { get; init; }
+}
+
+public sealed record PromptTokensDetails
+{
+    /// <summary>Prompt tokens served from the KV cache of an earlier request.</summary>
+    public int CachedTokens { get; init; }
 }
 
 public sealed record ErrorResponse(ErrorBody Error);
@@ -221,6 +285,46 @@ public sealed class StopSequencesConverter : JsonConverter<StopSequences>
     }
 }
 
+public sealed class PromptTextConverter : JsonConverter<PromptText>
+{
+    public override PromptText? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                return new PromptText([reader.GetString()!]);
+            case JsonTokenType.StartArray:
+                var values = new List<string>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        throw new JsonException("Each item must be a string (token arrays are not supported).");
+                    }
+
+                    values.Add(reader.GetString()!);
+                }
+
+                return new PromptText(values);
+            default:
+                throw new JsonException("Must be a string or a list of strings.");
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, PromptText value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        foreach (var text in value.Values)
+        {
+            writer.WriteStringValue(text);
+        }
+
+        writer.WriteEndArray();
+    }
+}
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -229,4 +333,8 @@ public sealed class StopSequencesConverter : JsonConverter<StopSequences>
 [JsonSerializable(typeof(ChatCompletionResponse))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(CompletionRequest))]
+[JsonSerializable(typeof(CompletionResponse))]
+[JsonSerializable(typeof(EmbeddingRequest))]
+[JsonSerializable(typeof(EmbeddingResponse))]
 public sealed partial class OpenAiJsonContext : JsonSerializerContext;

@@ -1,66 +1,86 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using LLama;
 using LLama.Abstractions;
 using LLama.Batched;
 using LLama.Native;
 using LLama.Sampling;
+using OpeaChat.Inference.Telemetry;
 
 namespace OpeaChat.Inference.Engine;
 
+/// <summary>Sizes of one model's decode loop.</summary>
+public sealed record DecodeLoopSettings(int MaxParallelSequences, int MaxQueueLength, int ContextSize, int PrefixCacheSlots);
+
 /// <summary>
-/// The one loop that owns the model's context. llama.cpp serialises every decode in the process, so concurrency comes
+/// The one loop that owns a model's context. llama.cpp serialises every decode in the process, so concurrency comes
 /// from continuous batching: each request is a <see cref="Conversation"/> of one <see cref="BatchedExecutor"/>, every
 /// step decodes one token for each running sequence (plus the prompts of newly admitted ones), and requests join and
-/// leave between steps.
+/// leave between steps. Finished conversations stay in a small prefix cache, so a request that extends an earlier one
+/// (the next turn of a chat) only evaluates its new tokens.
 /// </summary>
 public sealed partial class DecodeLoop : IAsyncDisposable
 {
+    private readonly string _modelId;
     private readonly LLamaWeights _weights;
     private readonly IContextParams _contextParams;
-    private readonly int _maxParallelSequences;
-    private readonly int _capacity;
+    private readonly DecodeLoopSettings _settings;
+    private readonly InferenceMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Channel<PendingGeneration> _incoming = Channel.CreateUnbounded<PendingGeneration>(
-        new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PendingGeneration> _incoming = Channel.CreateUnbounded<PendingGeneration>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<ActiveSequence> _active = [];
+    private readonly List<CachedSequence> _prefixCache = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private BatchedExecutor _executor;
     private int _inFlight;
+    private int _activeCount;
+    private int _kvCellsUsed;
+    private int _cachedCount;
+    private long _generatedTokens;
+    private volatile bool _acceptingRequests = true;
 
-    public DecodeLoop(LLamaWeights weights, IContextParams contextParams, int maxParallelSequences, int maxQueueLength, ILogger logger)
+    public DecodeLoop(string modelId, LLamaWeights weights, IContextParams contextParams, DecodeLoopSettings settings, InferenceMetrics metrics, ILogger logger)
     {
+        _modelId = modelId;
         _weights = weights;
         _contextParams = contextParams;
-        _maxParallelSequences = maxParallelSequences;
-        _capacity = maxParallelSequences + maxQueueLength;
+        _settings = settings;
+        _metrics = metrics;
         _logger = logger;
         _executor = new BatchedExecutor(weights, contextParams);
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Requests decoding now.</summary>
-    public int ActiveSequences => Volatile.Read(ref _activeCount);
+    public int Capacity => _settings.MaxParallelSequences + _settings.MaxQueueLength;
 
-    /// <summary>Requests waiting for a free sequence.</summary>
-    public int QueuedRequests => Math.Max(0, Volatile.Read(ref _inFlight) - ActiveSequences);
+    public DecodeLoopStatus Status
+    {
+        get
+        {
+            var active = Volatile.Read(ref _activeCount);
+            return new DecodeLoopStatus(active, Math.Max(0, Volatile.Read(ref _inFlight) - active), Volatile.Read(ref _kvCellsUsed),
+                Volatile.Read(ref _cachedCount), Interlocked.Read(ref _generatedTokens));
+        }
+    }
 
-    private int _activeCount;
-
-    /// <summary>
-    /// Queues a request. Returns false without queueing when the wait queue is full; the caller answers 429.
-    /// </summary>
+    /// <summary>Queues a request. Returns false without queueing when the wait queue is full (the caller answers 429).</summary>
     public bool TryEnqueue(GenerationRequest request, out ChannelReader<GenerationUpdate> updates)
     {
-        if (Interlocked.Increment(ref _inFlight) > _capacity || _stopping.IsCancellationRequested)
+        updates = null!;
+        if (!_acceptingRequests)
+        {
+            return false;
+        }
+
+        if (Interlocked.Increment(ref _inFlight) > Capacity)
         {
             Interlocked.Decrement(ref _inFlight);
-            updates = null!;
             return false;
         }
 
         var channel = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        _incoming.Writer.TryWrite(new PendingGeneration(request, channel.Writer));
+        _incoming.Writer.TryWrite(new PendingGeneration(request, channel.Writer, Stopwatch.GetTimestamp()));
         updates = channel.Reader;
         return true;
     }
@@ -79,6 +99,7 @@ public sealed partial class DecodeLoop : IAsyncDisposable
                     continue;
                 }
 
+                MakeRoomInKvCache(incomingTokens: _active.Count);
                 var result = await _executor.Infer(stopping).ConfigureAwait(false);
                 if (result != DecodeResult.Ok)
                 {
@@ -87,6 +108,7 @@ public sealed partial class DecodeLoop : IAsyncDisposable
                 }
 
                 SampleReadySequences();
+                UpdateKvCellsUsed();
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -96,30 +118,101 @@ public sealed partial class DecodeLoop : IAsyncDisposable
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                LogDecodeFailed(exception);
+                LogDecodeFailed(exception, _modelId);
                 FailAllAndReset($"Generation failed: {exception.Message}");
             }
         }
 
-        FailAll("The inference service is shutting down.");
+        FailAll("The model was unloaded or the server is shutting down.");
     }
 
     private void AdmitWaitingRequests()
     {
-        while (_active.Count < _maxParallelSequences && _incoming.Reader.TryRead(out var pending))
+        while (_active.Count < _settings.MaxParallelSequences && _incoming.Reader.TryRead(out var pending))
         {
             var request = pending.Request;
             if (request.CancellationToken.IsCancellationRequested)
             {
-                Complete(pending.Updates, new GenerationResult(GenerationResult.Cancelled, request.PromptTokens.Count, 0));
+                Complete(pending, new GenerationResult(GenerationResult.Cancelled, request.PromptTokens.Count, 0));
                 continue;
             }
 
-            var conversation = _executor.Create();
-            conversation.Prompt(request.PromptTokens.ToArray().AsSpan());
-            _active.Add(new ActiveSequence(pending, conversation, CreateSampler(request.Sampling), new StreamingTokenDecoder(_executor.Context)));
+            var (conversation, reused) = StartConversation(request.PromptTokens);
+            _active.Add(new ActiveSequence(pending, conversation, CreateSampler(request.Sampling), new StreamingTokenDecoder(_executor.Context), reused));
             Volatile.Write(ref _activeCount, _active.Count);
         }
+    }
+
+    /// <summary>Continues the cached conversation that shares the longest prefix with the prompt, or starts a new one.</summary>
+    private (Conversation Conversation, int ReusedTokens) StartConversation(IReadOnlyList<LLamaToken> prompt)
+    {
+        CachedSequence? best = null;
+        var bestLength = 0;
+        foreach (var cached in _prefixCache)
+        {
+            var length = CommonPrefixLength(cached.Tokens, prompt);
+            if (length > bestLength)
+            {
+                best = cached;
+                bestLength = length;
+            }
+        }
+
+        // Worth it when most of the cached sequence carries over (the next turn of the same chat), as llama-server judges.
+        if (best is not null && bestLength * 2 >= best.Tokens.Count)
+        {
+            _prefixCache.Remove(best);
+            Volatile.Write(ref _cachedCount, _prefixCache.Count);
+            var reuse = Math.Min(bestLength, prompt.Count - 1); // at least one token must be evaluated to get logits
+            best.Conversation.Modify((end, kv) =>
+            {
+                kv.Remove(reuse, end);
+                return reuse;
+            });
+            MakeRoomInKvCache(prompt.Count - reuse);
+            best.Conversation.Prompt(prompt.Skip(reuse).ToArray().AsSpan());
+            return (best.Conversation, reuse);
+        }
+
+        MakeRoomInKvCache(prompt.Count);
+        var conversation = _executor.Create();
+        conversation.Prompt(prompt.ToArray().AsSpan());
+        return (conversation, 0);
+    }
+
+    private static int CommonPrefixLength(List<LLamaToken> cached, IReadOnlyList<LLamaToken> prompt)
+    {
+        var length = Math.Min(cached.Count, prompt.Count);
+        for (var i = 0; i < length; i++)
+        {
+            if (cached[i] != prompt[i])
+            {
+                return i;
+            }
+        }
+
+        return length;
+    }
+
+    /// <summary>Evicts cached prefixes (least recently used first) until the KV cache has room for what comes next.</summary>
+    private void MakeRoomInKvCache(int incomingTokens)
+    {
+        while (_prefixCache.Count > 0 && UsedCells() + incomingTokens > _settings.ContextSize)
+        {
+            EvictOldestPrefix();
+        }
+    }
+
+    private int UsedCells() => _active.Sum(sequence => sequence.Conversation.TokenCount) + _prefixCache.Sum(cached => cached.Tokens.Count);
+
+    private void UpdateKvCellsUsed() => Volatile.Write(ref _kvCellsUsed, UsedCells());
+
+    private void EvictOldestPrefix()
+    {
+        var oldest = _prefixCache[0];
+        _prefixCache.RemoveAt(0);
+        Volatile.Write(ref _cachedCount, _prefixCache.Count);
+        oldest.Conversation.Dispose();
     }
 
     private void SampleReadySequences()
@@ -141,13 +234,22 @@ public sealed partial class DecodeLoop : IAsyncDisposable
             }
 
             var token = sequence.Conversation.Sample(sequence.Sampler);
-            if (token.IsEndOfGeneration(vocab))
+            if (token.IsEndOfGeneration(vocab) && !request.Sampling.IgnoreEndOfGeneration)
             {
                 Finish(i, OpenAi.FinishReasons.Stop);
                 continue;
             }
 
+            if (sequence.CompletionTokens == 0)
+            {
+                var firstTokenAt = Stopwatch.GetTimestamp();
+                sequence.FirstTokenAt = firstTokenAt;
+                _metrics.RecordFirstToken(_modelId, Stopwatch.GetElapsedTime(sequence.Pending.EnqueuedAt, firstTokenAt));
+            }
+
             sequence.CompletionTokens++;
+            Interlocked.Increment(ref _generatedTokens);
+            _metrics.RecordToken(_modelId);
             sequence.Decoder.Add(token);
             var text = sequence.StopMatcher.Push(sequence.Decoder.Read());
             if (text.Length > 0)
@@ -166,6 +268,7 @@ public sealed partial class DecodeLoop : IAsyncDisposable
             else
             {
                 sequence.Conversation.Prompt(token);
+                sequence.Tokens.Add(token);
             }
         }
     }
@@ -175,8 +278,9 @@ public sealed partial class DecodeLoop : IAsyncDisposable
         var sequence = _active[index];
         _active.RemoveAt(index);
         Volatile.Write(ref _activeCount, _active.Count);
+        var succeeded = error is null && finishReason != GenerationResult.Cancelled;
 
-        if (error is null && finishReason != GenerationResult.Cancelled)
+        if (succeeded)
         {
             var rest = sequence.StopMatcher.Flush();
             if (rest.Length > 0)
@@ -185,16 +289,35 @@ public sealed partial class DecodeLoop : IAsyncDisposable
             }
         }
 
-        sequence.Conversation.Dispose();
         sequence.Sampler.Dispose();
-        Complete(sequence.Pending.Updates,
-            new GenerationResult(finishReason, sequence.Pending.Request.PromptTokens.Count, sequence.CompletionTokens, error));
+        if (succeeded && _settings.PrefixCacheSlots > 0)
+        {
+            _prefixCache.Add(new CachedSequence(sequence.Conversation, sequence.Tokens));
+            if (_prefixCache.Count > _settings.PrefixCacheSlots)
+            {
+                EvictOldestPrefix();
+            }
+
+            Volatile.Write(ref _cachedCount, _prefixCache.Count);
+        }
+        else
+        {
+            sequence.Conversation.Dispose();
+        }
+
+        var request = sequence.Pending.Request;
+        var result = new GenerationResult(finishReason, request.PromptTokens.Count, sequence.CompletionTokens, error) { CachedTokens = sequence.ReusedTokens };
+        var now = Stopwatch.GetTimestamp();
+        _metrics.RecordCompleted(_modelId, finishReason, result.PromptTokens, result.CachedTokens, result.CompletionTokens,
+            Stopwatch.GetElapsedTime(sequence.Pending.EnqueuedAt, now),
+            sequence.FirstTokenAt is { } first ? Stopwatch.GetElapsedTime(first, now) : null);
+        Complete(sequence.Pending, result);
     }
 
-    private void Complete(ChannelWriter<GenerationUpdate> updates, GenerationResult result)
+    private void Complete(PendingGeneration pending, GenerationResult result)
     {
-        updates.TryWrite(new GenerationUpdate(null, result));
-        updates.TryComplete();
+        pending.Updates.TryWrite(new GenerationUpdate(null, result));
+        pending.Updates.TryComplete();
         Interlocked.Decrement(ref _inFlight);
     }
 
@@ -202,25 +325,31 @@ public sealed partial class DecodeLoop : IAsyncDisposable
     {
         for (var i = _active.Count - 1; i >= 0; i--)
         {
-            Finish(i, "error", message);
+            Finish(i, GenerationResult.Failed, message);
         }
 
         while (_incoming.Reader.TryRead(out var pending))
         {
-            Complete(pending.Updates, new GenerationResult("error", pending.Request.PromptTokens.Count, 0, message));
+            Complete(pending, new GenerationResult(GenerationResult.Failed, pending.Request.PromptTokens.Count, 0, message));
         }
     }
 
-    /// <summary>After a failed decode the batch queue may hold tokens of finished sequences: start from a clean context.</summary>
+    /// <summary>After a failed decode the batch queue may hold tokens of ended sequences: start again from a clean context.</summary>
     private void FailAllAndReset(string message)
     {
         for (var i = _active.Count - 1; i >= 0; i--)
         {
-            Finish(i, "error", message);
+            Finish(i, GenerationResult.Failed, message);
+        }
+
+        while (_prefixCache.Count > 0)
+        {
+            EvictOldestPrefix();
         }
 
         _executor.Dispose();
         _executor = new BatchedExecutor(_weights, _contextParams);
+        UpdateKvCellsUsed();
     }
 
     private static DefaultSamplingPipeline CreateSampler(SamplingSettings settings) => new()
@@ -233,11 +362,26 @@ public sealed partial class DecodeLoop : IAsyncDisposable
         FrequencyPenalty = settings.FrequencyPenalty,
         PresencePenalty = settings.PresencePenalty,
         Seed = settings.Seed,
+        PreventEOS = settings.IgnoreEndOfGeneration,
         Grammar = settings.Grammar is null ? null : new Grammar(settings.Grammar, "root"),
     };
 
+    /// <summary>Stops taking requests, lets the running ones finish (up to <paramref name="drainTimeout"/>), then frees the context.</summary>
+    public async Task DrainAndDisposeAsync(TimeSpan drainTimeout)
+    {
+        _acceptingRequests = false;
+        var deadline = Stopwatch.GetTimestamp() + (long)(drainTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (Volatile.Read(ref _inFlight) > 0 && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        _acceptingRequests = false;
         _incoming.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
@@ -249,22 +393,36 @@ public sealed partial class DecodeLoop : IAsyncDisposable
             // Expected on shutdown.
         }
 
+        foreach (var cached in _prefixCache)
+        {
+            cached.Conversation.Dispose();
+        }
+
+        _prefixCache.Clear();
         _executor.Dispose();
         _stopping.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Decode step failed; running sequences were ended with an error")]
-    private partial void LogDecodeFailed(Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Decode step of model {ModelId} failed; running sequences were ended with an error")]
+    private partial void LogDecodeFailed(Exception exception, string modelId);
 
-    private sealed record PendingGeneration(GenerationRequest Request, ChannelWriter<GenerationUpdate> Updates);
+    private sealed record PendingGeneration(GenerationRequest Request, ChannelWriter<GenerationUpdate> Updates, long EnqueuedAt);
 
-    private sealed class ActiveSequence(PendingGeneration pending, Conversation conversation, DefaultSamplingPipeline sampler, StreamingTokenDecoder decoder)
+    private sealed record CachedSequence(Conversation Conversation, List<LLamaToken> Tokens);
+
+    private sealed class ActiveSequence(PendingGeneration pending, Conversation conversation, DefaultSamplingPipeline sampler, StreamingTokenDecoder decoder, int reusedTokens)
     {
         public PendingGeneration Pending { get; } = pending;
         public Conversation Conversation { get; } = conversation;
         public DefaultSamplingPipeline Sampler { get; } = sampler;
         public StreamingTokenDecoder Decoder { get; } = decoder;
         public StopSequenceMatcher StopMatcher { get; } = new(pending.Request.StopSequences);
+        public int ReusedTokens { get; } = reusedTokens;
+
+        /// <summary>The tokens held in this sequence's KV cache: the prompt, then every generated token fed back.</summary>
+        public List<LLamaToken> Tokens { get; } = [.. pending.Request.PromptTokens];
+
         public int CompletionTokens { get; set; }
+        public long? FirstTokenAt { get; set; }
     }
 }

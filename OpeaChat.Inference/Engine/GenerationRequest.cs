@@ -16,6 +16,9 @@ public sealed record SamplingSettings
 
     /// <summary>A GBNF grammar that constrains the output (JSON mode), or null.</summary>
     public string? Grammar { get; init; }
+
+    /// <summary>Keep generating past the model's end-of-generation token (llama-server's <c>ignore_eos</c>).</summary>
+    public bool IgnoreEndOfGeneration { get; init; }
 }
 
 /// <summary>One request for text, already tokenized and checked against the sequence's context budget.</summary>
@@ -38,4 +41,11 @@ public readonly record struct GenerationUpdate(string? Text, GenerationResult? R
 public sealed record GenerationResult(string FinishReason, int PromptTokens, int CompletionTokens, string? Error = null)
 {
     public const string Cancelled = "cancelled";
+    public const string Failed = "error";
+
+    /// <summary>Prompt tokens whose KV-cache entries were reused from an earlier request instead of evaluated again.</summary>
+    public int CachedTokens { get; init; }
 }
+
+/// <summary>A snapshot of the decode loop for status endpoints and gauges.</summary>
+public readonly record struct DecodeLoopStatus(int ActiveSequences, int QueuedRequests, int KvCellsUsed, int CachedSequences, long GeneratedTokens);

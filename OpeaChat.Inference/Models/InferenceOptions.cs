@@ -45,6 +45,24 @@ public sealed class InferenceOptions
     [Range(0, 100_000)]
     public int MaxQueueLength { get; set; } = 64;
 
+    /// <summary>The model /v1/embeddings uses when a request names none (an id from /v1/models); empty: the default model.</summary>
+    public string? EmbeddingModel { get; set; }
+
+    /// <summary>How many models stay in memory; loading another unloads the least recently used.</summary>
+    [Range(1, 64)]
+    public int MaxLoadedModels { get; set; } = 1;
+
+    /// <summary>
+    /// Finished conversations kept in the KV cache so that a request extending one (the next turn of a chat) reuses
+    /// its evaluated prefix. They use cells left free by running requests and are evicted first when cells run short.
+    /// </summary>
+    [Range(0, 64)]
+    public int PrefixCacheSlots { get; set; } = 4;
+
+    /// <summary>How long an unloading model may finish its running requests before they are ended.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan UnloadDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Largest request body accepted, in bytes (413 beyond it).</summary>
     [Range(1_024, 1_073_741_824)]
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;

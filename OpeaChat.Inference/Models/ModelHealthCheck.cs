@@ -2,25 +2,26 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace OpeaChat.Inference.Models;
 
-/// <summary>Healthy once the model is ready; otherwise says whether it is loading (with progress), missing or broken.</summary>
-public sealed class ModelHealthCheck(ModelHost host) : IHealthCheck
+/// <summary>Healthy once the default model is ready; otherwise says whether it is loading (with progress), missing or broken.</summary>
+public sealed class ModelHealthCheck(ModelManager models) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var state = host.State;
+        var state = models.DefaultState;
         var result = state.Status switch
         {
-            ModelStatus.Ready => HealthCheckResult.Healthy($"Model {state.ModelId} is ready.",
-                new Dictionary<string, object> { ["model"] = state.ModelId! }),
+            // Once ready, the default model may be unloaded to make room for another: it reloads on demand.
+            ModelStatus.Ready or ModelStatus.NotLoaded => HealthCheckResult.Healthy($"Serving; default model {state.ModelId}."),
             ModelStatus.Loading => HealthCheckResult.Unhealthy(state.Message, data: new Dictionary<string, object>
             {
                 ["status"] = "loading",
+                ["model"] = state.ModelId!,
                 ["progress"] = state.Progress,
             }),
             ModelStatus.NoModel => HealthCheckResult.Unhealthy(state.Message,
                 data: new Dictionary<string, object> { ["status"] = "no_model" }),
             _ => HealthCheckResult.Unhealthy(state.Message,
-                data: new Dictionary<string, object> { ["status"] = "error" }),
+                data: new Dictionary<string, object> { ["status"] = "error", ["model"] = state.ModelId! }),
         };
         return Task.FromResult(result);
     }

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Options;
+
+namespace OpeaChat.Inference.Models;
+
+/// <summary>A GGUF file the server can serve; <see cref="Id"/> is its file name without the extension.</summary>
+public sealed record ModelFile(string Id, string Path, long SizeBytes);
+
+/// <summary>
+/// The models this server may load: every <c>*.gguf</c> directly in the models folder, plus the configured model file
+/// wherever it is. A request names a model by id only, so no name can reach outside the folder; links in the folder
+/// that point outside it are left out.
+/// </summary>
+public sealed class ModelCatalog
+{
+    private readonly InferenceOptions _options;
+
+    public ModelCatalog(IOptions<InferenceOptions> options)
+    {
+        _options = options.Value;
+        var resolution = ModelFileResolver.Resolve(_options);
+        ModelsDirectory = ModelFileResolver.LocateRelative(_options.ModelsDirectory, Directory.Exists);
+        DefaultModel = resolution.Path is { } path ? ToModelFile(path) : null;
+        DefaultModelProblem = resolution.Problem;
+    }
+
+    public string ModelsDirectory { get; }
+
+    /// <summary>The model loaded at start and used when a request names none.</summary>
+    public ModelFile? DefaultModel { get; }
+
+    /// <summary>What the user must do when there is no default model.</summary>
+    public string? DefaultModelProblem { get; }
+
+    public IReadOnlyList<ModelFile> List()
+    {
+        var models = new List<ModelFile>();
+        if (DefaultModel is not null)
+        {
+            models.Add(DefaultModel);
+        }
+
+        if (Directory.Exists(ModelsDirectory))
+        {
+            var root = Path.GetFullPath(ModelsDirectory) + Path.DirectorySeparatorChar;
+            foreach (var path in Directory.EnumerateFiles(ModelsDirectory, "*.gguf").Order(StringComparer.Ordinal))
+            {
+                if (!StaysInside(path, root))
+                {
+                    continue;
+                }
+
+                var file = ToModelFile(path);
+                if (!models.Any(model => model.Id == file.Id))
+                {
+                    models.Add(file);
+                }
+            }
+        }
+
+        return models;
+    }
+
+    public ModelFile? Find(string id) => List().FirstOrDefault(model => string.Equals(model.Id, id, StringComparison.Ordinal));
+
+    private static bool StaysInside(string path, string root)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is null)
+        {
+            return true;
+        }
+
+        var target = info.ResolveLinkTarget(returnFinalTarget: true);
+        return target is not null && target.Exists && Path.GetFullPath(target.FullName).StartsWith(root, StringComparison.Ordinal);
+    }
+
+    private static ModelFile ToModelFile(string path) =>
+        new(Path.GetFileNameWithoutExtension(path), Path.GetFullPath(path), new FileInfo(path).Length);
+}
