@@ -15,12 +15,11 @@ public static class ChatQnAServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        var attemptTimeout = builder.Configuration.GetValue<TimeSpan?>($"{ChatQnAOptions.SectionName}:{nameof(ChatQnAOptions.InferenceAttemptTimeout)}")
-            ?? new ChatQnAOptions().InferenceAttemptTimeout;
-
         builder.Services.AddHttpClient<InferenceClient>(ConfigureInferenceAddress)
-            .AddStandardResilienceHandler(resilience =>
+            .AddStandardResilienceHandler()
+            .Configure((resilience, services) =>
             {
+                var attemptTimeout = services.GetRequiredService<IOptions<ChatQnAOptions>>().Value.InferenceAttemptTimeout;
                 // A reply is only retried when nothing of it has arrived: the call returns at the response headers,
                 // which inference sends before the first token. 503 (loading, no model) and 429 (busy) go straight to
                 // the client with their Retry-After, rather than waiting here.

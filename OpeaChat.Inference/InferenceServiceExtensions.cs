@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using OpeaChat.Inference.Models;
 using OpeaChat.Inference.Telemetry;
 
@@ -19,10 +21,8 @@ public static class InferenceServiceExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelManager>());
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
 
-        var bodyLimit = builder.Configuration.GetValue<long?>($"{InferenceOptions.SectionName}:{nameof(InferenceOptions.MaxRequestBodyBytes)}")
-            ?? new InferenceOptions().MaxRequestBodyBytes;
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = bodyLimit);
+        builder.Services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<InferenceOptions>>((kestrel, inference) => kestrel.Limits.MaxRequestBodySize = inference.Value.MaxRequestBodyBytes);
         return builder;
     }
 }

@@ -41,14 +41,8 @@ public sealed class ModelCatalog
 
         if (Directory.Exists(ModelsDirectory))
         {
-            var root = Path.GetFullPath(ModelsDirectory) + Path.DirectorySeparatorChar;
-            foreach (var path in Directory.EnumerateFiles(ModelsDirectory, "*.gguf").Order(StringComparer.Ordinal))
+            foreach (var path in ModelFileResolver.ListModelFiles(ModelsDirectory))
             {
-                if (!StaysInside(path, root))
-                {
-                    continue;
-                }
-
                 var file = ToModelFile(path);
                 if (!models.Any(model => model.Id == file.Id))
                 {
@@ -61,18 +55,6 @@ public sealed class ModelCatalog
     }
 
     public ModelFile? Find(string id) => List().FirstOrDefault(model => string.Equals(model.Id, id, StringComparison.Ordinal));
-
-    private static bool StaysInside(string path, string root)
-    {
-        var info = new FileInfo(path);
-        if (info.LinkTarget is null)
-        {
-            return true;
-        }
-
-        var target = info.ResolveLinkTarget(returnFinalTarget: true);
-        return target is not null && target.Exists && Path.GetFullPath(target.FullName).StartsWith(root, StringComparison.Ordinal);
-    }
 
     private static ModelFile ToModelFile(string path) =>
         new(Path.GetFileNameWithoutExtension(path), Path.GetFullPath(path), new FileInfo(path).Length);

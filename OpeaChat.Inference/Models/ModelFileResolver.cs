@@ -27,9 +27,7 @@ public static class ModelFileResolver
 
         if (Directory.Exists(modelsDirectory))
         {
-            var first = Directory.EnumerateFiles(modelsDirectory, "*.gguf")
-                .Order(StringComparer.Ordinal)
-                .FirstOrDefault();
+            var first = ListModelFiles(modelsDirectory).FirstOrDefault();
             if (first is not null)
             {
                 return new ModelFileResolution(first, null);
@@ -37,6 +35,27 @@ public static class ModelFileResolver
         }
 
         return new ModelFileResolution(null, NoModelMessage(modelsDirectory));
+    }
+
+    /// <summary>The <c>*.gguf</c> files directly in a folder, in name order, leaving out links that point outside it.</summary>
+    public static IEnumerable<string> ListModelFiles(string modelsDirectory)
+    {
+        var root = Path.GetFullPath(modelsDirectory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        return Directory.EnumerateFiles(modelsDirectory, "*.gguf")
+            .Order(StringComparer.Ordinal)
+            .Where(path => StaysInside(path, root));
+    }
+
+    private static bool StaysInside(string path, string root)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is null)
+        {
+            return true;
+        }
+
+        var target = info.ResolveLinkTarget(returnFinalTarget: true);
+        return target is { Exists: true } && Path.GetFullPath(target.FullName).StartsWith(root, StringComparison.Ordinal);
     }
 
     /// <summary>
