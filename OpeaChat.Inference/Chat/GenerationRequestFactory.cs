@@ -40,6 +40,7 @@ public static class GenerationRequestFactory
             PromptTokens = tokens,
             MaxTokens = Math.Min(maxTokens ?? room, room),
             StopSequences = stops,
+            CachePrompt = parameters.CachePrompt != false,
             CancellationToken = cancellationToken,
             Sampling = new SamplingSettings
             {

@@ -27,6 +27,9 @@ public abstract record GenerationParameters
     /// <summary>llama-server's extension: keep generating past the end-of-generation token.</summary>
     public bool? IgnoreEos { get; init; }
 
+    /// <summary>llama-server's extension: reuse (and keep) the KV cache of a matching earlier prompt. Default true.</summary>
+    public bool? CachePrompt { get; init; }
+
     public string? User { get; init; }
 }
 

@@ -137,18 +137,18 @@ public sealed partial class DecodeLoop : IAsyncDisposable
                 continue;
             }
 
-            var (conversation, reused) = StartConversation(request.PromptTokens);
+            var (conversation, reused) = StartConversation(request.PromptTokens, request.CachePrompt);
             _active.Add(new ActiveSequence(pending, conversation, CreateSampler(request.Sampling), new StreamingTokenDecoder(_executor.Context), reused));
             Volatile.Write(ref _activeCount, _active.Count);
         }
     }
 
     /// <summary>Continues the cached conversation that shares the longest prefix with the prompt, or starts a new one.</summary>
-    private (Conversation Conversation, int ReusedTokens) StartConversation(IReadOnlyList<LLamaToken> prompt)
+    private (Conversation Conversation, int ReusedTokens) StartConversation(IReadOnlyList<LLamaToken> prompt, bool usePrefixCache)
     {
         CachedSequence? best = null;
         var bestLength = 0;
-        foreach (var cached in _prefixCache)
+        foreach (var cached in usePrefixCache ? _prefixCache : [])
         {
             var length = CommonPrefixLength(cached.Tokens, prompt);
             if (length > bestLength)
@@ -290,7 +290,7 @@ public sealed partial class DecodeLoop : IAsyncDisposable
         }
 
         sequence.Sampler.Dispose();
-        if (succeeded && _settings.PrefixCacheSlots > 0)
+        if (succeeded && _settings.PrefixCacheSlots > 0 && sequence.Pending.Request.CachePrompt)
         {
             _prefixCache.Add(new CachedSequence(sequence.Conversation, sequence.Tokens));
             if (_prefixCache.Count > _settings.PrefixCacheSlots)

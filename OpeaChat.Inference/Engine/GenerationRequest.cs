@@ -31,6 +31,9 @@ public sealed class GenerationRequest
     public required int MaxTokens { get; init; }
 
     public IReadOnlyList<string> StopSequences { get; init; } = [];
+
+    /// <summary>Reuse a cached prefix for this prompt, and keep this sequence in the cache when it ends.</summary>
+    public bool CachePrompt { get; init; } = true;
     public CancellationToken CancellationToken { get; init; }
 }
 

@@ -48,6 +48,9 @@ public sealed class InferenceOptions
     /// <summary>The model /v1/embeddings uses when a request names none (an id from /v1/models); empty: the default model.</summary>
     public string? EmbeddingModel { get; set; }
 
+    /// <summary>Force flash attention on (faster prompts on long contexts); false lets llama.cpp decide.</summary>
+    public bool FlashAttention { get; set; } = true;
+
     /// <summary>How many models stay in memory; loading another unloads the least recently used.</summary>
     [Range(1, 64)]
     public int MaxLoadedModels { get; set; } = 1;

@@ -178,6 +178,7 @@ public sealed partial class ModelManager : BackgroundService
             // One KV pool shared by running requests and cached prefixes, with a sequence id for each.
             SeqMax = (uint)(_options.MaxParallelSequences + _options.PrefixCacheSlots),
             KVUnified = true,
+            FlashAttention = _options.FlashAttention ? true : null,
         };
 
         LogLoading(file.Id, file.Path, file.SizeBytes / (1024.0 * 1024.0));

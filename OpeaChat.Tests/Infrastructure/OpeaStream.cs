@@ -24,36 +24,7 @@ public static partial class OpeaStream
     [GeneratedRegex("""^b('([^'\\]|\\.)*'|"([^"\\]|\\.)*")$""")]
     public static partial Regex BytesLiteral();
 
-    /// <summary>Decodes the text of Python bytes literals (the inverse of repr) and joins them.</summary>
-    public static string DecodeText(IEnumerable<string> literals)
-    {
-        var bytes = new List<byte>();
-        foreach (var literal in literals)
-        {
-            var body = literal[2..^1];
-            for (var i = 0; i < body.Length; i++)
-            {
-                if (body[i] != '\\')
-                {
-                    bytes.Add((byte)body[i]);
-                    continue;
-                }
-
-                var escaped = body[++i];
-                switch (escaped)
-                {
-                    case 'n': bytes.Add((byte)'\n'); break;
-                    case 't': bytes.Add((byte)'\t'); break;
-                    case 'r': bytes.Add((byte)'\r'); break;
-                    case 'x':
-                        bytes.Add(Convert.ToByte(body.Substring(i + 1, 2), 16));
-                        i += 2;
-                        break;
-                    default: bytes.Add((byte)escaped); break;
-                }
-            }
-        }
-
-        return Encoding.UTF8.GetString(bytes.ToArray());
-    }
+    /// <summary>Joins the text of Python bytes literals with the web client's decoder (the inverse of repr).</summary>
+    public static string DecodeText(IEnumerable<string> literals) =>
+        Encoding.UTF8.GetString(literals.SelectMany(literal => OpeaChat.Web.Chat.PythonBytesLiteral.Decode(literal)).ToArray());
 }

@@ -1,0 +1,3 @@
+using OpeaChat.Benchmarks;
+
+return await BenchmarkCommand.RunAsync(args);

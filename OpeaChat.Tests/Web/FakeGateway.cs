@@ -1,0 +1,36 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Options;
+using OpeaChat.Web.Chat;
+
+namespace OpeaChat.Tests.Web;
+
+/// <summary>An in-memory ChatQnA gateway: answers each request with a canned response and records what it was sent.</summary>
+internal sealed class FakeGateway : HttpMessageHandler
+{
+    private readonly Func<HttpRequestMessage, HttpResponseMessage> _respond;
+
+    public FakeGateway(Func<HttpRequestMessage, HttpResponseMessage> respond) => _respond = respond;
+
+    public List<(HttpMethod Method, Uri? Uri, string? ContentType, string? Body)> Requests { get; } = [];
+
+    public static FakeGateway Streaming(params string[] events) =>
+        new(_ => Respond(HttpStatusCode.OK, string.Concat(events.Select(e => $"data: {e}\n\n")), "text/event-stream"));
+
+    public static FakeGateway Failing(HttpStatusCode status, string body) => new(_ => Respond(status, body, "application/json"));
+
+    public static HttpResponseMessage Respond(HttpStatusCode status, string body, string mediaType) =>
+        new(status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
+
+    public ChatQnAClient CreateClient(int maxTokens = 256) =>
+        new(
+            new HttpClient(this) { BaseAddress = new Uri("http://chatqna/") },
+            Options.Create(new ChatQnAOptions { MaxTokens = maxTokens }));
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
+        Requests.Add((request.Method, request.RequestUri, request.Content?.Headers.ContentType?.MediaType, body));
+        return _respond(request);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net;
+
+namespace OpeaChat.Web.Chat;
+
+/// <summary>What went wrong while talking to the ChatQnA gateway, in the terms the page shows.</summary>
+public enum ChatQnAFailure
+{
+    /// <summary>The gateway could not be reached at all (not running, wrong address).</summary>
+    Unreachable,
+
+    /// <summary>The gateway answered 503: no model, model still loading, or inference unreachable.</summary>
+    Unavailable,
+
+    /// <summary>The gateway reported another error: a non-success status, or an error object inside the stream.</summary>
+    HttpError,
+
+    /// <summary>The stream ended (or broke) before <c>data: [DONE]</c>: the reply is incomplete.</summary>
+    CutOff,
+
+    /// <summary>The gateway sent something that is not the OPEA stream format.</summary>
+    InvalidReply,
+}
+
+/// <summary>A failure of the ChatQnA gateway, carrying a message fit to show a person.</summary>
+public sealed class ChatQnAException : Exception
+{
+    public ChatQnAException()
+        : this(ChatQnAFailure.HttpError, "The chat service failed.")
+    {
+    }
+
+    public ChatQnAException(string message)
+        : this(ChatQnAFailure.HttpError, message)
+    {
+    }
+
+    public ChatQnAException(string message, Exception innerException)
+        : this(ChatQnAFailure.HttpError, message, statusCode: null, innerException)
+    {
+    }
+
+    public ChatQnAException(ChatQnAFailure failure, string message, HttpStatusCode? statusCode = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Failure = failure;
+        StatusCode = statusCode;
+    }
+
+    public ChatQnAFailure Failure { get; }
+
+    /// <summary>The gateway's HTTP status, when it answered with one.</summary>
+    public HttpStatusCode? StatusCode { get; }
+}

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OpeaChat.Web.Chat;
+
+/// <summary>How the web frontend reaches the ChatQnA gateway (configuration section <c>ChatQnA</c>).</summary>
+public sealed class ChatQnAOptions
+{
+    public const string SectionName = "ChatQnA";
+
+    /// <summary>The gateway's base address; <c>http://chatqna</c> is resolved by Aspire service discovery.</summary>
+    [Required]
+    [Url]
+    public string BaseUrl { get; set; } = "http://chatqna";
+
+    /// <summary>The most tokens the model may generate for one reply.</summary>
+    [Range(1, 32768)]
+    public int MaxTokens { get; set; } = 256;
+
+    /// <summary>How long the page waits for the gateway's <c>/health</c> answer.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,132 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace OpeaChat.Web.Components.Chat;
+
+/// <summary>
+/// The message box and its buttons. Enter sends and Shift+Enter makes a new line (a small JS module catches
+/// the key, since Blazor cannot cancel a keypress conditionally). The text to send is read from the element
+/// itself, so nothing typed just before sending is lost to a pending change event.
+/// </summary>
+public sealed partial class ChatInput : IAsyncDisposable
+{
+    public const string InputId = "chat-input";
+
+    private string? _text;
+    private IJSObjectReference? _module;
+    private DotNetObjectReference<ChatInput>? _self;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    /// <summary>While true, sending is disabled and a Stop button shows; typing the next message stays possible.</summary>
+    [Parameter]
+    public bool IsSending { get; set; }
+
+    [Parameter]
+    public EventCallback<string> OnSend { get; set; }
+
+    [Parameter]
+    public EventCallback OnStop { get; set; }
+
+    /// <summary>Raised once the input is wired up in the browser and typing will not be lost.</summary>
+    [Parameter]
+    public EventCallback OnReady { get; set; }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+
+        _self = DotNetObjectReference.Create(this);
+        try
+        {
+            _module = await JS.InvokeAsync<IJSObjectReference>("import", "./Components/Chat/ChatInput.razor.js");
+            await _module.InvokeVoidAsync("init", InputId, _self);
+        }
+        catch (JSDisconnectedException)
+        {
+            return; // The tab closed while starting up.
+        }
+        catch (JSException)
+        {
+            // Without the module Enter does not send, but the Send button still works (it falls back to the
+            // bound value): better a slightly worse input than a broken page.
+            _module = null;
+        }
+
+        await OnReady.InvokeAsync();
+    }
+
+    /// <summary>Called by the JS module when Enter (without Shift) is pressed, with the text as typed.</summary>
+    [JSInvokable]
+    public Task SubmitFromKeyboardAsync(string text) => SubmitAsync(text);
+
+    /// <summary>Puts <paramref name="text"/> back into the box, unless the user already typed something new.</summary>
+    public async Task RestoreTextAsync(string text)
+    {
+        var current = await ReadTextAsync();
+        if (string.IsNullOrWhiteSpace(current))
+        {
+            await SetTextAsync(text);
+        }
+    }
+
+    public async Task FocusAsync()
+    {
+        if (_module is not null)
+        {
+            await _module.InvokeVoidAsync("focus", InputId);
+        }
+    }
+
+    private async Task SendClickedAsync() => await SubmitAsync(await ReadTextAsync());
+
+    private async Task SubmitAsync(string? text)
+    {
+        if (IsSending || string.IsNullOrWhiteSpace(text))
+        {
+            return;
+        }
+
+        await SetTextAsync(string.Empty);
+        await FocusAsync(); // After a click on Send, typing the next message should just work.
+        await OnSend.InvokeAsync(text);
+    }
+
+    private async Task<string?> ReadTextAsync() =>
+        _module is null ? _text : await _module.InvokeAsync<string?>("getValue", InputId);
+
+    private async Task SetTextAsync(string text)
+    {
+        _text = text;
+        if (_module is not null)
+        {
+            // Set on the element too: the rendered value may not have changed since the last render
+            // (the text was typed, not rendered), so a re-render alone would not clear or refill the box.
+            await _module.InvokeVoidAsync("setValue", InputId, text);
+        }
+
+        StateHasChanged();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.InvokeVoidAsync("dispose", InputId);
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The circuit is gone, and the browser's objects with it.
+            }
+        }
+
+        _self?.Dispose();
+    }
+}
