@@ -18,24 +18,8 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     [Fact]
     public async Task A_prompt_typed_and_sent_streams_back_a_reply_from_the_model()
     {
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-        });
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 1200, Height = 760 },
-        });
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) => output.WriteLine($"browser {message.Type}: {message.Text}");
-        page.PageError += (_, error) => output.WriteLine($"browser page error: {error}");
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
 
         try
         {
@@ -75,21 +59,13 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             Assert.Equal(string.Empty, await page.EvalOnSelectorAsync<string>("#chat-input", "element => element.value"));
 
             await page.Mouse.MoveAsync(0, 0); // No hover highlight on the Send button in the picture.
-            await SaveScreenshotAsync(page, Path.Combine(RepositoryPaths.Root, "docs", "images", "chat-light.png"));
+            output.WriteLine($"Screenshot: {await Browser.SaveScreenshotAsync(page, "chat-light.png")}");
         }
         catch
         {
-            var failure = Path.Combine(AppContext.BaseDirectory, "chat-page-failure.png");
-            await SaveScreenshotAsync(page, failure);
-            output.WriteLine($"Screenshot of the failure: {failure}");
+            output.WriteLine($"Screenshot of the failure: {await Browser.SaveScreenshotAsync(page, "chat-page-failure.png")}");
             throw;
         }
-    }
-
-    private static async Task SaveScreenshotAsync(IPage page, string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, Animations = ScreenshotAnimations.Disabled });
     }
 
     private static float Milliseconds(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
