@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace OpeaChat.ChatQnA;
 
@@ -18,7 +19,43 @@ public sealed class ChatQnAOptions
     [Range(1, 1_000_000)]
     public int DefaultMaxTokens { get; set; } = 1024;
 
+    /// <summary>API keys that may call /v1/*; empty (the default) turns authentication off.</summary>
+    public IList<string> ApiKeys { get; } = [];
+
+    /// <summary>Largest request body accepted, in bytes (413 beyond it).</summary>
+    [Range(1_024, 1_073_741_824)]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    [ValidateObjectMembers]
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public ResponseCacheOptions ResponseCache { get; set; } = new();
+
     /// <summary>How long one inference attempt may take before the gateway gives up on it.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan InferenceAttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Requests per API key (or per client address without keys): a token bucket, refilled every second.</summary>
+public sealed class RateLimitOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Requests allowed in a burst.</summary>
+    [Range(1, 1_000_000)]
+    public int BurstLimit { get; set; } = 60;
+
+    /// <summary>Requests added back to the bucket each second.</summary>
+    [Range(1, 1_000_000)]
+    public int RequestsPerSecond { get; set; } = 10;
+}
+
+public sealed class ResponseCacheOptions
+{
+    /// <summary>Cache the answers of non-streaming requests that give a seed.</summary>
+    public bool Enabled { get; set; } = true;
+
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan Expiration { get; set; } = TimeSpan.FromMinutes(10);
 }

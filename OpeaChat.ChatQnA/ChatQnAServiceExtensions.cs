@@ -1,7 +1,11 @@
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Caching;
+using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Inference;
+using OpeaChat.ChatQnA.Protection;
+using OpeaChat.ChatQnA.Telemetry;
 using Polly;
 
 namespace OpeaChat.ChatQnA;
@@ -42,6 +46,13 @@ public static class ChatQnAServiceExtensions
             client.Timeout = TimeSpan.FromSeconds(5);
         });
         builder.Services.AddHealthChecks().AddCheck<InferenceHealthCheck>("inference");
+
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<ResponseCache>();
+        builder.Services.AddScoped<ChatService>();
+        builder.Services.AddGatewayProtection();
+        builder.Services.AddOpenApi();
         return builder;
     }
 

@@ -1,5 +1,8 @@
 using OpeaChat.ChatQnA;
 using OpeaChat.ChatQnA.ChatQnA;
+using OpeaChat.ChatQnA.Completions;
+using OpeaChat.ChatQnA.Protection;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,7 +11,15 @@ builder.AddChatQnAServices();
 
 var app = builder.Build();
 
+app.UseGatewayProtection();
 app.MapDefaultEndpoints();
+app.MapOpenApi();
+if (app.Environment.IsDevelopment())
+{
+    app.MapScalarApiReference();
+}
+
 app.MapChatQnAEndpoints();
+app.MapOpenAiEndpoints();
 
 app.Run();

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Inference;
 using OpeaChat.OpenAi;
 
@@ -29,7 +30,7 @@ public static partial class ChatQnAEndpoints
     });
 
     private static async Task<IResult> ChatAsync(
-        HttpContext httpContext, InferenceClient inference, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        HttpContext httpContext, ChatService chat, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         OpeaChatRequest? request;
         try
@@ -56,31 +57,14 @@ public static partial class ChatQnAEndpoints
 
         var completionRequest = OpeaRequestMapper.ToCompletionRequest(request, options.Value);
         var logger = loggerFactory.CreateLogger(typeof(ChatQnAEndpoints));
-        if (request.Stream ?? true)
-        {
-            // Start the upstream stream first, so errors before the first token keep their status code.
-            var chunks = inference.StreamAsync(completionRequest, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            try
-            {
-                if (!await chunks.MoveNextAsync())
-                {
-                    await chunks.DisposeAsync();
-                    return new OpeaErrorResult(StatusCodes.Status502BadGateway, "The inference service sent an empty reply.");
-                }
-            }
-            catch (InferenceException exception)
-            {
-                await chunks.DisposeAsync();
-                LogInferenceRefused(logger, (int)exception.StatusCode, exception.Message);
-                return OpeaErrors.FromInference(exception);
-            }
-
-            return new OpeaStreamResult(chunks, logger);
-        }
-
         try
         {
-            var completion = await inference.CompleteAsync(completionRequest, cancellationToken);
+            if (request.Stream ?? true)
+            {
+                return new OpeaStreamResult(await chat.OpenStreamAsync(completionRequest, cancellationToken), logger);
+            }
+
+            var completion = await chat.CompleteAsync(completionRequest, cancellationToken);
             var choice = completion.Choices[0];
             return TypedResults.Json(new OpeaChatResponse
             {
@@ -107,7 +91,7 @@ public static partial class ChatQnAEndpoints
     /// OPEA's stream: each text piece as <c>data: </c> + Python's repr of its UTF-8 bytes, then <c>data: [DONE]</c>.
     /// A failure part-way ends the stream with an <c>event: error</c> whose data is <c>{"detail": ...}</c>, and no [DONE].
     /// </summary>
-    private sealed class OpeaStreamResult(IAsyncEnumerator<ChatCompletionChunk> chunks, ILogger logger) : IResult
+    private sealed class OpeaStreamResult(ReplyStream reply, ILogger logger) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -116,13 +100,13 @@ public static partial class ChatQnAEndpoints
             response.ContentType = "text/event-stream; charset=utf-8";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
-            await using (chunks)
+            await using (reply)
             {
                 try
                 {
-                    do
+                    await foreach (var chunk in reply.ReadAllAsync().WithCancellation(cancellationToken))
                     {
-                        foreach (var choice in chunks.Current.Choices)
+                        foreach (var choice in chunk.Choices)
                         {
                             if (!string.IsNullOrEmpty(choice.Delta.Content))
                             {
@@ -130,7 +114,6 @@ public static partial class ChatQnAEndpoints
                             }
                         }
                     }
-                    while (await chunks.MoveNextAsync());
 
                     await WriteAsync(response, "data: [DONE]\n\n", cancellationToken);
                 }

@@ -23,6 +23,21 @@ public sealed class InferenceException(HttpStatusCode statusCode, string message
 public sealed class InferenceClient(HttpClient httpClient)
 {
     private const string ChatCompletionsPath = "v1/chat/completions";
+    private const string ModelsPath = "v1/models";
+
+    /// <summary>Inference's model list, as it sent it (status and JSON body).</summary>
+    public async Task<(int Status, byte[] Body)> GetModelsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await httpClient.GetAsync(new Uri(ModelsPath, UriKind.Relative), cancellationToken);
+            return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        }
+        catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
+        {
+            throw Unreachable(exception);
+        }
+    }
 
     public async Task<ChatCompletionResponse> CompleteAsync(ChatCompletionRequest request, CancellationToken cancellationToken)
     {
@@ -97,12 +112,9 @@ public sealed class InferenceClient(HttpClient httpClient)
         {
             response = await httpClient.SendAsync(message, completion, cancellationToken);
         }
-        catch (Exception exception) when (exception is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException
-            || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
         {
-            throw new InferenceException(HttpStatusCode.ServiceUnavailable,
-                $"The inference service is unreachable ({exception.Message}). Check that it is running: the Aspire dashboard shows its state and logs.",
-                "inference_unreachable", retryAfter: TimeSpan.FromSeconds(5), inner: exception);
+            throw Unreachable(exception);
         }
 
         if (response.IsSuccessStatusCode)
@@ -115,6 +127,15 @@ public sealed class InferenceClient(HttpClient httpClient)
             throw await ToExceptionAsync(response, cancellationToken);
         }
     }
+
+    private static bool IsUnreachable(Exception exception, CancellationToken cancellationToken) =>
+        exception is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException
+        || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private static InferenceException Unreachable(Exception exception) =>
+        new(HttpStatusCode.ServiceUnavailable,
+            $"The inference service is unreachable ({exception.Message}). Check that it is running: the Aspire dashboard shows its state and logs.",
+            "inference_unreachable", retryAfter: TimeSpan.FromSeconds(5), inner: exception);
 
     private static async Task<InferenceException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

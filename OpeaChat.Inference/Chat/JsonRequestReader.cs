@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using OpeaChat.OpenAi;
 
 namespace OpeaChat.Inference.Chat;
 

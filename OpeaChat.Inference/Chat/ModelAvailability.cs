@@ -1,4 +1,5 @@
 using OpeaChat.Inference.Models;
+using OpeaChat.OpenAi;
 
 namespace OpeaChat.Inference.Chat;
 

@@ -39,6 +39,7 @@ public sealed partial class DecodeLoop : IAsyncDisposable
     private int _cachedCount;
     private long _generatedTokens;
     private volatile bool _acceptingRequests = true;
+    private Task? _disposal;
 
     public DecodeLoop(string modelId, LLamaWeights weights, IContextParams contextParams, DecodeLoopSettings settings, InferenceMetrics metrics, ILogger logger)
     {
@@ -379,7 +380,18 @@ public sealed partial class DecodeLoop : IAsyncDisposable
         await DisposeAsync().ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the loop and frees the context; every caller waits for the same, single disposal.</summary>
+    public ValueTask DisposeAsync()
+    {
+        lock (_incoming)
+        {
+            _disposal ??= DisposeCoreAsync();
+        }
+
+        return new ValueTask(_disposal);
+    }
+
+    private async Task DisposeCoreAsync()
     {
         _acceptingRequests = false;
         _incoming.Writer.TryComplete();

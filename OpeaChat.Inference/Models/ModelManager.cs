@@ -36,8 +36,17 @@ public sealed partial class ModelManager : BackgroundService
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, (long Tokens, long Timestamp)> _rateSamples = new(StringComparer.Ordinal);
 
-    public ModelManager(ModelCatalog catalog, IOptions<InferenceOptions> options, InferenceMetrics metrics, ILoggerFactory loggerFactory, ILogger<ModelManager> logger)
+    public ModelManager(ModelCatalog catalog, IOptions<InferenceOptions> options, InferenceMetrics metrics, ILoggerFactory loggerFactory, ILogger<ModelManager> logger,
+        IHostApplicationLifetime lifetime)
     {
+        // Running replies end at once when the server stops, so the web server's drain does not wait for long generations.
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var model in Loaded())
+            {
+                _ = model.Engine.DrainAndDisposeAsync(TimeSpan.Zero);
+            }
+        });
         _catalog = catalog;
         _options = options.Value;
         _metrics = metrics;

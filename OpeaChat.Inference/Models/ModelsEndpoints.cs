@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpeaChat.Inference.Chat;
+using OpeaChat.OpenAi;
 
 namespace OpeaChat.Inference.Models;
 

@@ -1,7 +1,9 @@
 using System.Globalization;
-using OpeaChat.OpenAi;
+using Microsoft.AspNetCore.Http;
 
-namespace OpeaChat.Inference.Chat;
+namespace OpeaChat.OpenAi;
+
+// OpenAI's error responses as ASP.NET Core results; shared (like OpenAiWire.cs) by the inference service and the gateway.
 
 /// <summary>An error in OpenAI's shape <c>{"error":{"message","type","param","code"}}</c>, with an optional Retry-After.</summary>
 public sealed class OpenAiErrorResult(int statusCode, ErrorBody error, TimeSpan? retryAfter = null) : IResult, IStatusCodeHttpResult
@@ -27,6 +29,17 @@ public static class OpenAiErrors
     public static OpenAiErrorResult InvalidRequest(string message, string? param, string code = "invalid_value") =>
         new(StatusCodes.Status400BadRequest, new ErrorBody { Message = message, Type = "invalid_request_error", Param = param, Code = code });
 
+    public static OpenAiErrorResult Unauthorized(string message) =>
+        new(StatusCodes.Status401Unauthorized, new ErrorBody { Message = message, Type = "invalid_request_error", Code = "invalid_api_key" });
+
+    public static OpenAiErrorResult RateLimited(TimeSpan retryAfter) =>
+        new(StatusCodes.Status429TooManyRequests, new ErrorBody
+        {
+            Message = $"Too many requests: the rate limit for this key or address is reached. Retry in {Math.Ceiling(retryAfter.TotalSeconds)} s.",
+            Type = "rate_limit_error",
+            Code = "rate_limit_exceeded",
+        }, retryAfter);
+
     public static OpenAiErrorResult ModelNotFound(string model) =>
         new(StatusCodes.Status404NotFound, new ErrorBody
         {
@@ -47,10 +60,10 @@ public static class OpenAiErrors
             Code = "queue_full",
         }, TimeSpan.FromSeconds(2));
 
-    public static OpenAiErrorResult TooLarge(long limit) =>
+    public static OpenAiErrorResult TooLarge(long limit, string setting = "Inference:MaxRequestBodyBytes") =>
         new(StatusCodes.Status413PayloadTooLarge, new ErrorBody
         {
-            Message = $"The request body is larger than the limit of {limit} bytes (Inference:MaxRequestBodyBytes).",
+            Message = $"The request body is larger than the limit of {limit} bytes ({setting}).",
             Type = "invalid_request_error",
             Code = "request_too_large",
         });

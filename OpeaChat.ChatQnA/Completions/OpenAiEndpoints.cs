@@ -1,0 +1,150 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Inference;
+using OpeaChat.OpenAi;
+
+namespace OpeaChat.ChatQnA.Completions;
+
+/// <summary>
+/// The gateway's OpenAI door: the same wire format as the inference service, so OpenAI clients get the gateway's
+/// protection, caching and (with <c>conversation_id</c>) memory.
+/// </summary>
+public static partial class OpenAiEndpoints
+{
+    public static IEndpointRouteBuilder MapOpenAiEndpoints(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1").WithTags("OpenAI");
+        v1.MapPost("/chat/completions", CreateChatCompletionAsync)
+            .WithName("GatewayChatCompletion")
+            .WithSummary("OpenAI-compatible chat completion through the gateway.")
+            .Accepts<ChatCompletionRequest>("application/json")
+            .Produces<ChatCompletionResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+        v1.MapGet("/models", ListModelsAsync)
+            .WithName("GatewayListModels")
+            .WithSummary("The models inference serves, with their metadata.");
+        return app;
+    }
+
+    private static async Task<IResult> CreateChatCompletionAsync(
+        HttpContext httpContext, ChatService chat, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        ChatCompletionRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(httpContext.Request.Body, OpenAiJsonContext.Default.ChatCompletionRequest, cancellationToken);
+        }
+        catch (JsonException exception)
+        {
+            var param = exception.InnerException is JsonException || exception.Path is null or "$" ? null : exception.Path.TrimStart('$', '.');
+            return OpenAiErrors.InvalidRequest(
+                param is null ? $"The request body is not valid JSON: {exception.Message.Split(" Path:")[0]}" : $"Invalid value for '{param}': {exception.Message.Split(" Path:")[0]}",
+                param, param is null ? "invalid_json" : "invalid_type");
+        }
+
+        if (request is null)
+        {
+            return OpenAiErrors.InvalidRequest("The request body must be a JSON object.", null, "invalid_json");
+        }
+
+        if (string.IsNullOrEmpty(request.Model) && options.Value.DefaultModel is { } model)
+        {
+            request = request with { Model = model };
+        }
+
+        var logger = loggerFactory.CreateLogger(typeof(OpenAiEndpoints));
+        try
+        {
+            if (request.Stream == true)
+            {
+                return new OpenAiStreamResult(await chat.OpenStreamAsync(request, cancellationToken), request.StreamOptions?.IncludeUsage == true);
+            }
+
+            return TypedResults.Json(await chat.CompleteAsync(request, cancellationToken), OpenAiJsonContext.Default.ChatCompletionResponse);
+        }
+        catch (InferenceException exception)
+        {
+            LogRefused(logger, (int)exception.StatusCode, exception.Message);
+            return FromInference(exception);
+        }
+    }
+
+    private static async Task<IResult> ListModelsAsync(InferenceClient inference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (status, body) = await inference.GetModelsAsync(cancellationToken);
+            return TypedResults.Text(System.Text.Encoding.UTF8.GetString(body), "application/json", System.Text.Encoding.UTF8, status);
+        }
+        catch (InferenceException exception)
+        {
+            return FromInference(exception);
+        }
+    }
+
+    private static OpenAiErrorResult FromInference(InferenceException exception) =>
+        new((int)exception.StatusCode, new ErrorBody
+        {
+            Message = exception.Message,
+            Type = (int)exception.StatusCode switch
+            {
+                StatusCodes.Status429TooManyRequests => "rate_limit_error",
+                >= 500 => "unavailable_error",
+                _ => "invalid_request_error",
+            },
+            Param = exception.Param,
+            Code = exception.Code,
+        }, exception.RetryAfter);
+
+    /// <summary>Relays inference's chunks in OpenAI's streaming format; a failure part-way ends with an error event.</summary>
+    private sealed class OpenAiStreamResult(ReplyStream reply, bool includeUsage) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            var cancellationToken = httpContext.RequestAborted;
+            response.ContentType = "text/event-stream; charset=utf-8";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            await using (reply)
+            {
+                try
+                {
+                    await foreach (var chunk in reply.ReadAllAsync().WithCancellation(cancellationToken))
+                    {
+                        // The gateway always asks for usage (to store it); the client gets it only if it asked.
+                        if (chunk.Choices.Count == 0 && chunk.Usage is not null && !includeUsage)
+                        {
+                            continue;
+                        }
+
+                        await WriteAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
+                    }
+
+                    await response.Body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), cancellationToken);
+                    await response.Body.FlushAsync(cancellationToken);
+                }
+                catch (InferenceException exception)
+                {
+                    var error = new ErrorResponse(new ErrorBody { Message = exception.Message, Type = "server_error", Code = exception.Code ?? "inference_failed" });
+                    await WriteAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // The client left; disposing the upstream stream cancels generation there too.
+                }
+            }
+        }
+
+        private static async Task WriteAsync(HttpResponse response, byte[] json, CancellationToken cancellationToken)
+        {
+            await response.Body.WriteAsync("data: "u8.ToArray(), cancellationToken);
+            await response.Body.WriteAsync(json, cancellationToken);
+            await response.Body.WriteAsync("\n\n"u8.ToArray(), cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inference refused the request with {StatusCode}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, int statusCode, string reason);
+}

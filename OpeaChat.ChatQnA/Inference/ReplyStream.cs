@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Text;
+using OpeaChat.ChatQnA.Telemetry;
+using OpeaChat.OpenAi;
+
+namespace OpeaChat.ChatQnA.Inference;
+
+/// <summary>How a reply ended: all of it, cut off by the client, or broken by a failure.</summary>
+public enum ReplyStatus
+{
+    Complete,
+    Stopped,
+    Failed,
+}
+
+/// <summary>
+/// One streamed reply from inference, opened far enough to know it was accepted (the first chunk arrived), then read
+/// by a door that writes it in its own format. It keeps the text, usage and how it ended, so the reply can be stored
+/// whatever happens, and reports the gateway's latency metrics.
+/// </summary>
+public sealed class ReplyStream : IAsyncDisposable
+{
+    private readonly IAsyncEnumerator<ChatCompletionChunk> _chunks;
+    private readonly GatewayMetrics _metrics;
+    private readonly long _startedAt;
+    private readonly StringBuilder _text = new();
+    private long? _firstTokenAt;
+    private int _pieces;
+    private bool _ended;
+
+    private ReplyStream(IAsyncEnumerator<ChatCompletionChunk> chunks, GatewayMetrics metrics, long startedAt)
+    {
+        _chunks = chunks;
+        _metrics = metrics;
+        _startedAt = startedAt;
+    }
+
+    public string Text => _text.ToString();
+
+    public string? FinishReason { get; private set; }
+
+    public Usage? Usage { get; private set; }
+
+    public string? Model { get; private set; }
+
+    public ReplyStatus Status { get; private set; } = ReplyStatus.Stopped;
+
+    public string? Error { get; private set; }
+
+    /// <summary>Tokens per second of the reply, from its first token to its last.</summary>
+    public double? TokensPerSecond =>
+        _firstTokenAt is { } first && Usage is { CompletionTokens: > 1 } usage
+            ? (usage.CompletionTokens - 1) / Math.Max(Stopwatch.GetElapsedTime(first, _endedAt ?? Stopwatch.GetTimestamp()).TotalSeconds, 1e-6)
+            : null;
+
+    private long? _endedAt;
+
+    /// <summary>
+    /// Starts the reply. Errors before the first chunk (no model, loading, busy, bad request) throw
+    /// <see cref="InferenceException"/> with inference's status, so the door can answer with a status code.
+    /// </summary>
+    public static async Task<ReplyStream> OpenAsync(InferenceClient inference, ChatCompletionRequest request, GatewayMetrics metrics, CancellationToken cancellationToken)
+    {
+        metrics.RequestStarted();
+        var chunks = inference.StreamAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var stream = new ReplyStream(chunks, metrics, Stopwatch.GetTimestamp());
+        try
+        {
+            if (!await chunks.MoveNextAsync())
+            {
+                throw new InferenceException(System.Net.HttpStatusCode.BadGateway, "The inference service sent an empty reply.");
+            }
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
+
+        return stream;
+    }
+
+    /// <summary>
+    /// The reply's chunks, the first included. A failure part-way throws <see cref="InferenceException"/> after the
+    /// chunks before it; <see cref="Status"/> then says <see cref="ReplyStatus.Failed"/>.
+    /// </summary>
+    public async IAsyncEnumerable<ChatCompletionChunk> ReadAllAsync()
+    {
+        var more = true;
+        while (more)
+        {
+            var chunk = _chunks.Current;
+            Observe(chunk);
+            yield return chunk;
+            try
+            {
+                more = await _chunks.MoveNextAsync();
+            }
+            catch (InferenceException exception)
+            {
+                Status = ReplyStatus.Failed;
+                Error = exception.Message;
+                End();
+                throw;
+            }
+        }
+
+        Status = ReplyStatus.Complete;
+        End();
+    }
+
+    private void Observe(ChatCompletionChunk chunk)
+    {
+        Model ??= chunk.Model;
+        Usage = chunk.Usage ?? Usage;
+        foreach (var choice in chunk.Choices)
+        {
+            if (!string.IsNullOrEmpty(choice.Delta.Content))
+            {
+                if (_firstTokenAt is null)
+                {
+                    _firstTokenAt = Stopwatch.GetTimestamp();
+                    _metrics.RecordFirstToken(Stopwatch.GetElapsedTime(_startedAt, _firstTokenAt.Value));
+                }
+
+                _pieces++;
+                _text.Append(choice.Delta.Content);
+            }
+
+            FinishReason = choice.FinishReason ?? FinishReason;
+        }
+    }
+
+    private void End()
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        _ended = true;
+        _endedAt = Stopwatch.GetTimestamp();
+        _metrics.RecordCompleted(Stopwatch.GetElapsedTime(_startedAt, _endedAt.Value),
+            _firstTokenAt is { } first ? Stopwatch.GetElapsedTime(_startedAt, first) : null, _pieces);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_ended)
+        {
+            End(); // read no further: the client left (Stopped) or the door gave up
+        }
+
+        _metrics.RequestEnded();
+        await _chunks.DisposeAsync();
+    }
+}

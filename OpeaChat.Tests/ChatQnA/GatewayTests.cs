@@ -1,0 +1,189 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using OpeaChat.Tests.Infrastructure;
+using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
+
+namespace OpeaChat.Tests.ChatQnA;
+
+/// <summary>One real inference server for the gateway tests.</summary>
+public sealed class GatewayInferenceFixture : IAsyncLifetime
+{
+    public InferenceHost Inference { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Inference = InferenceHost.Start();
+        await Inference.WaitUntilReadyAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        Inference.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The gateway's OpenAI door, model list, protection, cache and outage handling, over real HTTP.</summary>
+public sealed class GatewayTests(GatewayInferenceFixture fixture) : IClassFixture<GatewayInferenceFixture>
+{
+    private Uri Inference => fixture.Inference.BaseAddress;
+
+    [Fact]
+    public async Task The_openai_door_answers_whole_and_streamed_and_sends_usage_only_when_asked()
+    {
+        using var gateway = GatewayHost.Start(Inference);
+
+        var whole = await ChatAsync(gateway.Client, new { messages = User("Once upon a time"), max_tokens = 6, ignore_eos = true });
+        Assert.Equal(200, whole.Status);
+        Assert.Equal(6, whole.CompletionTokens);
+
+        var streamed = await ChatStreamAsync(gateway.Client, new { messages = User("Once upon a time"), max_tokens = 6, ignore_eos = true, stream = true, stream_options = new { include_usage = true } });
+        Assert.Equal(6, streamed.CompletionTokens);
+        Assert.Equal("length", streamed.FinishReason);
+
+        using var noUsage = await gateway.Client.PostAsJsonAsync("/v1/chat/completions", new { messages = User("Once"), max_tokens = 3, stream = true });
+        var lines = await OpeaStream.ReadDataLinesAsync(noUsage);
+        Assert.DoesNotContain(lines, line => line.Contains("\"usage\"", StringComparison.Ordinal));
+        Assert.Equal("[DONE]", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Models_pass_through_with_their_metadata()
+    {
+        using var gateway = GatewayHost.Start(Inference);
+
+        using var response = await gateway.Client.GetAsync("/v1/models");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var model = Assert.Single(json.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal("stories260K", model.GetProperty("id").GetString());
+        Assert.Equal("llama", model.GetProperty("architecture").GetString());
+    }
+
+    [Fact]
+    public async Task With_api_keys_every_v1_call_needs_one_but_health_probes_do_not()
+    {
+        using var gateway = GatewayHost.Start(Inference, ("ApiKeys:0", "first-key"), ("ApiKeys:1", "second-key"));
+        var client = gateway.Client;
+
+        using var none = await client.PostAsJsonAsync("/v1/chatqna", new { messages = "Once", stream = false, max_tokens = 2 });
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Contains("API key is required", JsonDocument.Parse(await none.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(new { messages = User("Once"), max_tokens = 2 }) };
+        wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "nope");
+        using var wrongResponse = await client.SendAsync(wrong);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongResponse.StatusCode);
+        Assert.Equal("invalid_api_key", JsonDocument.Parse(await wrongResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+
+        using var bearer = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(new { messages = User("Once"), max_tokens = 2 }) };
+        bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "second-key");
+        using var bearerResponse = await client.SendAsync(bearer);
+        Assert.Equal(HttpStatusCode.OK, bearerResponse.StatusCode);
+
+        using var meta = await client.PostAsJsonAsync("/v1/chatqna", new { messages = "Once", stream = false, max_tokens = 2, meta = new { auth_token = "first-key" } });
+        Assert.Equal(HttpStatusCode.OK, meta.StatusCode);
+
+        using var health = await client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Past_the_rate_limit_a_client_gets_429_with_retry_after_and_other_keys_are_not_affected()
+    {
+        using var gateway = GatewayHost.Start(Inference, ("ApiKeys:0", "busy"), ("ApiKeys:1", "calm"), ("RateLimit:BurstLimit", "3"), ("RateLimit:RequestsPerSecond", "1"));
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 6 && limited is null; i++)
+        {
+            var response = await SendWithKeyAsync(gateway.Client, "busy");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+
+        Assert.NotNull(limited);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal("rate_limit_exceeded", JsonDocument.Parse(await limited.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+        limited.Dispose();
+        using var other = await SendWithKeyAsync(gateway.Client, "calm");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_oversize_body_gets_413_in_each_contracts_shape()
+    {
+        using var gateway = GatewayHost.Start(Inference, ("MaxRequestBodyBytes", "2048"));
+        var huge = new string('x', 4096);
+
+        using var opea = await gateway.Client.PostAsJsonAsync("/v1/chatqna", new { messages = huge });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, opea.StatusCode);
+        Assert.Contains("2048 bytes", JsonDocument.Parse(await opea.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var openAi = await gateway.Client.PostAsJsonAsync("/v1/chat/completions", new { messages = User(huge) });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, openAi.StatusCode);
+        Assert.Equal("request_too_large", JsonDocument.Parse(await openAi.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task An_identical_request_with_a_seed_is_answered_from_the_cache()
+    {
+        using var gateway = GatewayHost.Start(Inference);
+        var seeded = new { messages = User("Once upon a time"), max_tokens = 8, seed = 77 };
+
+        var first = await ChatAsync(gateway.Client, seeded);
+        var second = await ChatAsync(gateway.Client, seeded);
+        var unseeded1 = await ChatAsync(gateway.Client, new { messages = User("Once upon a time"), max_tokens = 8 });
+        var unseeded2 = await ChatAsync(gateway.Client, new { messages = User("Once upon a time"), max_tokens = 8 });
+
+        Assert.Equal(first.Body.GetProperty("id").GetString(), second.Body.GetProperty("id").GetString());
+        Assert.Equal(first.Text, second.Text);
+        Assert.NotEqual(unseeded1.Body.GetProperty("id").GetString(), unseeded2.Body.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task When_inference_is_unreachable_chat_gets_503_with_retry_after_and_health_says_why()
+    {
+        using var gateway = GatewayHost.Start(GatewayHost.Nowhere());
+
+        using var chat = await gateway.Client.PostAsJsonAsync("/v1/chatqna", new { messages = "Once upon a time" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, chat.StatusCode);
+        Assert.True(chat.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Contains("unreachable", JsonDocument.Parse(await chat.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var health = await gateway.Client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal("unreachable", JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_both_doors()
+    {
+        using var gateway = GatewayHost.Start(Inference);
+
+        var document = await gateway.Client.GetStringAsync("/openapi/v1.json");
+
+        Assert.Contains("\"/v1/chatqna\"", document, StringComparison.Ordinal);
+        Assert.Contains("\"/v1/chat/completions\"", document, StringComparison.Ordinal);
+        using var scalar = await gateway.Client.GetAsync("/scalar/v1");
+        Assert.Equal(HttpStatusCode.OK, scalar.StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> SendWithKeyAsync(HttpClient client, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(new { messages = User("Once"), max_tokens = 1 }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client.SendAsync(request);
+    }
+}

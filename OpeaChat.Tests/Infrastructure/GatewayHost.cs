@@ -1,0 +1,68 @@
+extern alias ChatQnAService;
+
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace OpeaChat.Tests.Infrastructure;
+
+/// <summary>
+/// The ChatQnA gateway alone, in the test process, on a real Kestrel port, calling a real inference server over HTTP
+/// (or an address where nothing listens, to test outages), with settings chosen by the test.
+/// </summary>
+public sealed class GatewayHost : WebApplicationFactory<ChatQnAService::OpeaChat.ChatQnA.Caching.ResponseCache>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    private GatewayHost(Dictionary<string, string?> settings)
+    {
+        _settings = settings;
+        UseKestrel(0);
+        StartServer();
+        Client = new HttpClient { BaseAddress = ClientOptions.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    public HttpClient Client { get; }
+
+    /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>) are given whole.</summary>
+    public static GatewayHost Start(Uri inference, params (string Key, string? Value)[] settings)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["ChatQnA:InferenceBaseUrl"] = inference.ToString(),
+            ["ChatQnA:DataDirectory"] = Directory.CreateTempSubdirectory("opeachat-gateway-").FullName,
+        };
+        foreach (var (key, value) in settings)
+        {
+            values[key.StartsWith("ConnectionStrings:", StringComparison.Ordinal) || key.StartsWith("Logging:", StringComparison.Ordinal) ? key : $"ChatQnA:{key}"] = value;
+        }
+
+        return new GatewayHost(values);
+    }
+
+    /// <summary>An address on this machine where nothing listens.</summary>
+    public static Uri Nowhere()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}/");
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Client.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
