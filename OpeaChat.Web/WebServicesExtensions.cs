@@ -21,9 +21,13 @@ public static class WebServicesExtensions
         // every client by the service defaults) turns http://chatqna into the gateway's real address.
         builder.Services.AddHttpClient<ChatQnAClient>((services, http) =>
         {
-            var baseUrl = services.GetRequiredService<IOptions<ChatQnAOptions>>().Value.BaseUrl;
-            http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+            var gateway = services.GetRequiredService<IOptions<ChatQnAOptions>>().Value;
+            http.BaseAddress = new Uri(gateway.BaseUrl.EndsWith('/') ? gateway.BaseUrl : gateway.BaseUrl + "/");
             http.Timeout = Timeout.InfiniteTimeSpan;
+            if (!string.IsNullOrEmpty(gateway.ApiKey))
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", gateway.ApiKey);
+            }
         });
 
         builder.Services.TryAddSingleton(TimeProvider.System);

@@ -64,7 +64,8 @@ public static partial class ChatQnAEndpoints
                 return new OpeaStreamResult(await chat.OpenStreamAsync(completionRequest, cancellationToken), logger);
             }
 
-            var completion = await chat.CompleteAsync(completionRequest, cancellationToken);
+            var (completion, trimmed) = await chat.CompleteAsync(completionRequest, cancellationToken);
+            SetTrimmedTurns(httpContext.Response, trimmed);
             var choice = completion.Choices[0];
             return TypedResults.Json(new OpeaChatResponse
             {
@@ -100,6 +101,7 @@ public static partial class ChatQnAEndpoints
             response.ContentType = "text/event-stream; charset=utf-8";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
+            SetTrimmedTurns(response, reply.TrimmedTurns);
             await using (reply)
             {
                 try
@@ -134,6 +136,14 @@ public static partial class ChatQnAEndpoints
         {
             await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
             await response.Body.FlushAsync(cancellationToken);
+        }
+    }
+
+    internal static void SetTrimmedTurns(HttpResponse response, int trimmedTurns)
+    {
+        if (trimmedTurns > 0)
+        {
+            response.Headers[ChatService.TrimmedTurnsHeader] = trimmedTurns.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 

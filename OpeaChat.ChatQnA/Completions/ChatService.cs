@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OpeaChat.ChatQnA.Caching;
 using OpeaChat.ChatQnA.Inference;
 using OpeaChat.ChatQnA.Telemetry;
@@ -7,27 +8,55 @@ namespace OpeaChat.ChatQnA.Completions;
 
 /// <summary>
 /// What both doors (OPEA's /v1/chatqna and the OpenAI door) do with a chat once it is an OpenAI request: stream it
-/// from inference, or answer it whole (from the response cache when it can be).
+/// from inference, or answer it whole (from the response cache when it can be). A chat too long for the model's
+/// context loses its oldest turns until it fits; the doors report how many in <see cref="TrimmedTurnsHeader"/>.
 /// </summary>
 public sealed class ChatService(InferenceClient inference, ResponseCache cache, GatewayMetrics metrics)
 {
-    public Task<ReplyStream> OpenStreamAsync(ChatCompletionRequest request, CancellationToken cancellationToken) =>
-        ReplyStream.OpenAsync(inference, request, metrics, cancellationToken);
+    public const string TrimmedTurnsHeader = "OpeaChat-Trimmed-Turns";
+    private const int MaxTrimAttempts = 4;
 
-    public async Task<ChatCompletionResponse> CompleteAsync(ChatCompletionRequest request, CancellationToken cancellationToken)
+    public async Task<ReplyStream> OpenStreamAsync(ChatCompletionRequest request, CancellationToken cancellationToken)
+    {
+        var (reply, trimmed) = await WithTrimmingAsync(request, shorter => ReplyStream.OpenAsync(inference, shorter, metrics, cancellationToken));
+        reply.TrimmedTurns = trimmed;
+        return reply;
+    }
+
+    public async Task<(ChatCompletionResponse Response, int TrimmedTurns)> CompleteAsync(ChatCompletionRequest request, CancellationToken cancellationToken)
     {
         metrics.RequestStarted();
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            return cache.IsCacheable(request)
-                ? await cache.GetOrCreateAsync(request, token => inference.CompleteAsync(request, token), cancellationToken)
-                : await inference.CompleteAsync(request, cancellationToken);
+            return await WithTrimmingAsync(request, shorter => cache.IsCacheable(shorter)
+                ? cache.GetOrCreateAsync(shorter, token => inference.CompleteAsync(shorter, token), cancellationToken)
+                : inference.CompleteAsync(shorter, cancellationToken));
         }
         finally
         {
             metrics.RequestEnded();
-            metrics.RecordCompleted(System.Diagnostics.Stopwatch.GetElapsedTime(started), null, 0);
+            metrics.RecordCompleted(Stopwatch.GetElapsedTime(started), null, 0);
+        }
+    }
+
+    private static async Task<(T Result, int TrimmedTurns)> WithTrimmingAsync<T>(ChatCompletionRequest request, Func<ChatCompletionRequest, Task<T>> send)
+    {
+        var trimmed = 0;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return (await send(request), trimmed);
+            }
+            catch (InferenceException exception) when (attempt < MaxTrimAttempts
+                && exception.ContextOverflow is { } overflow
+                && request.Messages is { } messages
+                && HistoryTrimmer.Trim(messages, overflow.PromptTokens, overflow.Limit, request.MaxTokens) is { } shorter)
+            {
+                request = request with { Messages = shorter.Messages };
+                trimmed += shorter.RemovedTurns;
+            }
         }
     }
 }

@@ -60,7 +60,9 @@ public static partial class OpenAiEndpoints
                 return new OpenAiStreamResult(await chat.OpenStreamAsync(request, cancellationToken), request.StreamOptions?.IncludeUsage == true);
             }
 
-            return TypedResults.Json(await chat.CompleteAsync(request, cancellationToken), OpenAiJsonContext.Default.ChatCompletionResponse);
+            var (completion, trimmed) = await chat.CompleteAsync(request, cancellationToken);
+            ChatQnA.ChatQnAEndpoints.SetTrimmedTurns(httpContext.Response, trimmed);
+            return TypedResults.Json(completion, OpenAiJsonContext.Default.ChatCompletionResponse);
         }
         catch (InferenceException exception)
         {
@@ -106,6 +108,7 @@ public static partial class OpenAiEndpoints
             response.ContentType = "text/event-stream; charset=utf-8";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
+            ChatQnA.ChatQnAEndpoints.SetTrimmedTurns(response, reply.TrimmedTurns);
             await using (reply)
             {
                 try

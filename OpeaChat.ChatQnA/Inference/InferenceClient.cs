@@ -13,6 +13,9 @@ namespace OpeaChat.ChatQnA.Inference;
 public sealed class InferenceException(HttpStatusCode statusCode, string message, string? code = null, string? param = null, TimeSpan? retryAfter = null, Exception? inner = null)
     : Exception(message, inner)
 {
+    /// <summary>For <c>context_length_exceeded</c>: the prompt's tokens and the limit, as inference counted them.</summary>
+    public (int PromptTokens, int Limit)? ContextOverflow { get; init; }
+
     public HttpStatusCode StatusCode { get; } = statusCode;
     public string? Code { get; } = code;
     public string? Param { get; } = param;
@@ -152,6 +155,9 @@ public sealed class InferenceClient(HttpClient httpClient)
         var retryAfter = response.Headers.RetryAfter is RetryConditionHeaderValue { Delta: { } delta } ? delta : (TimeSpan?)null;
         return new InferenceException(response.StatusCode,
             error?.Error.Message ?? $"The inference service answered {(int)response.StatusCode} {response.ReasonPhrase}.",
-            error?.Error.Code, error?.Error.Param, retryAfter);
+            error?.Error.Code, error?.Error.Param, retryAfter)
+        {
+            ContextOverflow = error?.Error is { NPromptTokens: { } promptTokens, NCtx: { } limit } ? (promptTokens, limit) : null,
+        };
     }
 }

@@ -47,6 +47,9 @@ public sealed class ReplyStream : IAsyncDisposable
 
     public string? Error { get; private set; }
 
+    /// <summary>Turns of the history left out so the chat fits the model's context.</summary>
+    public int TrimmedTurns { get; set; }
+
     /// <summary>Tokens per second of the reply, from its first token to its last.</summary>
     public double? TokensPerSecond =>
         _firstTokenAt is { } first && Usage is { CompletionTokens: > 1 } usage

@@ -15,11 +15,11 @@ public static class GenerationRequestFactory
         var budget = model.SequenceContextSize;
         if (tokens.Count >= budget)
         {
-            return (null, OpenAiErrors.InvalidRequest(
+            return (null, OpenAiErrors.ContextLengthExceeded(
                 $"The prompt has {tokens.Count} tokens, but one request may use at most {budget} tokens of context " +
                 $"(Inference:ContextSize {model.ContextSize} shared by Inference:MaxParallelSequences). " +
                 "Shorten the prompt or raise Inference:ContextSize.",
-                promptParam, "context_length_exceeded"));
+                promptParam, tokens.Count, budget));
         }
 
         if (tokens.Count == 0)

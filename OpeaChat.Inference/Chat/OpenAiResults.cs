@@ -29,6 +29,17 @@ public static class OpenAiErrors
     public static OpenAiErrorResult InvalidRequest(string message, string? param, string code = "invalid_value") =>
         new(StatusCodes.Status400BadRequest, new ErrorBody { Message = message, Type = "invalid_request_error", Param = param, Code = code });
 
+    public static OpenAiErrorResult ContextLengthExceeded(string message, string param, int promptTokens, int limit) =>
+        new(StatusCodes.Status400BadRequest, new ErrorBody
+        {
+            Message = message,
+            Type = "invalid_request_error",
+            Param = param,
+            Code = "context_length_exceeded",
+            NPromptTokens = promptTokens,
+            NCtx = limit,
+        });
+
     public static OpenAiErrorResult Unauthorized(string message) =>
         new(StatusCodes.Status401Unauthorized, new ErrorBody { Message = message, Type = "invalid_request_error", Code = "invalid_api_key" });
 

@@ -183,6 +183,12 @@ public sealed record ErrorBody
     public string? Param { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? Code { get; init; }
+
+    /// <summary>llama-server's extension on context errors: the prompt's token count…</summary>
+    public int? NPromptTokens { get; init; }
+
+    /// <summary>…and the context one request may use.</summary>
+    public int? NCtx { get; init; }
 }
 
 public static class FinishReasons

@@ -12,6 +12,9 @@ public sealed class ChatQnAOptions
     [Url]
     public string BaseUrl { get; set; } = "http://chatqna";
 
+    /// <summary>The gateway's API key, when the gateway requires one (<c>ChatQnA:ApiKeys</c> there). Never logged.</summary>
+    public string? ApiKey { get; set; }
+
     /// <summary>The most tokens the model may generate for one reply.</summary>
     [Range(1, 32768)]
     public int MaxTokens { get; set; } = 256;
