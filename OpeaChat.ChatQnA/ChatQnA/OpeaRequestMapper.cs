@@ -80,5 +80,6 @@ public static class OpeaRequestMapper
         PresencePenalty = request.PresencePenalty,
         Seed = request.Seed,
         Stop = request.Stop,
+        IgnoreEos = request.IgnoreEos,
     };
 }

@@ -23,6 +23,9 @@ public sealed record OpeaChatRequest
     public float? PresencePenalty { get; init; }
     public long? Seed { get; init; }
     public OpenAi.StopSequences? Stop { get; init; }
+
+    /// <summary>Not OPEA's: llama-server's <c>ignore_eos</c>, passed on for benchmarks and tests that need replies of a fixed length.</summary>
+    public bool? IgnoreEos { get; init; }
 }
 
 [JsonConverter(typeof(OpeaMessagesConverter))]

@@ -32,6 +32,11 @@ public class AppFixture : IAsyncLifetime
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
 
+    /// <summary>Lets a fixture change the app model before it starts (for example a resource's environment).</summary>
+    protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -45,6 +50,7 @@ public class AppFixture : IAsyncLifetime
             ],
             timeout.Token);
 
+        Configure(builder);
         _app = await builder.BuildAsync(timeout.Token).WaitAsync(StartTimeout);
         await _app.StartAsync(timeout.Token).WaitAsync(StartTimeout);
         foreach (var resource in HealthyResources)

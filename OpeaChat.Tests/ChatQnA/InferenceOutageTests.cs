@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Http.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using OpeaChat.Tests.Infrastructure;
+
+namespace OpeaChat.Tests.ChatQnA;
+
+/// <summary>The whole app, with a context large enough that a reply can be interrupted while it streams.</summary>
+public sealed class LongContextAppFixture : AppFixture
+{
+    protected override void Configure(IDistributedApplicationTestingBuilder builder)
+    {
+        var inference = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "inference");
+        builder.CreateResourceBuilder(inference).WithEnvironment("Inference__ContextSize", "131072");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LongContextAppCollection : ICollectionFixture<LongContextAppFixture>
+{
+    public const string Name = "LongContextApp";
+}
+
+/// <summary>Stopping the inference resource in the middle of a reply, then starting it again.</summary>
+[Collection(LongContextAppCollection.Name)]
+public sealed class InferenceOutageTests(LongContextAppFixture app)
+{
+    [Fact]
+    public async Task A_reply_cut_by_an_inference_outage_ends_with_an_error_event_and_the_gateway_recovers()
+    {
+        using var client = app.CreateHttpClient("chatqna");
+        using var timeout = new CancellationTokenSource(AppFixture.StartTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chatqna")
+        {
+            Content = JsonContent.Create(new { messages = "Once upon a time", max_tokens = 30000, ignore_eos = true }),
+        };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        var lines = new List<string>();
+        for (var pieces = 0; pieces < 5;)
+        {
+            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("The reply ended before the outage.");
+            lines.Add(line);
+            pieces += line.StartsWith("data: b", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        await app.App.ResourceCommands.ExecuteCommandAsync("inference", KnownResourceCommands.StopCommand, timeout.Token);
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            lines.Add(line);
+        }
+
+        Assert.DoesNotContain("data: [DONE]", lines);
+        Assert.Contains("event: error", lines);
+
+        await app.App.ResourceCommands.ExecuteCommandAsync("inference", KnownResourceCommands.StartCommand, timeout.Token);
+        await app.App.ResourceNotifications.WaitForResourceHealthyAsync("inference", timeout.Token);
+        using var after = await client.PostAsJsonAsync("/v1/chatqna", new { messages = "Once upon a time", stream = false, max_tokens = 8 }, timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+}
