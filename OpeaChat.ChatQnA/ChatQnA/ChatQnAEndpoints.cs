@@ -98,9 +98,7 @@ public static partial class ChatQnAEndpoints
         {
             var response = httpContext.Response;
             var cancellationToken = httpContext.RequestAborted;
-            response.ContentType = "text/event-stream; charset=utf-8";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
+            ServerSentEvents.Start(response);
             SetTrimmedTurns(response, reply.TrimmedTurns);
             await using (reply)
             {
@@ -112,30 +110,24 @@ public static partial class ChatQnAEndpoints
                         {
                             if (!string.IsNullOrEmpty(choice.Delta.Content))
                             {
-                                await WriteAsync(response, $"data: {PythonBytesLiteral.Format(choice.Delta.Content)}\n\n", cancellationToken);
+                                await ServerSentEvents.WriteDataAsync(response, Encoding.UTF8.GetBytes(PythonBytesLiteral.Format(choice.Delta.Content)), cancellationToken);
                             }
                         }
                     }
 
-                    await WriteAsync(response, "data: [DONE]\n\n", cancellationToken);
+                    await ServerSentEvents.WriteDoneAsync(response, cancellationToken);
                 }
                 catch (InferenceException exception)
                 {
                     LogStreamFailed(logger, exception.Message);
-                    var detail = JsonSerializer.Serialize(new OpeaErrorDetail(exception.Message), OpeaJsonContext.Default.OpeaErrorDetail);
-                    await WriteAsync(response, $"event: error\ndata: {detail}\n\n", cancellationToken);
+                    var detail = JsonSerializer.SerializeToUtf8Bytes(new OpeaErrorDetail(exception.Message), OpeaJsonContext.Default.OpeaErrorDetail);
+                    await ServerSentEvents.WriteEventAsync(response, "error", detail, cancellationToken);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     // The client left; disposing the upstream stream cancels generation there too.
                 }
             }
-        }
-
-        private static async Task WriteAsync(HttpResponse response, string text, CancellationToken cancellationToken)
-        {
-            await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
-            await response.Body.FlushAsync(cancellationToken);
         }
     }
 

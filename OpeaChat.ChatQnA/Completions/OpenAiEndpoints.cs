@@ -105,9 +105,7 @@ public static partial class OpenAiEndpoints
         {
             var response = httpContext.Response;
             var cancellationToken = httpContext.RequestAborted;
-            response.ContentType = "text/event-stream; charset=utf-8";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
+            ServerSentEvents.Start(response);
             ChatQnA.ChatQnAEndpoints.SetTrimmedTurns(response, reply.TrimmedTurns);
             await using (reply)
             {
@@ -121,30 +119,21 @@ public static partial class OpenAiEndpoints
                             continue;
                         }
 
-                        await WriteAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
+                        await ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
                     }
 
-                    await response.Body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), cancellationToken);
-                    await response.Body.FlushAsync(cancellationToken);
+                    await ServerSentEvents.WriteDoneAsync(response, cancellationToken);
                 }
                 catch (InferenceException exception)
                 {
                     var error = new ErrorResponse(new ErrorBody { Message = exception.Message, Type = "server_error", Code = exception.Code ?? "inference_failed" });
-                    await WriteAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
+                    await ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     // The client left; disposing the upstream stream cancels generation there too.
                 }
             }
-        }
-
-        private static async Task WriteAsync(HttpResponse response, byte[] json, CancellationToken cancellationToken)
-        {
-            await response.Body.WriteAsync("data: "u8.ToArray(), cancellationToken);
-            await response.Body.WriteAsync(json, cancellationToken);
-            await response.Body.WriteAsync("\n\n"u8.ToArray(), cancellationToken);
-            await response.Body.FlushAsync(cancellationToken);
         }
     }
 

@@ -210,27 +210,21 @@ public static class ChatCompletionsEndpoints
     /// <summary>Writes OpenAI's streaming format: <c>data: {chunk}</c> events, then <c>data: [DONE]</c>.</summary>
     private sealed class CompletionStreamResult(CompletionWriter writer, ChannelReader<GenerationUpdate> updates, bool includeUsage, Activity? activity) : IResult
     {
-        private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
-        private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
-        private static readonly byte[] s_done = "data: [DONE]\n\n"u8.ToArray();
-
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             var response = httpContext.Response;
             var cancellationToken = httpContext.RequestAborted;
-            response.ContentType = "text/event-stream; charset=utf-8";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
+            ServerSentEvents.Start(response);
             GenerationResult? result = null;
             try
             {
                 // Headers and the role go out at once, so a client (or the gateway's timeout) knows the request was accepted.
-                await WriteEventAsync(response, writer.Chunk(writer.Shape.IsChat ? "assistant" : null, string.Empty, null, null), cancellationToken);
+                await ServerSentEvents.WriteDataAsync(response, writer.Chunk(writer.Shape.IsChat ? "assistant" : null, string.Empty, null, null), cancellationToken);
                 await foreach (var update in updates.ReadAllAsync(cancellationToken))
                 {
                     if (update.Text is { } text)
                     {
-                        await WriteEventAsync(response, writer.Chunk(null, text, null, null), cancellationToken);
+                        await ServerSentEvents.WriteDataAsync(response, writer.Chunk(null, text, null, null), cancellationToken);
                     }
 
                     if (update.Result is not { } final)
@@ -242,19 +236,18 @@ public static class ChatCompletionsEndpoints
                     if (final.Error is not null)
                     {
                         var error = new ErrorResponse(new ErrorBody { Message = final.Error, Type = "server_error", Code = "generation_failed" });
-                        await WriteEventAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
+                        await ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
                         return;
                     }
 
-                    await WriteEventAsync(response, writer.Chunk(null, writer.Shape.IsChat ? null : string.Empty, final.FinishReason, null), cancellationToken);
+                    await ServerSentEvents.WriteDataAsync(response, writer.Chunk(null, writer.Shape.IsChat ? null : string.Empty, final.FinishReason, null), cancellationToken);
                     if (includeUsage)
                     {
-                        await WriteEventAsync(response, writer.Chunk(null, null, null, ToUsage(final), withChoice: false), cancellationToken);
+                        await ServerSentEvents.WriteDataAsync(response, writer.Chunk(null, null, null, ToUsage(final), withChoice: false), cancellationToken);
                     }
                 }
 
-                await response.Body.WriteAsync(s_done, cancellationToken);
-                await response.Body.FlushAsync(cancellationToken);
+                await ServerSentEvents.WriteDoneAsync(response, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -264,14 +257,6 @@ public static class ChatCompletionsEndpoints
             {
                 Finish(activity, result);
             }
-        }
-
-        private static async Task WriteEventAsync(HttpResponse response, byte[] json, CancellationToken cancellationToken)
-        {
-            await response.Body.WriteAsync(s_dataPrefix, cancellationToken);
-            await response.Body.WriteAsync(json, cancellationToken);
-            await response.Body.WriteAsync(s_eventEnd, cancellationToken);
-            await response.Body.FlushAsync(cancellationToken);
         }
     }
 }

@@ -254,85 +254,53 @@ public sealed class MessageContentConverter : JsonConverter<MessageContent>
         writer.WriteStringValue(value.Text);
 }
 
-public sealed class StopSequencesConverter : JsonConverter<StopSequences>
+/// <summary>Reads OpenAI's "a string or a list of strings" fields (stop, prompt, input); writes the list.</summary>
+public abstract class StringOrListConverter<T>(Func<IReadOnlyList<string>, T> create, Func<T, IReadOnlyList<string>> values, string itemError) : JsonConverter<T>
+    where T : class
 {
-    public override StopSequences? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override T? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.Null:
                 return null;
             case JsonTokenType.String:
-                return new StopSequences([reader.GetString()!]);
+                return create([reader.GetString()!]);
             case JsonTokenType.StartArray:
-                var values = new List<string>();
+                var items = new List<string>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     if (reader.TokenType != JsonTokenType.String)
                     {
-                        throw new JsonException("Each stop sequence must be a string.");
+                        throw new JsonException(itemError);
                     }
 
-                    values.Add(reader.GetString()!);
+                    items.Add(reader.GetString()!);
                 }
 
-                return new StopSequences(values);
-            default:
-                throw new JsonException("stop must be a string or a list of strings.");
-        }
-    }
-
-    public override void Write(Utf8JsonWriter writer, StopSequences value, JsonSerializerOptions options)
-    {
-        writer.WriteStartArray();
-        foreach (var stop in value.Values)
-        {
-            writer.WriteStringValue(stop);
-        }
-
-        writer.WriteEndArray();
-    }
-}
-
-public sealed class PromptTextConverter : JsonConverter<PromptText>
-{
-    public override PromptText? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.Null:
-                return null;
-            case JsonTokenType.String:
-                return new PromptText([reader.GetString()!]);
-            case JsonTokenType.StartArray:
-                var values = new List<string>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
-                    if (reader.TokenType != JsonTokenType.String)
-                    {
-                        throw new JsonException("Each item must be a string (token arrays are not supported).");
-                    }
-
-                    values.Add(reader.GetString()!);
-                }
-
-                return new PromptText(values);
+                return create(items);
             default:
                 throw new JsonException("Must be a string or a list of strings.");
         }
     }
 
-    public override void Write(Utf8JsonWriter writer, PromptText value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
     {
         writer.WriteStartArray();
-        foreach (var text in value.Values)
+        foreach (var item in values(value))
         {
-            writer.WriteStringValue(text);
+            writer.WriteStringValue(item);
         }
 
         writer.WriteEndArray();
     }
 }
+
+public sealed class StopSequencesConverter() : StringOrListConverter<StopSequences>(
+    items => new StopSequences(items), stop => stop.Values, "Each stop sequence must be a string.");
+
+public sealed class PromptTextConverter() : StringOrListConverter<PromptText>(
+    items => new PromptText(items), prompt => prompt.Values, "Each item must be a string (token arrays are not supported).");
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

@@ -33,6 +33,7 @@ public sealed partial class ModelManager : BackgroundService
     private readonly ILogger<ModelManager> _logger;
     private readonly ConcurrentDictionary<string, ModelSlot> _slots = new(StringComparer.Ordinal);
     private readonly Lock _slotsLock = new();
+    // Never disposed: a load started during shutdown may still read its token, and it holds no timer.
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, (long Tokens, long Timestamp)> _rateSamples = new(StringComparer.Ordinal);
 
@@ -262,12 +263,6 @@ public sealed partial class ModelManager : BackgroundService
         }
 
         _slots.Clear();
-    }
-
-    public override void Dispose()
-    {
-        _stopping.Dispose();
-        base.Dispose();
     }
 
     private double TokensPerSecond(LoadedModel model)

@@ -8,28 +8,10 @@ using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 
 namespace OpeaChat.Tests.ChatQnA;
 
-/// <summary>One real inference server for the gateway tests.</summary>
-public sealed class GatewayInferenceFixture : IAsyncLifetime
-{
-    public InferenceHost Inference { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Inference = InferenceHost.Start();
-        await Inference.WaitUntilReadyAsync();
-    }
-
-    public Task DisposeAsync()
-    {
-        Inference.Dispose();
-        return Task.CompletedTask;
-    }
-}
-
 /// <summary>The gateway's OpenAI door, model list, protection, cache and outage handling, over real HTTP.</summary>
-public sealed class GatewayTests(GatewayInferenceFixture fixture) : IClassFixture<GatewayInferenceFixture>
+public sealed class GatewayTests(InferenceServerFixture fixture) : IClassFixture<InferenceServerFixture>
 {
-    private Uri Inference => fixture.Inference.BaseAddress;
+    private Uri Inference => fixture.Host.BaseAddress;
 
     [Fact]
     public async Task The_openai_door_answers_whole_and_streamed_and_sends_usage_only_when_asked()

@@ -10,24 +10,6 @@ using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 
 namespace OpeaChat.Tests.Inference;
 
-/// <summary>One inference server shared by the tests of its OpenAI surface.</summary>
-public sealed class InferenceServerFixture : IAsyncLifetime
-{
-    public InferenceHost Host { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Host = InferenceHost.Start(("MaxRequestBodyBytes", "4096"));
-        await Host.WaitUntilReadyAsync();
-    }
-
-    public Task DisposeAsync()
-    {
-        Host.Dispose();
-        return Task.CompletedTask;
-    }
-}
-
 public sealed class OpenAiSurfaceTests(InferenceServerFixture server) : IClassFixture<InferenceServerFixture>
 {
     private HttpClient Client => server.Host.Client;
