@@ -16,15 +16,37 @@ public sealed class ChatPromptFormatter
     public ChatPromptFormatter(LLamaWeights weights)
     {
         _weights = weights;
-        HasModelTemplate = weights.Metadata.ContainsKey("tokenizer.chat_template");
+        HasTemplateMetadata = weights.Metadata.ContainsKey("tokenizer.chat_template");
+        HasModelTemplate = HasTemplateMetadata && CanApplyModelTemplate(weights);
     }
 
+    /// <summary>The GGUF carries a chat template.</summary>
+    public bool HasTemplateMetadata { get; }
+
+    /// <summary>The GGUF's chat template is one llama.cpp can apply; otherwise ChatML is used.</summary>
     public bool HasModelTemplate { get; }
 
-    public string TemplateName => HasModelTemplate ? "model" : FallbackTemplateName;
+    public string TemplateName => HasModelTemplate ? "model" : HasTemplateMetadata ? $"{FallbackTemplateName} (the model's own template is not supported by llama.cpp)" : FallbackTemplateName;
 
     /// <summary>Stop sequences the template needs besides the model's end-of-generation tokens.</summary>
     public IReadOnlyList<string> TemplateStops => HasModelTemplate ? [] : s_fallbackStops;
+
+    /// <summary>llama.cpp recognises templates by their text; an unknown one fails on every request, so try it once at load.</summary>
+    private static bool CanApplyModelTemplate(LLamaWeights weights)
+    {
+        try
+        {
+            var template = new LLamaTemplate(weights) { AddAssistant = true };
+            template.Add("user", "hello");
+            return template.Apply().Length > 0;
+        }
+#pragma warning disable CA1031 // Any failure means "use the fallback"; the load logs which template is used.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
+    }
 
     public string Format(IEnumerable<(string Role, string Content)> messages)
     {

@@ -12,9 +12,11 @@ public static class ModelFileResolver
     {
         var modelsDirectory = LocateRelative(options.ModelsDirectory, Directory.Exists);
 
-        if (!string.IsNullOrWhiteSpace(options.ModelPath))
+        // Run alone, the service honours OPEACHAT_MODEL as the AppHost does; an explicit (even empty) setting wins.
+        var modelPath = options.ModelPath ?? Environment.GetEnvironmentVariable("OPEACHAT_MODEL");
+        if (!string.IsNullOrWhiteSpace(modelPath))
         {
-            var path = LocateRelative(options.ModelPath, File.Exists);
+            var path = LocateRelative(modelPath, File.Exists);
             if (File.Exists(path))
             {
                 return new ModelFileResolution(path, null);

@@ -220,7 +220,7 @@ public sealed partial class ModelManager : BackgroundService
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            slot.FailureMessage = $"Could not load the model {file.Path}: {exception.Message} " +
+            slot.FailureMessage = $"Could not load the model {file.Path}: {exception.Message.TrimEnd('.')}. " +
                 "Check that the file is a complete GGUF model, that it fits in memory (see docs/models.md), " +
                 "and lower Inference:ContextSize or Inference:GpuLayerCount if memory is short.";
             LogLoadFailed(exception, file.Path);
@@ -238,9 +238,9 @@ public sealed partial class ModelManager : BackgroundService
             return;
         }
 
-        LlamaNativeLogging.LogSystemInfo(_logger);
         try
         {
+            LlamaNativeLogging.LogSystemInfo(_logger);
             await LoadAsync(file).WaitAsync(stoppingToken);
         }
 #pragma warning disable CA1031 // The failure is kept as the model's state and reported by /health.
@@ -302,7 +302,7 @@ public sealed partial class ModelManager : BackgroundService
     private partial void LogLoadProgress(string modelId, float progress);
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Model {ModelId} ready in {Seconds:F2} s: context {ContextSize} tokens shared by {Sequences} sequences ({SequenceContext} each), template {Template}, {Threads} threads, {GpuLayers} GPU layers")]
+        Message = "Model {ModelId} ready in {Seconds:F2} s: context {ContextSize} tokens shared by {Sequences} sequences ({SequenceContext} each), template {Template}, {Threads} threads, GPU layers requested {GpuLayers} (-1 = all)")]
     private partial void LogLoaded(string modelId, double seconds, int contextSize, int sequences, int sequenceContext, string template, int threads, int gpuLayers);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not load the model {ModelPath}")]

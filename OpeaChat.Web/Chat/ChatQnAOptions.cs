@@ -17,7 +17,7 @@ public sealed class ChatQnAOptions
 
     /// <summary>The most tokens the model may generate for one reply.</summary>
     [Range(1, 32768)]
-    public int MaxTokens { get; set; } = 256;
+    public int MaxTokens { get; set; } = 1024;
 
     /// <summary>How long the page waits for the gateway's <c>/health</c> answer.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
