@@ -42,6 +42,7 @@ public static class ChatQnAServiceExtensions
             client.Timeout = TimeSpan.FromSeconds(5);
         });
         builder.Services.AddHealthChecks().AddCheck<InferenceHealthCheck>("inference");
+        builder.AddConversationServices();
         return builder;
     }
 

@@ -1,5 +1,7 @@
 using OpeaChat.ChatQnA;
 using OpeaChat.ChatQnA.ChatQnA;
+using OpeaChat.ChatQnA.Conversations;
+using OpeaChat.ChatQnA.Prompts;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,5 +12,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapChatQnAEndpoints();
+app.MapConversationEndpoints();
+app.MapPromptEndpoints();
 
 app.Run();
