@@ -1,7 +1,10 @@
 extern alias ChatQnAService;
 
+using ChatQnAService::OpeaChat.ChatQnA;
 using ChatQnAService::OpeaChat.ChatQnA.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
@@ -62,5 +65,25 @@ public sealed class PostgresModelTests : IDisposable
         Assert.DoesNotContain(sqlite.Database.GetMigrations(), postgres.Contains);
         Assert.Equal("Microsoft.EntityFrameworkCore.Sqlite", sqlite.Database.ProviderName);
         Assert.Equal("Npgsql.EntityFrameworkCore.PostgreSQL", _context.Database.ProviderName);
+    }
+
+    [Theory]
+    [InlineData("Host=postgres.invalid;Database=opeachat", typeof(PostgresConversationsDbContext))]
+    [InlineData(null, typeof(SqliteConversationsDbContext))]
+    public void The_conversations_connection_string_picks_postgres_over_sqlite(string? connectionString, Type expected)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:conversations"] = connectionString;
+        builder.Configuration["ChatQnA:DataDirectory"] = "/nonexistent/opeachat-data";
+        builder.AddConversationServices();
+        using var services = builder.Services.BuildServiceProvider();
+
+        using var context = services.GetRequiredService<IDbContextFactory<ConversationsDbContext>>().CreateDbContext();
+
+        Assert.IsType(expected, context);
+        if (connectionString is null)
+        {
+            Assert.Contains("/nonexistent/opeachat-data/opeachat.db", context.Database.GetConnectionString(), StringComparison.Ordinal);
+        }
     }
 }
