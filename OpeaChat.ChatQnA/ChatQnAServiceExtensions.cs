@@ -53,6 +53,7 @@ public static class ChatQnAServiceExtensions
         builder.Services.AddScoped<ChatService>();
         builder.Services.AddGatewayProtection();
         builder.Services.AddOpenApi();
+        builder.AddConversationServices();
         return builder;
     }
 

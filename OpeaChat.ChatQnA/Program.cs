@@ -1,6 +1,8 @@
 using OpeaChat.ChatQnA;
 using OpeaChat.ChatQnA.ChatQnA;
 using OpeaChat.ChatQnA.Completions;
+using OpeaChat.ChatQnA.Conversations;
+using OpeaChat.ChatQnA.Prompts;
 using OpeaChat.ChatQnA.Protection;
 using Scalar.AspNetCore;
 
@@ -21,5 +23,7 @@ if (app.Environment.IsDevelopment())
 
 app.MapChatQnAEndpoints();
 app.MapOpenAiEndpoints();
+app.MapConversationEndpoints();
+app.MapPromptEndpoints();
 
 app.Run();

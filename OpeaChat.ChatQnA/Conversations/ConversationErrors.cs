@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using OpeaChat.ChatQnA.ChatQnA;
+
+namespace OpeaChat.ChatQnA.Conversations;
+
+/// <summary>The gateway's FastAPI-shaped errors for the conversation and prompt APIs.</summary>
+public static class ConversationErrors
+{
+    /// <summary>404, 403, 409 or 422 for a refused store operation.</summary>
+    public static IResult ToResult(this ConversationStoreException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.Error switch
+        {
+            ConversationStoreError.ConversationNotFound or ConversationStoreError.MessageNotFound or ConversationStoreError.PromptNotFound =>
+                new OpeaErrorResult(StatusCodes.Status404NotFound, exception.Message),
+            ConversationStoreError.ReadOnly => new OpeaErrorResult(StatusCodes.Status403Forbidden, exception.Message),
+            ConversationStoreError.Conflict => new OpeaErrorResult(StatusCodes.Status409Conflict, exception.Message),
+            // Ids in the path are named *_id by the store; everything else came in the body.
+            _ when exception.Field is "message_id" or "conversation_id" => Invalid("path", exception.Field, exception.Message, exception.Type),
+            _ => OpeaErrors.Validation(exception.Field ?? string.Empty, exception.Message, exception.Type),
+        };
+    }
+
+    /// <summary>FastAPI's 422 for a path or query parameter: <c>loc</c> is <c>["path", name]</c> or <c>["query", name]</c>.</summary>
+    public static IResult Invalid(string location, string field, string message, string type) =>
+        TypedResults.Json(
+            new OpeaValidationError([new OpeaValidationIssue(type, [location, .. field.Split('.', StringSplitOptions.RemoveEmptyEntries)], message)]),
+            OpeaJsonContext.Default.OpeaValidationError,
+            statusCode: StatusCodes.Status422UnprocessableEntity);
+
+    public static IResult Invalid(FieldProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return OpeaErrors.Validation(problem.Field, problem.Message, problem.Type);
+    }
+
+    /// <summary>Parses an id from the path, or gives FastAPI's 422 for a malformed UUID.</summary>
+    public static bool TryParseId(string text, string name, out Guid id, out IResult? error)
+    {
+        if (Guid.TryParse(text, out id))
+        {
+            error = null;
+            return true;
+        }
+
+        error = Invalid("path", name, $"{name} must be a UUID; '{text}' is not one.", "uuid_parsing");
+        return false;
+    }
+
+    /// <summary>
+    /// Reads a JSON body as the gateway's /v1/chatqna does: a syntax error is <c>json_invalid</c>, a wrong type names
+    /// its field, and a missing or non-object body is refused.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Error)> ReadBodyAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync(request.Body, type, cancellationToken);
+            return value is null or JsonElement { ValueKind: not JsonValueKind.Object }
+                ? (default, OpeaErrors.Validation(string.Empty, "The request body must be a JSON object.", "json_invalid"))
+                : (value, null);
+        }
+        catch (JsonException exception)
+        {
+            return (default, FromJsonException(exception));
+        }
+    }
+
+    public static IResult FromJsonException(JsonException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        // A syntax error comes wrapped around the reader's own JsonException; a type error does not.
+        if (exception.Path is null or "$" || exception.InnerException is JsonException)
+        {
+            return OpeaErrors.Validation(string.Empty, $"The request body is not valid JSON: {exception.Message}", "json_invalid");
+        }
+
+        var field = exception.Path.TrimStart('$', '.').Replace("[", ".", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal);
+        // The serializer's own message names .NET types; say it in the API's terms.
+        return OpeaErrors.Validation(field, $"{field} has the wrong JSON type (see the API documentation for what it takes).", "type_error");
+    }
+}

@@ -1,0 +1,140 @@
+using OpeaChat.ChatQnA.Data;
+
+namespace OpeaChat.ChatQnA.Conversations;
+
+/// <summary>Checks an import and builds the new conversation and messages, with new ids and the same tree.</summary>
+internal static class ConversationImporter
+{
+    public static (Conversation Conversation, List<Message> Messages) Build(ConversationImport import, DateTimeOffset now)
+    {
+        if (import.Format is { } format && format != ConversationExport.FormatName)
+        {
+            throw Invalid("format", $"format must be '{ConversationExport.FormatName}' (an export of GET /v1/conversations/{{id}}/export).");
+        }
+
+        if (import.Version is { } version && version != ConversationExport.CurrentVersion)
+        {
+            throw Invalid("version", $"Only version {ConversationExport.CurrentVersion} exports can be imported; this one is version {version}.");
+        }
+
+        var source = import.Conversation ?? throw Invalid("conversation", "Field required: the export's conversation object.");
+        var settings = source.ToSettings();
+        if (ConversationValidation.Check(settings) is { } problem)
+        {
+            throw Invalid($"conversation.{problem.Field}", problem.Message);
+        }
+
+        var items = import.Messages ?? [];
+        var newIds = new Dictionary<Guid, Guid>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i] ?? throw Invalid($"messages.{i}", "Each message must be an object.");
+            if (item.Id is not { } id || id == Guid.Empty)
+            {
+                throw Invalid($"messages.{i}.id", "Field required: each message needs its id, which parent_id refers to.");
+            }
+
+            if (!newIds.TryAdd(id, Guid.CreateVersion7(now)))
+            {
+                throw Invalid($"messages.{i}.id", $"The id {id} appears more than once.");
+            }
+        }
+
+        var conversationId = Guid.CreateVersion7(now);
+        var messages = new List<Message>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i]!;
+            if (item.Role is null || !MessageRoles.All.Contains(item.Role))
+            {
+                throw Invalid($"messages.{i}.role", $"role must be one of {string.Join(", ", MessageRoles.All)}.");
+            }
+
+            if (item.Content is null)
+            {
+                throw Invalid($"messages.{i}.content", "Field required.");
+            }
+
+            if (item.Status is { } status && !MessageStatuses.All.Contains(status))
+            {
+                throw Invalid($"messages.{i}.status", $"status must be one of {string.Join(", ", MessageStatuses.All)}.");
+            }
+
+            Guid? parentId = null;
+            if (item.ParentId is { } parent)
+            {
+                if (parent == item.Id || !newIds.TryGetValue(parent, out var newParent))
+                {
+                    throw Invalid($"messages.{i}.parent_id", $"parent_id {parent} is not the id of another message in this export.");
+                }
+
+                parentId = newParent;
+            }
+
+            messages.Add(new Message
+            {
+                Id = newIds[item.Id!.Value],
+                ConversationId = conversationId,
+                ParentId = parentId,
+                Role = item.Role,
+                Content = item.Content,
+                Status = item.Status ?? MessageStatuses.Complete,
+                Model = string.IsNullOrWhiteSpace(item.Model) ? null : item.Model,
+                PromptTokens = item.PromptTokens,
+                CompletionTokens = item.CompletionTokens,
+                TokensPerSecond = item.TokensPerSecond,
+                CreatedAt = (item.CreatedAt ?? now).ToUniversalTime(),
+            });
+        }
+
+        var conversation = new Conversation
+        {
+            Id = conversationId,
+            Title = string.IsNullOrWhiteSpace(settings.Title) ? null : settings.Title,
+            SystemPrompt = settings.SystemPrompt,
+            Model = string.IsNullOrWhiteSpace(settings.Model) ? null : settings.Model,
+            // Kept even when no such prompt exists here: the export may come from another installation.
+            PromptId = string.IsNullOrWhiteSpace(settings.PromptId) ? null : settings.PromptId,
+            Variables = settings.Variables ?? [],
+            Temperature = settings.Temperature,
+            TopP = settings.TopP,
+            MaxTokens = settings.MaxTokens,
+            Seed = settings.Seed,
+            CreatedAt = (source.CreatedAt ?? now).ToUniversalTime(),
+            UpdatedAt = now,
+        };
+
+        messages.Sort(MessageTree.Chronological);
+        var tree = new MessageTree(conversation, messages);
+        foreach (var message in messages)
+        {
+            // A parent chain that loops would never reach a root.
+            try
+            {
+                tree.PathTo(message.Id);
+            }
+            catch (InvalidOperationException)
+            {
+                throw Invalid("messages", "The messages' parent_id links form a cycle.");
+            }
+        }
+
+        if (source.ActiveLeafId is { } activeLeaf && newIds.TryGetValue(activeLeaf, out var newLeaf))
+        {
+            conversation.ActiveLeafId = newLeaf;
+        }
+        else if (messages.Count > 0)
+        {
+            conversation.ActiveLeafId = tree.NewestLeafBelow(messages.First(m => m.ParentId is null).Id);
+        }
+
+        if (conversation.Title is null && messages.FirstOrDefault(m => m.Role == MessageRoles.User) is { } firstUser)
+        {
+            conversation.Title = ConversationTitle.FromMessage(firstUser.Content);
+        }
+
+        return (conversation, messages);
+    }
+
+    private static ConversationStoreException Invalid(string field, string message) => new(ConversationStoreError.Invalid, message, field);
+}

@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using OpeaChat.ChatQnA.ChatQnA;
+using OpeaChat.ChatQnA.Data;
+
+namespace OpeaChat.ChatQnA.Conversations;
+
+/// <summary>
+/// <c>/v1/conversations</c>: conversations that persist, their message trees, export and import. Generating replies
+/// (chat and regenerate) lives with the chat endpoints, which call <see cref="ConversationStore"/>.
+/// </summary>
+public static class ConversationsEndpoints
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+
+    /// <summary>For export files: indented, and non-ASCII text kept readable (the file is not embedded in HTML).</summary>
+    private static readonly ConversationsJsonContext s_exportJson = new(new JsonSerializerOptions(ConversationsJsonContext.Default.Options)
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    public static IEndpointRouteBuilder MapConversationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1").WithTags("Conversations");
+        v1.MapGet("/conversations", ListAsync).WithName("ListConversations")
+            .WithSummary("Conversations, most recently updated first; q searches titles and messages.");
+        v1.MapPost("/conversations", CreateAsync).WithName("CreateConversation")
+            .WithSummary("Start a conversation with its settings.");
+        v1.MapPost("/conversations/import", ImportAsync).WithName("ImportConversation")
+            .WithSummary("Create a conversation from a JSON export.");
+        v1.MapGet("/conversations/{id}", GetAsync).WithName("GetConversation");
+        v1.MapPatch("/conversations/{id}", UpdateAsync).WithName("UpdateConversation")
+            .WithSummary("Change settings: fields sent are set (null clears), others are kept.");
+        v1.MapDelete("/conversations/{id}", DeleteAsync).WithName("DeleteConversation");
+        v1.MapGet("/conversations/{id}/messages", GetMessagesAsync).WithName("GetConversationMessages")
+            .WithSummary("The active branch, root first, with each message's siblings.");
+        v1.MapPatch("/conversations/{id}/messages/{messageId}", EditMessageAsync).WithName("EditConversationMessage")
+            .WithSummary("Edit a user message: a new branch with the new text (the old one is kept).");
+        v1.MapPost("/conversations/{id}/messages/{messageId}/activate", ActivateAsync).WithName("ActivateConversationBranch")
+            .WithSummary("Switch to the branch through this message.");
+        v1.MapGet("/conversations/{id}/export", ExportAsync).WithName("ExportConversation")
+            .WithSummary("Download as JSON (the whole tree, for import) or Markdown (the active branch).");
+        return app;
+    }
+
+    private static async Task<IResult> ListAsync(ConversationStore store, string? q, string? limit, string? offset, CancellationToken cancellationToken)
+    {
+        if (!TryParseQuery(limit, "limit", DefaultPageSize, 1, MaxPageSize, out var take, out var error)
+            || !TryParseQuery(offset, "offset", 0, 0, int.MaxValue, out var skip, out error))
+        {
+            return error!;
+        }
+
+        var page = await store.ListAsync(q, take, skip, cancellationToken);
+        return TypedResults.Json(page, ConversationsJsonContext.Default.ConversationPage);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
+    {
+        var (settings, error) = await ConversationErrors.ReadBodyAsync(request, ConversationsJsonContext.Default.ConversationSettings, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (ConversationValidation.Check(settings!) is { } problem)
+        {
+            return ConversationErrors.Invalid(problem);
+        }
+
+        try
+        {
+            var conversation = await store.CreateAsync(settings!, cancellationToken);
+            return Created(request, conversation);
+        }
+        catch (ConversationStoreException exception)
+        {
+            return exception.ToResult();
+        }
+    }
+
+    private static async Task<IResult> GetAsync(string id, ConversationStore store, CancellationToken cancellationToken)
+    {
+        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
+        {
+            return error!;
+        }
+
+        return await store.GetAsync(conversationId, cancellationToken) is { } conversation
+            ? TypedResults.Json(conversation, ConversationsJsonContext.Default.ConversationRecord)
+            : NotFound(conversationId);
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
+    {
+        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
+        {
+            return error!;
+        }
+
+        var (body, bodyError) = await ConversationErrors.ReadBodyAsync(request, ConversationsJsonContext.Default.JsonElement, cancellationToken);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+
+        ConversationSettings settings;
+        try
+        {
+            settings = body.Deserialize(ConversationsJsonContext.Default.ConversationSettings)!;
+        }
+        catch (JsonException exception)
+        {
+            return ConversationErrors.FromJsonException(exception);
+        }
+
+        bool Sent(string field) => body.TryGetProperty(field, out _);
+        if (ConversationValidation.Check(settings, Sent) is { } problem)
+        {
+            return ConversationErrors.Invalid(problem);
+        }
+
+        var changes = new ConversationChanges
+        {
+            Title = Sent("title") ? new(settings.Title) : null,
+            SystemPrompt = Sent("system_prompt") ? new(settings.SystemPrompt) : null,
+            Model = Sent("model") ? new(settings.Model) : null,
+            PromptId = Sent("prompt_id") ? new(settings.PromptId) : null,
+            Variables = Sent("variables") ? new(settings.Variables) : null,
+            Temperature = Sent("temperature") ? new(settings.Temperature) : null,
+            TopP = Sent("top_p") ? new(settings.TopP) : null,
+            MaxTokens = Sent("max_tokens") ? new(settings.MaxTokens) : null,
+            Seed = Sent("seed") ? new(settings.Seed) : null,
+        };
+
+        try
+        {
+            var conversation = await store.UpdateAsync(conversationId, changes, cancellationToken);
+            return TypedResults.Json(conversation, ConversationsJsonContext.Default.ConversationRecord);
+        }
+        catch (ConversationStoreException exception)
+        {
+            return exception.ToResult();
+        }
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, ConversationStore store, CancellationToken cancellationToken)
+    {
+        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
+        {
+            return error!;
+        }
+
+        return await store.DeleteAsync(conversationId, cancellationToken) ? TypedResults.NoContent() : NotFound(conversationId);
+    }
+
+    private static async Task<IResult> GetMessagesAsync(string id, ConversationStore store, CancellationToken cancellationToken)
+    {
+        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
+        {
+            return error!;
+        }
+
+        try
+        {
+            var branch = await store.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken);
+            return TypedResults.Json(new MessageList(branch), ConversationsJsonContext.Default.MessageList);
+        }
+        catch (ConversationStoreException exception)
+        {
+            return exception.ToResult();
+        }
+    }
+
+    private static async Task<IResult> EditMessageAsync(string id, string messageId, HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
+    {
+        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error)
+            || !ConversationErrors.TryParseId(messageId, "message_id", out var editedId, out error))
+        {
+            return error!;
+        }
+
+        var (edit, bodyError) = await ConversationErrors.ReadBodyAsync(request, ConversationsJsonContext.Default.EditMessageRequest, cancellationToken);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+
+        if (string.IsNullOrWhiteSpace(edit!.Content))
+        {
+            return OpeaErrors.Validation("content", "Field required: the new text of the message.", edit.Content is null ? "missing" : "string_too_short");
+        }
+
+        try
+        {
+            var added = await store.EditUserMessageAsync(conversationId, editedId, edit.Content, cancellationToken);
+            var branch = await store.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken);
+            return TypedResults.Json(branch.Last(m => m.Id == added.Id), ConversationsJsonContext.Default.BranchMessage);
+        }
+        catch (ConversationStoreException exception)
+        {
+            return exception.ToResult();
+        }
+    }
+
+    private static async Task<IResult> ActivateAsync(string id, string messageId, ConversationStore store, CancellationToken cancellationToken)
+    {
+        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error)
+            || !ConversationErrors.TryParseId(messageId, "message_id", out var activatedId, out error))
+        {
+            return error!;
+        }
+
+        try
+        {
+            var branch = await store.ActivateAsync(conversationId, activatedId, cancellationToken);
+            return TypedResults.Json(new MessageList(branch), ConversationsJsonContext.Default.MessageList);
+        }
+        catch (ConversationStoreException exception)
+        {
+            return exception.ToResult();
+        }
+    }
+
+    private static async Task<IResult> ExportAsync(string id, string? format, ConversationStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
+        {
+            return error!;
+        }
+
+        var kind = string.IsNullOrWhiteSpace(format) ? "json" : format.Trim().ToLowerInvariant();
+        if (kind is not ("json" or "markdown" or "md"))
+        {
+            return ConversationErrors.Invalid("query", "format", "format must be json or markdown.", "enum");
+        }
+
+        try
+        {
+            var tree = await store.GetTreeAsync(conversationId, cancellationToken);
+            var now = time.GetUtcNow();
+            if (kind == "json")
+            {
+                var export = new ConversationExport { ExportedAt = now, Conversation = tree.Conversation, Messages = tree.Messages };
+                return TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(export, s_exportJson.ConversationExport),
+                    "application/json; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "json"));
+            }
+
+            var branch = await store.GetActiveBranchAsync(conversationId, cancellationToken);
+            return TypedResults.File(Encoding.UTF8.GetBytes(ConversationMarkdown.Write(tree.Conversation, branch, now)),
+                "text/markdown; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "md"));
+        }
+        catch (ConversationStoreException exception)
+        {
+            return exception.ToResult();
+        }
+    }
+
+    private static async Task<IResult> ImportAsync(HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
+    {
+        var (import, error) = await ConversationErrors.ReadBodyAsync(request, ConversationsJsonContext.Default.ConversationImport, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        try
+        {
+            return Created(request, await store.ImportAsync(import!, cancellationToken));
+        }
+        catch (ConversationStoreException exception)
+        {
+            return exception.ToResult();
+        }
+    }
+
+    private static IResult Created(HttpRequest request, ConversationRecord conversation)
+    {
+        request.HttpContext.Response.Headers.Location = $"/v1/conversations/{conversation.Id}";
+        return TypedResults.Json(conversation, ConversationsJsonContext.Default.ConversationRecord, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static OpeaErrorResult NotFound(Guid conversationId) =>
+        new(StatusCodes.Status404NotFound, $"Conversation {conversationId} not found.");
+
+    private static bool TryParseQuery(string? text, string name, int fallback, int min, int max, out int value, out IResult? error)
+    {
+        error = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            value = fallback;
+            return true;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max)
+        {
+            return true;
+        }
+
+        error = ConversationErrors.Invalid("query", name, $"{name} must be an integer from {min} to {max}.", "int_parsing");
+        return false;
+    }
+}

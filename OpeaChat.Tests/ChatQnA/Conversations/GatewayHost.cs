@@ -1,0 +1,130 @@
+extern alias ChatQnAService;
+
+using System.Net.Http.Json;
+using System.Text.Json;
+using ChatQnAService::OpeaChat.ChatQnA.Conversations;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace OpeaChat.Tests.ChatQnA.Conversations;
+
+/// <summary>
+/// The gateway alone, in the test process, on a real Kestrel port, keeping its database in <see cref="DataDirectory"/>.
+/// Inference is not needed: the conversation and prompt APIs never call it.
+/// </summary>
+public sealed class GatewayHost : WebApplicationFactory<ConversationStore>
+{
+    public GatewayHost(string dataDirectory)
+    {
+        DataDirectory = dataDirectory;
+        UseKestrel(0);
+        StartServer();
+        Client = new HttpClient { BaseAddress = ClientOptions.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>A client over real HTTP to the server's port.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>The gateway's own store, for adding messages the way the chat endpoints do.</summary>
+    public ConversationStore Store => Services.GetRequiredService<ConversationStore>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ChatQnA:DataDirectory"] = DataDirectory,
+            // Nothing listens there: the gateway starts without inference.
+            ["ChatQnA:InferenceBaseUrl"] = "http://127.0.0.1:9",
+            ["Logging:LogLevel:Default"] = "Warning",
+        }));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Client.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>A fresh folder under the temp directory, removed afterwards.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "opeachat-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>Not created: the code under test must create it.</summary>
+    public string Path { get; }
+
+    public string DatabasePath => System.IO.Path.Combine(Path, "opeachat.db");
+
+    public void Dispose()
+    {
+        // Pooled connections keep the file open.
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            if (Directory.Exists(Path))
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean; never fail a test over it.
+        }
+    }
+}
+
+/// <summary>One gateway per test class, on its own data directory.</summary>
+public sealed class GatewayFixture : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public GatewayFixture()
+    {
+        Host = new GatewayHost(_directory.Path);
+    }
+
+    public GatewayHost Host { get; }
+
+    public HttpClient Client => Host.Client;
+
+    public void Dispose()
+    {
+        Host.Dispose();
+        _directory.Dispose();
+    }
+}
+
+internal static class JsonHelpers
+{
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response)
+    {
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.Clone();
+    }
+
+    public static async Task<JsonElement> PostJsonAsync(this HttpClient client, string path, object body, System.Net.HttpStatusCode expected = System.Net.HttpStatusCode.Created)
+    {
+        using var response = await client.PostAsJsonAsync(path, body);
+        var json = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == expected, $"{path}: {(int)response.StatusCode} {json}");
+        return json;
+    }
+
+    public static Guid GetGuid(this JsonElement element, string name) => element.GetProperty(name).GetGuid();
+
+    public static string? GetString(this JsonElement element, string name) => element.GetProperty(name).GetString();
+}
