@@ -3,6 +3,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Caching;
 using OpeaChat.ChatQnA.Completions;
+using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Inference;
 using OpeaChat.ChatQnA.Protection;
 using OpeaChat.ChatQnA.Telemetry;
@@ -51,6 +52,7 @@ public static class ChatQnAServiceExtensions
         builder.Services.AddHybridCache();
         builder.Services.AddSingleton<ResponseCache>();
         builder.Services.AddScoped<ChatService>();
+        builder.Services.AddSingleton<ChatMemory>();
         builder.Services.AddGatewayProtection();
         builder.Services.AddOpenApi();
         builder.AddConversationServices();

@@ -24,6 +24,7 @@ if (app.Environment.IsDevelopment())
 app.MapChatQnAEndpoints();
 app.MapOpenAiEndpoints();
 app.MapConversationEndpoints();
+app.MapRegenerateEndpoints();
 app.MapPromptEndpoints();
 
 app.Run();

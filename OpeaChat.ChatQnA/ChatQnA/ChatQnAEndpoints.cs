@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Completions;
+using OpeaChat.ChatQnA.Conversations;
+using OpeaChat.ChatQnA.Data;
 using OpeaChat.ChatQnA.Inference;
 using OpeaChat.OpenAi;
 
@@ -30,7 +32,7 @@ public static partial class ChatQnAEndpoints
     });
 
     private static async Task<IResult> ChatAsync(
-        HttpContext httpContext, ChatService chat, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         OpeaChatRequest? request;
         try
@@ -55,24 +57,38 @@ public static partial class ChatQnAEndpoints
             return invalid;
         }
 
-        var completionRequest = OpeaRequestMapper.ToCompletionRequest(request, options.Value);
+        PreparedChat prepared;
+        try
+        {
+            prepared = await memory.PrepareAsync(OpeaRequestMapper.ToCompletionRequest(request),
+                new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables }, cancellationToken);
+        }
+        catch (ConversationStoreException exception)
+        {
+            return exception.ToResult();
+        }
+
+        var completionRequest = OpeaRequestMapper.WithOpeaDefaults(prepared.Request, options.Value);
         var logger = loggerFactory.CreateLogger(typeof(ChatQnAEndpoints));
+        SetConversationHeaders(httpContext.Response, prepared.Turn);
         try
         {
             if (request.Stream ?? true)
             {
-                return new OpeaStreamResult(await chat.OpenStreamAsync(completionRequest, cancellationToken), logger);
+                return new OpeaStreamResult(await chat.OpenStreamAsync(completionRequest, cancellationToken), prepared.Turn, logger);
             }
 
             var (completion, trimmed) = await chat.CompleteAsync(completionRequest, cancellationToken);
             SetTrimmedTurns(httpContext.Response, trimmed);
             var choice = completion.Choices[0];
+            var text = choice.Message.Content?.Text ?? string.Empty;
+            await SaveQuietlyAsync(prepared.Turn, text, MessageStatuses.Complete, completion.Model, completion.Usage, logger);
             return TypedResults.Json(new OpeaChatResponse
             {
                 Id = completion.Id,
                 Created = completion.Created,
                 Model = completion.Model,
-                Choices = [new OpeaChoice { Message = new OpeaResponseMessage("assistant", choice.Message.Content?.Text ?? string.Empty), FinishReason = choice.FinishReason }],
+                Choices = [new OpeaChoice { Message = new OpeaResponseMessage("assistant", text), FinishReason = choice.FinishReason }],
                 Usage = new OpeaUsage
                 {
                     PromptTokens = completion.Usage.PromptTokens,
@@ -84,15 +100,55 @@ public static partial class ChatQnAEndpoints
         catch (InferenceException exception)
         {
             LogInferenceRefused(logger, (int)exception.StatusCode, exception.Message);
+            await SaveQuietlyAsync(prepared.Turn, string.Empty, MessageStatuses.Failed, null, null, logger);
             return OpeaErrors.FromInference(exception);
         }
     }
+
+    /// <summary>Tells a client with memory which conversation and user message this exchange belongs to.</summary>
+    internal static void SetConversationHeaders(HttpResponse response, ConversationTurn? turn)
+    {
+        if (turn is not null)
+        {
+            response.Headers[ConversationIdHeader] = turn.ConversationId.ToString();
+            response.Headers[UserMessageIdHeader] = turn.UserMessageId.ToString();
+        }
+    }
+
+    public const string ConversationIdHeader = "OpeaChat-Conversation-Id";
+    public const string UserMessageIdHeader = "OpeaChat-User-Message-Id";
+
+    /// <summary>Saves a reply; a store failure is logged, never thrown at a client whose answer is already written.</summary>
+    internal static async Task SaveQuietlyAsync(ConversationTurn? turn, string text, string status, string? model, Usage? usage, ILogger logger, double? tokensPerSecond = null)
+    {
+        if (turn is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await turn.SaveAsync(text, status, model, usage, tokensPerSecond);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogSaveFailed(logger, exception, turn.ConversationId);
+        }
+    }
+
+    internal static Task SaveQuietlyAsync(ConversationTurn? turn, ReplyStream reply, ILogger logger) =>
+        SaveQuietlyAsync(turn, reply.Text, reply.Status switch
+        {
+            ReplyStatus.Complete => MessageStatuses.Complete,
+            ReplyStatus.Stopped => MessageStatuses.Stopped,
+            _ => MessageStatuses.Failed,
+        }, reply.Model, reply.Usage, logger, reply.TokensPerSecond);
 
     /// <summary>
     /// OPEA's stream: each text piece as <c>data: </c> + Python's repr of its UTF-8 bytes, then <c>data: [DONE]</c>.
     /// A failure part-way ends the stream with an <c>event: error</c> whose data is <c>{"detail": ...}</c>, and no [DONE].
     /// </summary>
-    private sealed class OpeaStreamResult(ReplyStream reply, ILogger logger) : IResult
+    private sealed class OpeaStreamResult(ReplyStream reply, ConversationTurn? turn, ILogger logger) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -127,6 +183,10 @@ public static partial class ChatQnAEndpoints
                 {
                     // The client left; disposing the upstream stream cancels generation there too.
                 }
+                finally
+                {
+                    await SaveQuietlyAsync(turn, reply, logger);
+                }
             }
         }
     }
@@ -141,6 +201,9 @@ public static partial class ChatQnAEndpoints
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inference refused the request with {StatusCode}: {Reason}")]
     private static partial void LogInferenceRefused(ILogger logger, int statusCode, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not save the reply of conversation {ConversationId}")]
+    private static partial void LogSaveFailed(ILogger logger, Exception exception, Guid conversationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The reply stream failed part-way: {Reason}")]
     private static partial void LogStreamFailed(ILogger logger, string reason);

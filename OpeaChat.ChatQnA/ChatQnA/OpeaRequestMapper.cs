@@ -66,20 +66,34 @@ public static class OpeaRequestMapper
         return null;
     }
 
-    /// <summary>Missing parameters take OPEA's LLM defaults (max_tokens 1024, top_k 10, top_p 0.95, temperature 0.01, repetition_penalty 1.03).</summary>
-    public static ChatCompletionRequest ToCompletionRequest(OpeaChatRequest request, ChatQnAOptions options) => new()
+    /// <summary>The OpenAI request for inference, with only what the client gave (see <see cref="WithOpeaDefaults"/>).</summary>
+    public static ChatCompletionRequest ToCompletionRequest(OpeaChatRequest request) => new()
     {
-        Model = string.IsNullOrWhiteSpace(request.Model) ? options.DefaultModel : request.Model,
+        Model = string.IsNullOrWhiteSpace(request.Model) ? null : request.Model,
         Messages = request.Messages!.Items.Select(message => ChatMessage.Create(message.Role!, message.Content!)).ToArray(),
-        MaxTokens = request.MaxTokens ?? options.DefaultMaxTokens,
-        Temperature = request.Temperature ?? 0.01f,
-        TopP = request.TopP ?? 0.95f,
-        TopK = request.TopK ?? 10,
-        RepeatPenalty = request.RepetitionPenalty ?? 1.03f,
+        MaxTokens = request.MaxTokens,
+        Temperature = request.Temperature,
+        TopP = request.TopP,
+        TopK = request.TopK,
+        RepeatPenalty = request.RepetitionPenalty,
         FrequencyPenalty = request.FrequencyPenalty,
         PresencePenalty = request.PresencePenalty,
         Seed = request.Seed,
         Stop = request.Stop,
         IgnoreEos = request.IgnoreEos,
+    };
+
+    /// <summary>
+    /// What is still missing (after a conversation's own settings) takes OPEA's LLM defaults: max_tokens 1024, top_k 10,
+    /// top_p 0.95, temperature 0.01, repetition_penalty 1.03; the model, the gateway's default.
+    /// </summary>
+    public static ChatCompletionRequest WithOpeaDefaults(ChatCompletionRequest request, ChatQnAOptions options) => request with
+    {
+        Model = request.Model ?? options.DefaultModel,
+        MaxTokens = request.MaxTokens ?? options.DefaultMaxTokens,
+        Temperature = request.Temperature ?? 0.01f,
+        TopP = request.TopP ?? 0.95f,
+        TopK = request.TopK ?? 10,
+        RepeatPenalty = request.RepeatPenalty ?? 1.03f,
     };
 }

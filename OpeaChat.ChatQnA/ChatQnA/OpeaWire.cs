@@ -24,6 +24,14 @@ public sealed record OpeaChatRequest
     public long? Seed { get; init; }
     public OpenAi.StopSequences? Stop { get; init; }
 
+    /// <summary>OpeaChat's memory: continue this stored conversation (the history comes from it; the reply is saved to it).</summary>
+    public Guid? ConversationId { get; init; }
+
+    /// <summary>OpeaChat's prompts: a system prompt or prompt template by id, filled with <see cref="Variables"/>.</summary>
+    public string? PromptId { get; init; }
+
+    public Dictionary<string, string>? Variables { get; init; }
+
     /// <summary>Not OPEA's: llama-server's <c>ignore_eos</c>, passed on for benchmarks and tests that need replies of a fixed length.</summary>
     public bool? IgnoreEos { get; init; }
 }

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.ChatQnA;
+using OpeaChat.ChatQnA.Conversations;
+using OpeaChat.ChatQnA.Data;
 using OpeaChat.ChatQnA.Inference;
 using OpeaChat.OpenAi;
 
@@ -27,12 +30,17 @@ public static partial class OpenAiEndpoints
     }
 
     private static async Task<IResult> CreateChatCompletionAsync(
-        HttpContext httpContext, ChatService chat, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         ChatCompletionRequest? request;
+        MemoryFields? fields;
         try
         {
-            request = await JsonSerializer.DeserializeAsync(httpContext.Request.Body, OpenAiJsonContext.Default.ChatCompletionRequest, cancellationToken);
+            // Read once, parsed twice: OpenAI's fields go to inference, the gateway's own (conversation_id, prompt_id, variables) stay here.
+            using var body = new MemoryStream();
+            await httpContext.Request.Body.CopyToAsync(body, cancellationToken);
+            request = JsonSerializer.Deserialize(body.GetBuffer().AsSpan(0, (int)body.Length), OpenAiJsonContext.Default.ChatCompletionRequest);
+            fields = JsonSerializer.Deserialize(body.GetBuffer().AsSpan(0, (int)body.Length), MemoryJsonContext.Default.MemoryFields);
         }
         catch (JsonException exception)
         {
@@ -42,34 +50,78 @@ public static partial class OpenAiEndpoints
                 param, param is null ? "invalid_json" : "invalid_type");
         }
 
-        if (request is null)
+        if (request is null || fields is null)
         {
             return OpenAiErrors.InvalidRequest("The request body must be a JSON object.", null, "invalid_json");
         }
 
+        PreparedChat prepared;
+        try
+        {
+            prepared = await memory.PrepareAsync(request, fields, cancellationToken);
+        }
+        catch (ConversationStoreException exception)
+        {
+            return FromStore(exception);
+        }
+
+        request = prepared.Request;
         if (string.IsNullOrEmpty(request.Model) && options.Value.DefaultModel is { } model)
         {
             request = request with { Model = model };
         }
 
         var logger = loggerFactory.CreateLogger(typeof(OpenAiEndpoints));
+        ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, prepared.Turn);
+        return await AnswerAsync(httpContext, chat, request, prepared.Turn, logger, FromInference, cancellationToken);
+    }
+
+    /// <summary>
+    /// Streams or answers a prepared chat in OpenAI's format and saves the reply to its conversation (if any);
+    /// <paramref name="onRefused"/> shapes inference's refusals for the caller's contract.
+    /// </summary>
+    internal static async Task<IResult> AnswerAsync(
+        HttpContext httpContext, ChatService chat, ChatCompletionRequest request, ConversationTurn? turn, ILogger logger,
+        Func<InferenceException, IResult> onRefused, CancellationToken cancellationToken)
+    {
         try
         {
             if (request.Stream == true)
             {
-                return new OpenAiStreamResult(await chat.OpenStreamAsync(request, cancellationToken), request.StreamOptions?.IncludeUsage == true);
+                return new OpenAiStreamResult(await chat.OpenStreamAsync(request, cancellationToken), request.StreamOptions?.IncludeUsage == true, turn, logger);
             }
 
             var (completion, trimmed) = await chat.CompleteAsync(request, cancellationToken);
-            ChatQnA.ChatQnAEndpoints.SetTrimmedTurns(httpContext.Response, trimmed);
+            ChatQnAEndpoints.SetTrimmedTurns(httpContext.Response, trimmed);
+            await ChatQnAEndpoints.SaveQuietlyAsync(turn, completion.Choices[0].Message.Content?.Text ?? string.Empty, MessageStatuses.Complete, completion.Model, completion.Usage, logger);
             return TypedResults.Json(completion, OpenAiJsonContext.Default.ChatCompletionResponse);
         }
         catch (InferenceException exception)
         {
             LogRefused(logger, (int)exception.StatusCode, exception.Message);
-            return FromInference(exception);
+            await ChatQnAEndpoints.SaveQuietlyAsync(turn, string.Empty, MessageStatuses.Failed, null, null, logger);
+            return onRefused(exception);
         }
     }
+
+    private static OpenAiErrorResult FromStore(ConversationStoreException exception) =>
+        new(exception.Error switch
+        {
+            ConversationStoreError.ConversationNotFound or ConversationStoreError.MessageNotFound or ConversationStoreError.PromptNotFound => StatusCodes.Status404NotFound,
+            _ => StatusCodes.Status400BadRequest,
+        }, new ErrorBody
+        {
+            Message = exception.Message,
+            Type = "invalid_request_error",
+            Param = exception.Field,
+            Code = exception.Error switch
+            {
+                ConversationStoreError.ConversationNotFound => "conversation_not_found",
+                ConversationStoreError.PromptNotFound => "prompt_not_found",
+                ConversationStoreError.MessageNotFound => "message_not_found",
+                _ => "invalid_value",
+            },
+        });
 
     private static async Task<IResult> ListModelsAsync(InferenceClient inference, CancellationToken cancellationToken)
     {
@@ -84,7 +136,7 @@ public static partial class OpenAiEndpoints
         }
     }
 
-    private static OpenAiErrorResult FromInference(InferenceException exception) =>
+    internal static OpenAiErrorResult FromInference(InferenceException exception) =>
         new((int)exception.StatusCode, new ErrorBody
         {
             Message = exception.Message,
@@ -99,7 +151,7 @@ public static partial class OpenAiEndpoints
         }, exception.RetryAfter);
 
     /// <summary>Relays inference's chunks in OpenAI's streaming format; a failure part-way ends with an error event.</summary>
-    private sealed class OpenAiStreamResult(ReplyStream reply, bool includeUsage) : IResult
+    private sealed class OpenAiStreamResult(ReplyStream reply, bool includeUsage, ConversationTurn? turn, ILogger logger) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -132,6 +184,10 @@ public static partial class OpenAiEndpoints
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     // The client left; disposing the upstream stream cancels generation there too.
+                }
+                finally
+                {
+                    await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
                 }
             }
         }

@@ -46,7 +46,7 @@ public sealed class OpeaRequestTests
     public void Missing_parameters_take_opea_defaults_and_stream_is_unset()
     {
         var request = Parse("""{"messages":"q"}""");
-        var completion = OpeaRequestMapper.ToCompletionRequest(request, new ChatQnAOptions());
+        var completion = OpeaRequestMapper.WithOpeaDefaults(OpeaRequestMapper.ToCompletionRequest(request), new ChatQnAOptions());
 
         Assert.Null(request.Stream);
         Assert.Equal(1024, completion.MaxTokens);
@@ -61,7 +61,7 @@ public sealed class OpeaRequestTests
     public void Given_parameters_pass_through()
     {
         var request = Parse("""{"messages":"q","max_tokens":5,"top_k":3,"top_p":0.5,"temperature":0.7,"repetition_penalty":1.2,"stop":["x","y"],"seed":9,"model":"m"}""");
-        var completion = OpeaRequestMapper.ToCompletionRequest(request, new ChatQnAOptions());
+        var completion = OpeaRequestMapper.WithOpeaDefaults(OpeaRequestMapper.ToCompletionRequest(request), new ChatQnAOptions());
 
         Assert.Equal(5, completion.MaxTokens);
         Assert.Equal(3, completion.TopK);

@@ -3,6 +3,7 @@ extern alias ChatQnAService;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OpeaChat.Tests.Infrastructure;
 
@@ -24,13 +25,27 @@ public sealed class GatewayHost : WebApplicationFactory<ChatQnAService::OpeaChat
 
     public HttpClient Client { get; }
 
+    /// <summary>Where the gateway keeps its SQLite database.</summary>
+    public string DataDirectory => _settings["ChatQnA:DataDirectory"]!;
+
+    /// <summary>The gateway's own conversation store, for setting up or checking what the endpoints saved.</summary>
+    public ChatQnAService::OpeaChat.ChatQnA.Conversations.ConversationStore Store =>
+        Services.GetRequiredService<ChatQnAService::OpeaChat.ChatQnA.Conversations.ConversationStore>();
+
     /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>) are given whole.</summary>
-    public static GatewayHost Start(Uri inference, params (string Key, string? Value)[] settings)
+    public static GatewayHost Start(Uri inference, params (string Key, string? Value)[] settings) =>
+        Start(inference, Directory.CreateTempSubdirectory("opeachat-gateway-").FullName, settings);
+
+    /// <summary>A gateway for the conversation and prompt APIs, which never call inference.</summary>
+    public static GatewayHost StartWithoutInference(string dataDirectory) =>
+        Start(Nowhere(), dataDirectory, ("Logging:LogLevel:Default", "Warning"));
+
+    public static GatewayHost Start(Uri inference, string dataDirectory, params (string Key, string? Value)[] settings)
     {
         var values = new Dictionary<string, string?>
         {
             ["ChatQnA:InferenceBaseUrl"] = inference.ToString(),
-            ["ChatQnA:DataDirectory"] = Directory.CreateTempSubdirectory("opeachat-gateway-").FullName,
+            ["ChatQnA:DataDirectory"] = dataDirectory,
         };
         foreach (var (key, value) in settings)
         {

@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
 
+using OpeaChat.Tests.Infrastructure;
+
 namespace OpeaChat.Tests.ChatQnA.Conversations;
 
 /// <summary>The database is a file that outlives the gateway process.</summary>
@@ -19,7 +21,7 @@ public sealed class PersistenceTests : IDisposable
         Guid id;
         Guid replyId;
         Assert.False(Directory.Exists(_directory.Path));
-        using (var first = new GatewayHost(_directory.Path))
+        using (var first = GatewayHost.StartWithoutInference(_directory.Path))
         {
             id = (await first.Client.PostJsonAsync("/v1/conversations", new { title = "Kept" })).GetGuid("id");
             var question = await first.Store.AddUserMessageAsync(id, "Will you remember this?", null, CancellationToken.None);
@@ -29,7 +31,7 @@ public sealed class PersistenceTests : IDisposable
         SqliteConnection.ClearAllPools();
         Assert.True(File.Exists(_directory.DatabasePath));
 
-        using var second = new GatewayHost(_directory.Path);
+        using var second = GatewayHost.StartWithoutInference(_directory.Path);
         using var response = await second.Client.GetAsync($"/v1/conversations/{id}/messages");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var messages = (await response.ReadJsonAsync()).GetProperty("data");

@@ -3,58 +3,10 @@ extern alias ChatQnAService;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ChatQnAService::OpeaChat.ChatQnA.Conversations;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.ChatQnA.Conversations;
-
-/// <summary>
-/// The gateway alone, in the test process, on a real Kestrel port, keeping its database in <see cref="DataDirectory"/>.
-/// Inference is not needed: the conversation and prompt APIs never call it.
-/// </summary>
-public sealed class GatewayHost : WebApplicationFactory<ConversationStore>
-{
-    public GatewayHost(string dataDirectory)
-    {
-        DataDirectory = dataDirectory;
-        UseKestrel(0);
-        StartServer();
-        Client = new HttpClient { BaseAddress = ClientOptions.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
-
-    public string DataDirectory { get; }
-
-    /// <summary>A client over real HTTP to the server's port.</summary>
-    public HttpClient Client { get; }
-
-    /// <summary>The gateway's own store, for adding messages the way the chat endpoints do.</summary>
-    public ConversationStore Store => Services.GetRequiredService<ConversationStore>();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Development");
-        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ChatQnA:DataDirectory"] = DataDirectory,
-            // Nothing listens there: the gateway starts without inference.
-            ["ChatQnA:InferenceBaseUrl"] = "http://127.0.0.1:9",
-            ["Logging:LogLevel:Default"] = "Warning",
-        }));
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            Client.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-}
 
 /// <summary>A fresh folder under the temp directory, removed afterwards.</summary>
 public sealed class TempDirectory : IDisposable
@@ -94,7 +46,7 @@ public sealed class GatewayFixture : IDisposable
 
     public GatewayFixture()
     {
-        Host = new GatewayHost(_directory.Path);
+        Host = GatewayHost.StartWithoutInference(_directory.Path);
     }
 
     public GatewayHost Host { get; }
