@@ -56,8 +56,21 @@ public sealed class InferenceOutageTests(LongContextAppFixture app)
         Assert.DoesNotContain("data: [DONE]", lines);
         Assert.Contains("event: error", lines);
 
-        await app.App.ResourceCommands.ExecuteCommandAsync("inference", KnownResourceCommands.StartCommand, timeout.Token);
-        await app.App.ResourceNotifications.WaitForResourceHealthyAsync("inference", timeout.Token);
+        // A start right after a stop may be refused while the stop completes: try again a few times.
+        ExecuteCommandResult started = null!;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            started = await app.App.ResourceCommands.ExecuteCommandAsync("inference", KnownResourceCommands.StartCommand, timeout.Token);
+            if (started.Success)
+            {
+                break;
+            }
+
+            await Task.Delay(500, timeout.Token);
+        }
+
+        Assert.True(started.Success, started.Message);
+        await app.App.ResourceNotifications.WaitForResourceHealthyAsync("inference", WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
         using var after = await client.PostAsJsonAsync("/v1/chatqna", new { messages = "Once upon a time", stream = false, max_tokens = 8 }, timeout.Token);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }

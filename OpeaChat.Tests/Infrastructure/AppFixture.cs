@@ -15,6 +15,9 @@ public class AppFixture : IAsyncLifetime
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The app has not started.");
 
+    /// <summary>Where the gateway of this app keeps its database.</summary>
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("opeachat-app-data-").FullName;
+
     public Uri WebBaseUri => App.GetEndpoint("web", "http");
 
     public Uri ChatQnABaseUri => App.GetEndpoint("chatqna", "http");
@@ -50,6 +53,9 @@ public class AppFixture : IAsyncLifetime
             ],
             timeout.Token);
 
+        // The gateway's conversations go to a folder of the test's own, never into a developer's database.
+        var chatqna = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "chatqna");
+        builder.CreateResourceBuilder(chatqna).WithEnvironment("ChatQnA__DataDirectory", DataDirectory);
         Configure(builder);
         _app = await builder.BuildAsync(timeout.Token).WaitAsync(StartTimeout);
         await _app.StartAsync(timeout.Token).WaitAsync(StartTimeout);
