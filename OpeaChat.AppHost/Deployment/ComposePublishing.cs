@@ -32,10 +32,10 @@ internal static class ComposePublishing
 
     private static async Task PublishAsync(PipelineStepContext context, IConfiguration configuration, string repositoryRoot)
     {
-        // Relative output paths are relative to the directory the command was typed in, as for --publisher manifest.
-        var outputDirectory = Path.GetFullPath(configuration["Pipeline:OutputPath"] is { Length: > 0 } output
-            ? output
-            : Path.Combine(repositoryRoot, "deploy"));
+        // A relative output path is relative to the repository root, however the AppHost was started (`dotnet run`
+        // starts it in OpeaChat.AppHost/), so `--output-path deploy/` always means the git-ignored deploy/ folder.
+        var outputDirectory = Path.TrimEndingDirectorySeparator(
+            Path.GetFullPath(configuration["Pipeline:OutputPath"] is { Length: > 0 } output ? output : "deploy", repositoryRoot));
         var shownPath = Path.GetRelativePath(repositoryRoot, outputDirectory) is var relative && !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative)
             ? relative.Replace('\\', '/') + "/"
             : outputDirectory;

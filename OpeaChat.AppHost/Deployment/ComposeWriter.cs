@@ -41,7 +41,7 @@ internal static class ComposeWriter
             text.Append("# Published with: ").Append(string.Join(", ", document.ShapeLines)).Append('\n');
         }
 
-        text.Append("# Start: docker compose --env-file .env up -d --build (docs/deployment.md).\n");
+        text.Append("# Start, in this folder: cp .env.example .env; edit .env; docker compose up -d --build (docs/deployment.md).\n");
         text.Append(serializer.Serialize(document.Root));
         return text.ToString();
     }
