@@ -23,9 +23,11 @@ public sealed partial class DockerfileTests
         var runs = Instructions(dockerfile, "RUN");
         Assert.Contains(runs, run => run.Contains("dotnet restore", StringComparison.Ordinal) && run.Contains("-p:LlamaBackend=Cuda12", StringComparison.Ordinal));
         Assert.Contains(runs, run => run.Contains("dotnet publish", StringComparison.Ordinal) && run.Contains("-p:LlamaBackend=Cuda12", StringComparison.Ordinal));
-        Assert.Matches(CudaRuntimeImage(), dockerfile);
-        Assert.Equal("${CUDA_RUNTIME_IMAGE}", FinalStage(dockerfile).From);
-        Assert.Contains(runs, run => run.Contains("libgomp1", StringComparison.Ordinal));
+        Assert.Matches(CudaBaseImage(), dockerfile);
+        Assert.Equal("${CUDA_BASE_IMAGE}", FinalStage(dockerfile).From);
+        Assert.Contains(runs, run => run.Contains("libgomp1", StringComparison.Ordinal) && run.Contains("libcublas-", StringComparison.Ordinal));
+        // LLamaSharp picks its CUDA library only when /usr/local/cuda/version.json names a cuBLAS version.
+        Assert.Contains(runs, run => run.Contains("/usr/local/cuda/version.json", StringComparison.Ordinal) && run.Contains("libcublas", StringComparison.Ordinal));
         Assert.Contains("COPY --from=dotnet-runtime /usr/share/dotnet /usr/share/dotnet", dockerfile, StringComparison.Ordinal);
     }
 
@@ -140,8 +142,8 @@ public sealed partial class DockerfileTests
         return (from, text);
     }
 
-    [GeneratedRegex(@"ARG CUDA_RUNTIME_IMAGE=nvidia/cuda:12\.\d+\.\d+-runtime-ubuntu2[24]\.04")]
-    private static partial Regex CudaRuntimeImage();
+    [GeneratedRegex(@"ARG CUDA_BASE_IMAGE=nvidia/cuda:12\.\d+\.\d+-(base|runtime)-ubuntu24\.04")]
+    private static partial Regex CudaBaseImage();
 
     [GeneratedRegex(@"^(root|0)(:.*)?$")]
     private static partial Regex RootUser();
