@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Reflection;
-using System.Text;
 using OpeaChat.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
@@ -74,15 +73,16 @@ public static class AppHostPublisher
             start.ArgumentList.Add(argument);
         }
 
-        // Parameters come from the arguments only, never from whoever runs the tests.
+        // Parameters come from the arguments only, never from whoever runs the tests: no Parameters__* variables, and
+        // the Production environment, in which the AppHost does not read the developer's user secrets.
         foreach (var name in start.Environment.Keys.Where(key => key.StartsWith("Parameters__", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(name);
         }
 
-        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var log = new StringBuilder();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(PublishedDeployment.PublishTimeout);
@@ -96,8 +96,7 @@ public static class AppHostPublisher
             throw new TimeoutException($"The compose publisher did not finish within {PublishedDeployment.PublishTimeout.TotalSeconds} s.");
         }
 
-        log.Append(await output).Append(await error);
-        return (process.ExitCode, log.ToString());
+        return (process.ExitCode, await output + await error);
     }
 
     /// <summary>OpeaChat.AppHost.dll of the same configuration as these tests (the test project builds it).</summary>
