@@ -12,8 +12,8 @@ internal static class DeploymentWiring
     public const int ContainerPort = 8080;
 
     public const string ModelsMountPath = "/models";
+    /// <summary>The gateway's SQLite folder (ChatQnA:DataDirectory; the file is opeachat.db), a named volume.</summary>
     public const string DataMountPath = "/data";
-    public const string SqliteConnectionString = "Data Source=/data/conversations.db";
     public const string PostgresDatabase = "conversations";
     public const string PostgresUser = "opeachat";
 
@@ -74,17 +74,15 @@ internal static class DeploymentWiring
         {
             var postgres = AddPostgres(builder, parameters.PostgresPassword!);
             var endpoint = postgres.GetEndpoint("tcp");
+            // A connection string named "conversations" switches the gateway from SQLite to PostgreSQL.
             chatqna
-                .WithEnvironment("ChatQnA__DatabaseProvider", "PostgreSql")
                 .WithEnvironment("ConnectionStrings__conversations", ReferenceExpression.Create(
                     $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Database={PostgresDatabase};Username={PostgresUser};Password={parameters.PostgresPassword!}"))
                 .WaitFor(postgres);
         }
         else
         {
-            chatqna
-                .WithEnvironment("ChatQnA__DatabaseProvider", "Sqlite")
-                .WithEnvironment("ConnectionStrings__conversations", SqliteConnectionString);
+            chatqna.WithEnvironment("ChatQnA__DataDirectory", DataMountPath);
         }
 
         web.PublishAsDockerFile(container => container.WithDockerfile(repositoryRoot, "OpeaChat.Web/Dockerfile"));

@@ -81,9 +81,10 @@ public sealed partial class ComposeDeploymentTests(DefaultDeployment deployment)
         Assert.Equal("/data", mount.Scalar("target"));
         Assert.True(deployment.Compose.Map("volumes").Has("opeachat-data"));
 
+        // SQLite (opeachat.db) in ChatQnA:DataDirectory; a "conversations" connection string would switch to PostgreSQL.
         var environment = chatqna.Map("environment");
-        Assert.Equal("Data Source=/data/conversations.db", environment.Scalar("ConnectionStrings__conversations"));
-        Assert.Equal("Sqlite", environment.Scalar("ChatQnA__DatabaseProvider"));
+        Assert.Equal("/data", environment.Scalar("ChatQnA__DataDirectory"));
+        Assert.False(environment.Has("ConnectionStrings__conversations"));
         Assert.Equal("http://localhost:8080/health", chatqna.Map("healthcheck").Sequence("test").Scalars()[^1]);
     }
 

@@ -60,7 +60,7 @@ public sealed class ScaleOutDeploymentTests(ScaleOutDeployment deployment) : ICl
         Assert.Equal("service_healthy", chatqna.Map("depends_on").Map("inference").Scalar("condition"));
         var connection = chatqna.Map("environment").Scalar("ConnectionStrings__conversations");
         Assert.StartsWith("Host=postgres;Port=5432;Database=conversations;Username=opeachat;Password=${POSTGRES_PASSWORD:?", connection, StringComparison.Ordinal);
-        Assert.Equal("PostgreSql", chatqna.Map("environment").Scalar("ChatQnA__DatabaseProvider"));
+        Assert.False(chatqna.Map("environment").Has("ChatQnA__DataDirectory"));
         Assert.False(chatqna.Has("volumes"), "With PostgreSQL the gateway keeps no local database.");
         Assert.Equal(["opeachat-postgres"], deployment.Compose.Map("volumes").Keys());
     }
