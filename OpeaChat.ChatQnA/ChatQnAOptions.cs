@@ -32,6 +32,16 @@ public sealed class ChatQnAOptions
     [ValidateObjectMembers]
     public ResponseCacheOptions ResponseCache { get; set; } = new();
 
+    /// <summary>
+    /// With several inference replicas (several service-discovery endpoints, or a name with one address per replica):
+    /// <see cref="InferenceBalancing.LeastQueue"/> sends each request to the replica with the fewest running and queued requests.
+    /// </summary>
+    public InferenceBalancing InferenceBalancing { get; set; } = InferenceBalancing.None;
+
+    /// <summary>How old the replicas' load figures may be before they are asked again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan InferenceLoadRefresh { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long one inference attempt may take before the gateway gives up on it.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan InferenceAttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
@@ -58,4 +68,13 @@ public sealed class ResponseCacheOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan Expiration { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+public enum InferenceBalancing
+{
+    /// <summary>Service discovery's own choice (round robin over its endpoints).</summary>
+    None,
+
+    /// <summary>The replica with the fewest running and queued requests, as its /health reports them.</summary>
+    LeastQueue,
 }

@@ -20,8 +20,11 @@ public static class ChatQnAServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddHttpClient<InferenceClient>(ConfigureInferenceAddress)
-            .AddStandardResilienceHandler()
+        builder.Services.AddSingleton<InferenceBalancer>();
+        builder.Services.AddTransient<BalancingHandler>();
+        builder.Services.AddHttpClient(InferenceBalancer.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(2));
+        var inferenceClient = builder.Services.AddHttpClient<InferenceClient>(ConfigureInferenceAddress);
+        inferenceClient.AddStandardResilienceHandler()
             .Configure((resilience, services) =>
             {
                 var attemptTimeout = services.GetRequiredService<IOptions<ChatQnAOptions>>().Value.InferenceAttemptTimeout;
@@ -40,6 +43,9 @@ public static class ChatQnAServiceExtensions
                 resilience.TotalRequestTimeout.Timeout = attemptTimeout * 3;
                 resilience.CircuitBreaker.SamplingDuration = attemptTimeout * 2;
             });
+
+        // Inside the resilience handler, so that each attempt picks the least busy replica again.
+        inferenceClient.AddHttpMessageHandler<BalancingHandler>();
 
         builder.Services.AddHttpClient(InferenceHealthCheck.HttpClientName, (services, client) =>
         {

@@ -28,6 +28,14 @@ public static class HealthResponseWriter
             if (worst is null)
             {
                 json.WriteString("status", "ok");
+                var written = new HashSet<string>(StringComparer.Ordinal) { "status" };
+                foreach (var (key, value) in report.Entries.Values.SelectMany(entry => entry.Data))
+                {
+                    if (written.Add(key))
+                    {
+                        WriteValue(json, key, value);
+                    }
+                }
             }
             else
             {

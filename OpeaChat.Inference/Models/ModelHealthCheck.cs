@@ -11,7 +11,12 @@ public sealed class ModelHealthCheck(ModelManager models) : IHealthCheck
         var result = state.Status switch
         {
             // Once ready, the default model may be unloaded to make room for another: it reloads on demand.
-            ModelStatus.Ready or ModelStatus.NotLoaded => HealthCheckResult.Healthy($"Serving; default model {state.ModelId}."),
+            // The load figures let a gateway in front of several replicas pick the least busy one.
+            ModelStatus.Ready or ModelStatus.NotLoaded => HealthCheckResult.Healthy($"Serving; default model {state.ModelId}.", new Dictionary<string, object>
+            {
+                ["active_sequences"] = models.Loaded().Sum(model => model.Engine.Status.ActiveSequences),
+                ["queued_requests"] = models.Loaded().Sum(model => model.Engine.Status.QueuedRequests),
+            }),
             ModelStatus.Loading => HealthCheckResult.Unhealthy(state.Message, data: new Dictionary<string, object>
             {
                 ["status"] = "loading",

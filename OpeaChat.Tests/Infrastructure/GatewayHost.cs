@@ -32,7 +32,7 @@ public sealed class GatewayHost : WebApplicationFactory<ChatQnAService::OpeaChat
     public ChatQnAService::OpeaChat.ChatQnA.Conversations.ConversationStore Store =>
         Services.GetRequiredService<ChatQnAService::OpeaChat.ChatQnA.Conversations.ConversationStore>();
 
-    /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>) are given whole.</summary>
+    /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>, <c>services:</c>) are given whole.</summary>
     public static GatewayHost Start(Uri inference, params (string Key, string? Value)[] settings) =>
         Start(inference, Directory.CreateTempSubdirectory("opeachat-gateway-").FullName, settings);
 
@@ -49,7 +49,9 @@ public sealed class GatewayHost : WebApplicationFactory<ChatQnAService::OpeaChat
         };
         foreach (var (key, value) in settings)
         {
-            values[key.StartsWith("ConnectionStrings:", StringComparison.Ordinal) || key.StartsWith("Logging:", StringComparison.Ordinal) ? key : $"ChatQnA:{key}"] = value;
+            var whole = key.StartsWith("ConnectionStrings:", StringComparison.Ordinal) || key.StartsWith("Logging:", StringComparison.Ordinal)
+                || key.StartsWith("services:", StringComparison.Ordinal);
+            values[whole ? key : $"ChatQnA:{key}"] = value;
         }
 
         return new GatewayHost(values);
