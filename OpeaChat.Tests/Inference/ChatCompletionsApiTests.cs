@@ -69,6 +69,10 @@ public sealed class ChatCompletionsApiTests(AppFixture app)
 
     [Theory]
     [InlineData("{\"messages\": [", 400, null, "invalid_json")]
+    [InlineData("""{"model":"stories260K"}""", 400, "messages", "missing_required_parameter")]
+    [InlineData("""{"messages":[]}""", 400, "messages", "empty_array")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"max_tokens":50000000}""", 400, "max_tokens", "invalid_value")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"temperature":"hot"}""", 400, "temperature", "invalid_type")]
     [InlineData("""{"messages":"hi"}""", 400, "messages", "invalid_type")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"max_tokens":"ten"}""", 400, "max_tokens", "invalid_type")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"max_tokens":-5}""", 400, "max_tokens", "invalid_value")]
