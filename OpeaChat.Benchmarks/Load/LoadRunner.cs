@@ -1,0 +1,246 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using OpeaChat.Benchmarks.Reporting;
+
+namespace OpeaChat.Benchmarks.Load;
+
+/// <summary>Live progress of a load run (the console shows it; tests ignore it).</summary>
+public interface ILoadProgress
+{
+    void TargetFailed(string target, string message) { }
+
+    void LevelStarting(string target, int users, int requests) { }
+
+    void RequestFinished(string target, int users, bool succeeded) { }
+
+    void LevelFinished(string target, LevelResult level) { }
+}
+
+/// <summary>
+/// Runs the workload against each target at each concurrency: N users, each sending its requests one after another
+/// (a closed loop, as GenAIEval and vLLM's benchmark_serving do), all N starting together. Levels go in the order
+/// given, and at each level the targets take turns, so a drift in the machine's state touches all targets alike.
+/// </summary>
+public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload workload, ILoadProgress? progress = null)
+{
+    private readonly ILoadProgress _progress = progress ?? new SilentProgress();
+    private int _requestNumber;
+
+    public async Task<LoadResult> RunAsync(CancellationToken cancellationToken)
+    {
+        if (workload.Problems().ToList() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(workload));
+        }
+
+        var startedAt = DateTimeOffset.UtcNow;
+        var loadAtStart = MachineProbe.LoadAverage();
+        var states = new List<TargetState>();
+        foreach (var target in targets)
+        {
+            states.Add(await PrepareAsync(target, cancellationToken).ConfigureAwait(false));
+        }
+
+        foreach (var users in workload.Users)
+        {
+            foreach (var state in states.Where(state => state.Failure is null))
+            {
+                var level = await RunLevelAsync(state, users, cancellationToken).ConfigureAwait(false);
+                state.Levels.Add(level);
+                _progress.LevelFinished(state.Target.Kind, level);
+            }
+        }
+
+        var results = states.Select(ToResult).ToList();
+        return new LoadResult
+        {
+            StartedAt = startedAt,
+            FinishedAt = DateTimeOffset.UtcNow,
+            Machine = MachineProbe.Describe(loadAtStart),
+            Workload = new WorkloadInfo(workload.Users, workload.RequestsPerUser, workload.PromptTokens, workload.MaxTokens, workload.WarmupRequests,
+                workload.Sampling.Temperature, workload.Sampling.TopP, workload.Sampling.TopK, workload.Sampling.RepeatPenalty, workload.Sampling.Seed,
+                workload.CachePrompt, workload.RequestTimeout.TotalSeconds),
+            Targets = results,
+            Comparisons = Compare(results),
+        };
+    }
+
+    /// <summary>Starts the target, finds the prompt length in its tokens, and warms it up. A failure here skips the target.</summary>
+    private async Task<TargetState> PrepareAsync(ILoadTarget target, CancellationToken cancellationToken)
+    {
+        var state = new TargetState(target);
+        try
+        {
+            state.Info = await target.StartAsync(cancellationToken).ConfigureAwait(false);
+            (state.Prompt, state.PromptTokens) = await PromptBuilder.CalibrateAsync(workload.PromptTokens, target.CountPromptTokensAsync, cancellationToken).ConfigureAwait(false);
+            string? lastError = null;
+            for (var i = 0; i < workload.WarmupRequests; i++)
+            {
+                var sample = await target.SendAsync(state.Prompt.Build(NextNumber()), workload, cancellationToken).ConfigureAwait(false);
+                lastError = sample.Error;
+            }
+
+            if (workload.WarmupRequests > 0 && lastError is not null)
+            {
+                state.Failure = $"The warm-up request failed: {lastError}";
+            }
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or HttpRequestException or IOException or LLama.Exceptions.RuntimeError or ArgumentException)
+        {
+            state.Failure = exception.Message;
+        }
+
+        if (state.Failure is not null)
+        {
+            _progress.TargetFailed(target.Kind, state.Failure);
+        }
+
+        return state;
+    }
+
+    private async Task<LevelResult> RunLevelAsync(TargetState state, int users, CancellationToken cancellationToken)
+    {
+        var target = state.Target;
+        var prompt = state.Prompt!;
+        _progress.LevelStarting(target.Kind, users, users * workload.RequestsPerUser);
+        var samples = new ConcurrentQueue<RequestSample>();
+        var sent = 0;
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, users).Select(async _ =>
+        {
+            for (var i = 0; i < workload.RequestsPerUser; i++)
+            {
+                Interlocked.Increment(ref sent);
+                var sample = await target.SendAsync(prompt.Build(NextNumber()), workload, cancellationToken).ConfigureAwait(false);
+                samples.Enqueue(sample);
+                _progress.RequestFinished(target.Kind, users, sample.Error is null);
+            }
+        })).ConfigureAwait(false);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return Summarize(users, sent, samples.ToArray(), seconds);
+    }
+
+    /// <summary>The figures of one level from its samples.</summary>
+    public static LevelResult Summarize(int users, int sent, IReadOnlyList<RequestSample> samples, double seconds)
+    {
+        var ttft = new LatencyHistogram(scale: 0.001);
+        var tpot = new LatencyHistogram(scale: 0.001);
+        var endToEnd = new LatencyHistogram(scale: 0.001);
+        var outputTokens = new LatencyHistogram();
+        long tokens = 0;
+        var completed = 0;
+        foreach (var sample in samples.Where(sample => sample.Error is null))
+        {
+            completed++;
+            tokens += sample.OutputTokens;
+            outputTokens.Record(sample.OutputTokens);
+            endToEnd.Record(Microseconds(sample.End - sample.Start));
+            if (sample.FirstToken is { } first)
+            {
+                ttft.Record(Microseconds(first - sample.Start));
+                if (sample.OutputTokens > 1)
+                {
+                    tpot.Record(Microseconds(sample.End - first) / (sample.OutputTokens - 1));
+                }
+            }
+        }
+
+        return new LevelResult
+        {
+            Users = users,
+            Sent = sent,
+            Completed = completed,
+            Errors = samples.Count - completed,
+            DurationSeconds = Math.Round(seconds, 3),
+            OutputTokens = tokens,
+            OutputTokensPerSecond = seconds > 0 ? Math.Round(tokens / seconds, 2) : 0,
+            RequestsPerSecond = seconds > 0 ? Math.Round(completed / seconds, 3) : 0,
+            ScalingVsOneUser = null,
+            TtftMs = ttft.ToDistribution(),
+            TpotMs = tpot.ToDistribution(),
+            EndToEndMs = endToEnd.ToDistribution(),
+            OutputTokensPerRequest = outputTokens.ToDistribution(),
+            LoadAverage = MachineProbe.LoadAverage(),
+            ErrorSamples = samples.Where(sample => sample.Error is not null).Select(sample => sample.Error!).Distinct(StringComparer.Ordinal).Take(5).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// Each target against each one below it in the stack (gateway → direct inference → in-process), at every
+    /// concurrency both measured. Ratios are target / baseline.
+    /// </summary>
+    public static IReadOnlyList<TargetComparison> Compare(IReadOnlyList<TargetResult> results)
+    {
+        var ordered = results.Where(result => result.Failure is null).OrderBy(result => StackRank(result.Kind)).ToList();
+        var comparisons = new List<TargetComparison>();
+        for (var upper = 1; upper < ordered.Count; upper++)
+        {
+            for (var lower = 0; lower < upper; lower++)
+            {
+                foreach (var level in ordered[upper].Levels)
+                {
+                    if (ordered[lower].Levels.FirstOrDefault(candidate => candidate.Users == level.Users) is not { } baseline)
+                    {
+                        continue;
+                    }
+
+                    comparisons.Add(new TargetComparison(
+                        level.Users, ordered[upper].Kind, ordered[lower].Kind,
+                        Ratio(level.OutputTokensPerSecond, baseline.OutputTokensPerSecond),
+                        level.TtftMs is { } ttft && baseline.TtftMs is { } baseTtft ? Math.Round(ttft.P50 - baseTtft.P50, 3) : null,
+                        Ratio(level.TtftMs?.P50, baseline.TtftMs?.P50),
+                        Ratio(level.TpotMs?.P50, baseline.TpotMs?.P50),
+                        Ratio(level.EndToEndMs?.P50, baseline.EndToEndMs?.P50)));
+                }
+            }
+        }
+
+        return comparisons;
+    }
+
+    private static int StackRank(string kind) => kind switch
+    {
+        "inprocess" => 0,
+        "openai" => 1,
+        _ => 2,
+    };
+
+    private static double? Ratio(double? value, double? baseline) =>
+        value is { } v && baseline is { } b && b > 0 ? Math.Round(v / b, 4) : null;
+
+    private static long Microseconds(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
+
+    private int NextNumber() => Interlocked.Increment(ref _requestNumber);
+
+    private static TargetResult ToResult(TargetState state)
+    {
+        var single = state.Levels.FirstOrDefault(level => level.Users == 1)?.OutputTokensPerSecond;
+        return new TargetResult
+        {
+            Kind = state.Target.Kind,
+            Address = state.Target.Address,
+            Model = state.Info?.Model,
+            Settings = state.Info?.Settings,
+            PromptTokens = state.PromptTokens,
+            PromptWords = state.Prompt?.Words ?? 0,
+            OutputTokensSource = state.Target.OutputTokensSource,
+            Failure = state.Failure,
+            Levels = state.Levels.Select(level => level with
+            {
+                ScalingVsOneUser = single is > 0 ? Math.Round(level.OutputTokensPerSecond / single.Value, 3) : null,
+            }).ToList(),
+        };
+    }
+
+    private sealed class TargetState(ILoadTarget target)
+    {
+        public ILoadTarget Target { get; } = target;
+        public TargetInfo? Info { get; set; }
+        public PromptBuilder? Prompt { get; set; }
+        public int PromptTokens { get; set; }
+        public string? Failure { get; set; }
+        public List<LevelResult> Levels { get; } = [];
+    }
+
+    private sealed class SilentProgress : ILoadProgress;
+}
