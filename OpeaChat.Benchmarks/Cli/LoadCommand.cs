@@ -17,6 +17,7 @@ public static class LoadCommand
                         inprocess models/x.gguf       (LLamaSharp in this process, no HTTP: the floor)
           Several targets are run in turns at each concurrency and compared (gateway vs direct vs in-process).
           --users 1,2,4,8,16,32   concurrent users (closed loop)     --requests 4        requests per user
+          --rounds 1              repeat the whole sweep, pooling each level over the rounds (evens out a noisy machine)
           --prompt-tokens 128     prompt length (calibrated)         --max-tokens 64     output tokens (ignore_eos)
           --warmup 1              uncounted requests per target      --request-timeout 300  seconds
           --temperature 0.01 --top-k 10 --top-p 0.95 --repeat-penalty 1.03 --seed 42   (OPEA's defaults)
@@ -28,7 +29,7 @@ public static class LoadCommand
 
     private static readonly string[] s_options =
     [
-        "--users", "--requests", "--prompt-tokens", "--max-tokens", "--warmup", "--request-timeout", "--temperature", "--top-k", "--top-p",
+        "--users", "--requests", "--rounds", "--prompt-tokens", "--max-tokens", "--warmup", "--request-timeout", "--temperature", "--top-k", "--top-p",
         "--repeat-penalty", "--seed", "--cache-prompt", "--threads", "--batch-threads", "--context", "--parallel", "--batch-size",
         "--flash-attention", "--prefix-slots", "--output", "--name",
     ];
@@ -77,6 +78,7 @@ public static class LoadCommand
     {
         Users = line.GetIntList("--users", [1, 2, 4, 8, 16, 32], min: 1, max: 4096),
         RequestsPerUser = line.GetInt("--requests", 4, min: 1),
+        Rounds = line.GetInt("--rounds", 1, min: 1, max: 1000),
         PromptTokens = line.GetInt("--prompt-tokens", 128, min: 1),
         MaxTokens = line.GetInt("--max-tokens", 64, min: 1),
         WarmupRequests = line.GetInt("--warmup", 1, min: 0),
@@ -169,28 +171,28 @@ public static class LoadCommand
 
     private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>One progress bar per target and concurrency level.</summary>
+    /// <summary>One progress bar per target, concurrency level and round.</summary>
     private sealed class ConsoleProgress(ProgressContext context) : ILoadProgress
     {
-        private readonly Dictionary<(string, int), ProgressTask> _tasks = [];
+        private readonly Dictionary<(string, int, int), ProgressTask> _tasks = [];
         private readonly Lock _lock = new();
 
         public void TargetFailed(string target, string message) =>
             AnsiConsole.MarkupLineInterpolated($"[red]{target} skipped:[/] {message}");
 
-        public void LevelStarting(string target, int users, int requests)
+        public void LevelStarting(string target, int users, int round, int requests)
         {
             lock (_lock)
             {
-                _tasks[(target, users)] = context.AddTask(Markup.Escape($"{target,-9} {users,3} users"), maxValue: requests);
+                _tasks[(target, users, round)] = context.AddTask(Markup.Escape($"{target,-9} {users,3} users, round {round}"), maxValue: requests);
             }
         }
 
-        public void RequestFinished(string target, int users, bool succeeded)
+        public void RequestFinished(string target, int users, int round, bool succeeded)
         {
             lock (_lock)
             {
-                _tasks[(target, users)].Increment(1);
+                _tasks[(target, users, round)].Increment(1);
             }
         }
 
@@ -198,7 +200,7 @@ public static class LoadCommand
         {
             lock (_lock)
             {
-                var task = _tasks[(target, level.Users)];
+                var task = _tasks.Where(entry => entry.Key.Item1 == target && entry.Key.Item2 == level.Users).MaxBy(entry => entry.Key.Item3).Value;
                 task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                     $"{target,-9} {level.Users,3} users: {level.OutputTokensPerSecond,7:F1} tok/s, TTFT p50 {level.TtftMs?.P50 ?? 0,7:F1} ms, {level.Errors} errors"));
                 task.StopTask();

@@ -23,7 +23,7 @@ public sealed record LoadResult
 public sealed record MachineInfo(string CpuModel, int LogicalCores, string Os, string Runtime, string? LoadAverageAtStart, string? LoadAverageAtEnd);
 
 public sealed record WorkloadInfo(
-    IReadOnlyList<int> Users, int RequestsPerUser, int PromptTokens, int MaxTokens, int WarmupRequests,
+    IReadOnlyList<int> Users, int RequestsPerUser, int Rounds, int PromptTokens, int MaxTokens, int WarmupRequests,
     float Temperature, float TopP, int TopK, float RepeatPenalty, long Seed, bool? CachePrompt, double RequestTimeoutSeconds);
 
 public sealed record TargetResult

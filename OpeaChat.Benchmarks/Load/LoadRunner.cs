@@ -9,9 +9,9 @@ public interface ILoadProgress
 {
     void TargetFailed(string target, string message) { }
 
-    void LevelStarting(string target, int users, int requests) { }
+    void LevelStarting(string target, int users, int round, int requests) { }
 
-    void RequestFinished(string target, int users, bool succeeded) { }
+    void RequestFinished(string target, int users, int round, bool succeeded) { }
 
     void LevelFinished(string target, LevelResult level) { }
 }
@@ -19,7 +19,8 @@ public interface ILoadProgress
 /// <summary>
 /// Runs the workload against each target at each concurrency: N users, each sending its requests one after another
 /// (a closed loop, as GenAIEval and vLLM's benchmark_serving do), all N starting together. Levels go in the order
-/// given, and at each level the targets take turns, so a drift in the machine's state touches all targets alike.
+/// given, and at each level the targets take turns, so a drift in the machine's state touches all targets alike. With
+/// several rounds the whole sweep repeats and each level's requests and durations are pooled over the rounds.
 /// </summary>
 public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload workload, ILoadProgress? progress = null)
 {
@@ -41,13 +42,22 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
             states.Add(await PrepareAsync(target, cancellationToken).ConfigureAwait(false));
         }
 
-        foreach (var users in workload.Users)
+        for (var round = 1; round <= workload.Rounds; round++)
         {
-            foreach (var state in states.Where(state => state.Failure is null))
+            foreach (var users in workload.Users)
             {
-                var level = await RunLevelAsync(state, users, cancellationToken).ConfigureAwait(false);
-                state.Levels.Add(level);
-                _progress.LevelFinished(state.Target.Kind, level);
+                foreach (var state in states.Where(state => state.Failure is null))
+                {
+                    var run = await RunLevelAsync(state, users, round, cancellationToken).ConfigureAwait(false);
+                    var pooled = state.Runs.TryGetValue(users, out var earlier) ? earlier.Add(run) : run;
+                    state.Runs[users] = pooled;
+                    if (round == workload.Rounds)
+                    {
+                        var level = Summarize(users, pooled.Sent, pooled.Samples, pooled.Seconds);
+                        state.Levels.Add(level);
+                        _progress.LevelFinished(state.Target.Kind, level);
+                    }
+                }
             }
         }
 
@@ -57,7 +67,7 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
             StartedAt = startedAt,
             FinishedAt = DateTimeOffset.UtcNow,
             Machine = MachineProbe.Describe(loadAtStart),
-            Workload = new WorkloadInfo(workload.Users, workload.RequestsPerUser, workload.PromptTokens, workload.MaxTokens, workload.WarmupRequests,
+            Workload = new WorkloadInfo(workload.Users, workload.RequestsPerUser, workload.Rounds, workload.PromptTokens, workload.MaxTokens, workload.WarmupRequests,
                 workload.Sampling.Temperature, workload.Sampling.TopP, workload.Sampling.TopK, workload.Sampling.RepeatPenalty, workload.Sampling.Seed,
                 workload.CachePrompt, workload.RequestTimeout.TotalSeconds),
             Targets = results,
@@ -98,11 +108,11 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
         return state;
     }
 
-    private async Task<LevelResult> RunLevelAsync(TargetState state, int users, CancellationToken cancellationToken)
+    private async Task<LevelRun> RunLevelAsync(TargetState state, int users, int round, CancellationToken cancellationToken)
     {
         var target = state.Target;
         var prompt = state.Prompt!;
-        _progress.LevelStarting(target.Kind, users, users * workload.RequestsPerUser);
+        _progress.LevelStarting(target.Kind, users, round, users * workload.RequestsPerUser);
         var samples = new ConcurrentQueue<RequestSample>();
         var sent = 0;
         var started = Stopwatch.GetTimestamp();
@@ -113,11 +123,10 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
                 Interlocked.Increment(ref sent);
                 var sample = await target.SendAsync(prompt.Build(NextNumber()), workload, cancellationToken).ConfigureAwait(false);
                 samples.Enqueue(sample);
-                _progress.RequestFinished(target.Kind, users, sample.Error is null);
+                _progress.RequestFinished(target.Kind, users, round, sample.Error is null);
             }
         })).ConfigureAwait(false);
-        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return Summarize(users, sent, samples.ToArray(), seconds);
+        return new LevelRun(sent, [.. samples], Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>The figures of one level from its samples.</summary>
@@ -240,6 +249,15 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
         public int PromptTokens { get; set; }
         public string? Failure { get; set; }
         public List<LevelResult> Levels { get; } = [];
+
+        /// <summary>The samples of each concurrency level, pooled over the rounds so far.</summary>
+        public Dictionary<int, LevelRun> Runs { get; } = [];
+    }
+
+    /// <summary>What one or more runs of a level produced: their requests and the time they took, added up.</summary>
+    private sealed record LevelRun(int Sent, IReadOnlyList<RequestSample> Samples, double Seconds)
+    {
+        public LevelRun Add(LevelRun other) => new(Sent + other.Sent, [.. Samples, .. other.Samples], Seconds + other.Seconds);
     }
 
     private sealed class SilentProgress : ILoadProgress;

@@ -12,6 +12,9 @@ public sealed record LoadWorkload
 {
     public required IReadOnlyList<int> Users { get; init; }
     public int RequestsPerUser { get; init; } = 4;
+
+    /// <summary>How many times the whole sweep (every level, every target in turn) runs; levels pool their rounds.</summary>
+    public int Rounds { get; init; } = 1;
     public int PromptTokens { get; init; } = 128;
     public int MaxTokens { get; init; } = 64;
 
@@ -28,6 +31,16 @@ public sealed record LoadWorkload
         if (Users.Count == 0 || Users.Any(users => users < 1))
         {
             yield return "users must be a list of counts of at least 1.";
+        }
+
+        if (Users.Distinct().Count() != Users.Count)
+        {
+            yield return "each user count may appear once (use rounds to repeat a level).";
+        }
+
+        if (Rounds < 1)
+        {
+            yield return "rounds must be at least 1.";
         }
 
         if (RequestsPerUser < 1)

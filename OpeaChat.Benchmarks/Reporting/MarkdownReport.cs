@@ -17,7 +17,7 @@ public static class MarkdownReport
         text.AppendLine(s_culture, $"# Load: {string.Join(", ", result.Targets.Select(target => target.Kind).Distinct())}");
         text.AppendLine();
         text.AppendLine(s_culture, $"{result.StartedAt:u}, {result.Machine.CpuModel}, {result.Machine.LogicalCores} logical cores, load average {result.Machine.LoadAverageAtStart ?? "n/a"} at start.");
-        text.AppendLine(s_culture, $"Each user sends {workload.RequestsPerUser} streamed requests one after another: a prompt of {workload.PromptTokens} tokens (at most; calibrated per target), " +
+        text.AppendLine(s_culture, $"Each user sends {workload.RequestsPerUser} streamed requests one after another{(workload.Rounds > 1 ? string.Create(s_culture, $", in each of {workload.Rounds} rounds (levels pooled over the rounds, targets taking turns)") : string.Empty)}: a prompt of {workload.PromptTokens} tokens (at most; calibrated per target), " +
             $"{workload.MaxTokens} output tokens asked (ignore_eos), temperature {workload.Temperature}, top_k {workload.TopK}, top_p {workload.TopP}, repeat penalty {workload.RepeatPenalty}, " +
             $"cache_prompt {(workload.CachePrompt is { } cache ? cache ? "true" : "false" : "not sent")}; {workload.WarmupRequests} warm-up request(s) per target not counted.");
         text.AppendLine();

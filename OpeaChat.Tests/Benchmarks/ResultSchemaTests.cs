@@ -79,7 +79,7 @@ public sealed class ResultSchemaTests
             StartedAt = DateTimeOffset.UnixEpoch,
             FinishedAt = DateTimeOffset.UnixEpoch,
             Machine = new MachineInfo("cpu", 2, "os", "runtime", null, null),
-            Workload = new WorkloadInfo([1], 1, 128, 64, 1, 0.01f, 0.95f, 10, 1.03f, 42, false, 300),
+            Workload = new WorkloadInfo([1], 1, 1, 128, 64, 1, 0.01f, 0.95f, 10, 1.03f, 42, false, 300),
             Targets = [Target("openai", 10, 1) with { Levels = [level] }, Target("chatqna", 0, 0) with { Failure = "unreachable", Levels = [] }],
             Comparisons = [new TargetComparison(1, "chatqna", "openai", 0.9, 1, 1.1, 1, 1)],
         };
@@ -90,7 +90,7 @@ public sealed class ResultSchemaTests
         Assert.Equal(["schema", "started_at", "finished_at", "machine", "workload", "targets", "comparisons"], Names(root));
         Assert.Equal(["cpu_model", "logical_cores", "os", "runtime", "load_average_at_start", "load_average_at_end"], Names(root.GetProperty("machine")));
         Assert.Equal(
-            ["users", "requests_per_user", "prompt_tokens", "max_tokens", "warmup_requests", "temperature", "top_p", "top_k", "repeat_penalty", "seed", "cache_prompt", "request_timeout_seconds"],
+            ["users", "requests_per_user", "rounds", "prompt_tokens", "max_tokens", "warmup_requests", "temperature", "top_p", "top_k", "repeat_penalty", "seed", "cache_prompt", "request_timeout_seconds"],
             Names(root.GetProperty("workload")));
         var target = root.GetProperty("targets")[0];
         Assert.Equal(["kind", "address", "model", "settings", "prompt_tokens", "prompt_words", "output_tokens_source", "levels", "failure"], Names(target));
