@@ -19,9 +19,9 @@ public static class LoadCommand
           --users 1,2,4,8,16,32   concurrent users (closed loop)     --requests 4        requests per user
           --rounds 1              repeat the whole sweep, pooling each level over the rounds (evens out a noisy machine)
           --prompt-tokens 128     prompt length (calibrated)         --max-tokens 64     output tokens (ignore_eos)
-          --warmup 1              uncounted requests per target      --request-timeout 300  seconds
+          --warmup 3              uncounted requests per target      --request-timeout 300  seconds
           --temperature 0.01 --top-k 10 --top-p 0.95 --repeat-penalty 1.03 --seed 42   (OPEA's defaults)
-          --cache-prompt false|true|omit   the cache_prompt field (default false: every prompt evaluated in full)
+          --cache-prompt omit|false|true   the cache_prompt field (default omit: the server's default, as for any client)
           in-process engine, as Inference:* options: --threads 2 --batch-threads 0 --context 8192 --parallel 8
                         --batch-size 512 --flash-attention true --prefix-slots 4
           --output artifacts/benchmarks --name load   writes NAME.json and NAME.md
@@ -81,9 +81,9 @@ public static class LoadCommand
         Rounds = line.GetInt("--rounds", 1, min: 1, max: 1000),
         PromptTokens = line.GetInt("--prompt-tokens", 128, min: 1),
         MaxTokens = line.GetInt("--max-tokens", 64, min: 1),
-        WarmupRequests = line.GetInt("--warmup", 1, min: 0),
+        WarmupRequests = line.GetInt("--warmup", 3, min: 0),
         RequestTimeout = TimeSpan.FromSeconds(line.GetInt("--request-timeout", 300, min: 1)),
-        CachePrompt = line.GetString("--cache-prompt", "false") switch
+        CachePrompt = line.GetString("--cache-prompt", "omit") switch
         {
             "false" => false,
             "true" => true,

@@ -18,13 +18,19 @@ public sealed record LoadWorkload
     public int PromptTokens { get; init; } = 128;
     public int MaxTokens { get; init; } = 64;
 
-    /// <summary>Requests sent one at a time before measuring each target (JIT, connections, caches), not counted.</summary>
-    public int WarmupRequests { get; init; } = 1;
+    /// <summary>
+    /// Requests sent one at a time before measuring each target, not counted: connections, caches, and the .NET JIT's
+    /// tier-up of the per-token paths in the services (a freshly started service recompiles hot methods for a while).
+    /// </summary>
+    public int WarmupRequests { get; init; } = 3;
     public SamplingSpec Sampling { get; init; } = new();
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The <c>cache_prompt</c> field: false (default) measures full prompt evaluation; null leaves it out.</summary>
-    public bool? CachePrompt { get; init; } = false;
+    /// <summary>
+    /// The <c>cache_prompt</c> field; null (default) leaves it out, so the server does what it does for any client.
+    /// Prompts never share a prefix, so nothing is reused either way, but a server may keep finished requests cached.
+    /// </summary>
+    public bool? CachePrompt { get; init; }
 
     public IEnumerable<string> Problems()
     {

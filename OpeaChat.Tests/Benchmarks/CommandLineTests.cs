@@ -27,16 +27,16 @@ public sealed class CommandLineTests
     {
         var defaults = LoadCommand.ReadWorkload(CommandLine.Parse(["load"], LoadCommand.Options));
         Assert.Equal([1, 2, 4, 8, 16, 32], defaults.Users);
-        Assert.Equal((4, 128, 64, 1, false), (defaults.RequestsPerUser, defaults.PromptTokens, defaults.MaxTokens, defaults.WarmupRequests, defaults.CachePrompt));
+        Assert.Equal((4, 128, 64, 3, (bool?)null), (defaults.RequestsPerUser, defaults.PromptTokens, defaults.MaxTokens, defaults.WarmupRequests, defaults.CachePrompt));
         Assert.Equal(0.01f, defaults.Sampling.Temperature);
 
         var line = CommandLine.Parse(
-            ["load", "--users", "2", "--requests", "3", "--prompt-tokens", "64", "--max-tokens", "16", "--cache-prompt", "omit",
+            ["load", "--users", "2", "--requests", "3", "--prompt-tokens", "64", "--max-tokens", "16", "--cache-prompt", "false",
              "--threads", "1", "--parallel", "4", "--context", "4096", "--flash-attention", "false", "--temperature", "0"],
             LoadCommand.Options);
         var workload = LoadCommand.ReadWorkload(line);
         var engine = LoadCommand.ReadInProcessSettings(line);
-        Assert.Equal((3, 64, 16, (bool?)null, 0f), (workload.RequestsPerUser, workload.PromptTokens, workload.MaxTokens, workload.CachePrompt, workload.Sampling.Temperature));
+        Assert.Equal((3, 64, 16, (bool?)false, 0f), (workload.RequestsPerUser, workload.PromptTokens, workload.MaxTokens, workload.CachePrompt, workload.Sampling.Temperature));
         Assert.Equal((1, 1, 4, 4096, false), (engine.Threads, engine.EffectiveBatchThreads, engine.MaxParallelSequences, engine.ContextSize, engine.FlashAttention));
     }
 
