@@ -59,6 +59,15 @@ public sealed record LevelResult
     /// <summary>Output tokens of completed requests.</summary>
     public required long OutputTokens { get; init; }
     public required double OutputTokensPerSecond { get; init; }
+
+    /// <summary>Each round's own aggregate tokens/s, in order (one item without rounds).</summary>
+    public required IReadOnlyList<double> OutputTokensPerSecondByRound { get; init; }
+
+    /// <summary>
+    /// The best round: on a shared machine other work only ever slows a round down, so the best of several short
+    /// interleaved rounds is the closest to the target's own speed.
+    /// </summary>
+    public required double BestRoundOutputTokensPerSecond { get; init; }
     public required double RequestsPerSecond { get; init; }
 
     /// <summary>Aggregate tokens/s at this level divided by the same target's at 1 user (null without a 1-user level).</summary>
@@ -88,5 +97,5 @@ public sealed record Distribution(long Count, double Mean, double P50, double P9
 
 /// <summary>A target against the baseline at one concurrency: ratios are target / baseline.</summary>
 public sealed record TargetComparison(
-    int Users, string Target, string Baseline, double? OutputTokensPerSecondRatio, double? TtftP50DeltaMs, double? TtftP50Ratio,
-    double? TpotP50Ratio, double? EndToEndP50Ratio);
+    int Users, string Target, string Baseline, double? OutputTokensPerSecondRatio, double? BestRoundOutputTokensPerSecondRatio,
+    double? TtftP50DeltaMs, double? TtftP50Ratio, double? TpotP50Ratio, double? EndToEndP50Ratio);

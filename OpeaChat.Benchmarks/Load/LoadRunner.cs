@@ -53,7 +53,7 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
                     state.Runs[users] = pooled;
                     if (round == workload.Rounds)
                     {
-                        var level = Summarize(users, pooled.Sent, pooled.Samples, pooled.Seconds);
+                        var level = Summarize(users, pooled.Sent, pooled.Samples, pooled.Seconds, pooled.RoundTokensPerSecond);
                         state.Levels.Add(level);
                         _progress.LevelFinished(state.Target.Kind, level);
                     }
@@ -126,11 +126,14 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
                 _progress.RequestFinished(target.Kind, users, round, sample.Error is null);
             }
         })).ConfigureAwait(false);
-        return new LevelRun(sent, [.. samples], Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var tokens = samples.Where(sample => sample.Error is null).Sum(sample => (long)sample.OutputTokens);
+        return new LevelRun(sent, [.. samples], seconds, [seconds > 0 ? Math.Round(tokens / seconds, 2) : 0]);
     }
 
     /// <summary>The figures of one level from its samples.</summary>
-    public static LevelResult Summarize(int users, int sent, IReadOnlyList<RequestSample> samples, double seconds)
+    /// <param name="roundTokensPerSecond">Each round's own aggregate tokens/s (null: one round, the pooled figure).</param>
+    public static LevelResult Summarize(int users, int sent, IReadOnlyList<RequestSample> samples, double seconds, IReadOnlyList<double>? roundTokensPerSecond = null)
     {
         var ttft = new LatencyHistogram(scale: 0.001);
         var tpot = new LatencyHistogram(scale: 0.001);
@@ -154,6 +157,8 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
             }
         }
 
+        var tokensPerSecond = seconds > 0 ? Math.Round(tokens / seconds, 2) : 0;
+        roundTokensPerSecond ??= [tokensPerSecond];
         return new LevelResult
         {
             Users = users,
@@ -162,7 +167,9 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
             Errors = samples.Count - completed,
             DurationSeconds = Math.Round(seconds, 3),
             OutputTokens = tokens,
-            OutputTokensPerSecond = seconds > 0 ? Math.Round(tokens / seconds, 2) : 0,
+            OutputTokensPerSecond = tokensPerSecond,
+            OutputTokensPerSecondByRound = roundTokensPerSecond,
+            BestRoundOutputTokensPerSecond = roundTokensPerSecond.Max(),
             RequestsPerSecond = seconds > 0 ? Math.Round(completed / seconds, 3) : 0,
             ScalingVsOneUser = null,
             TtftMs = ttft.ToDistribution(),
@@ -196,6 +203,7 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
                     comparisons.Add(new TargetComparison(
                         level.Users, ordered[upper].Kind, ordered[lower].Kind,
                         Ratio(level.OutputTokensPerSecond, baseline.OutputTokensPerSecond),
+                        Ratio(level.BestRoundOutputTokensPerSecond, baseline.BestRoundOutputTokensPerSecond),
                         level.TtftMs is { } ttft && baseline.TtftMs is { } baseTtft ? Math.Round(ttft.P50 - baseTtft.P50, 3) : null,
                         Ratio(level.TtftMs?.P50, baseline.TtftMs?.P50),
                         Ratio(level.TpotMs?.P50, baseline.TpotMs?.P50),
@@ -255,9 +263,10 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
     }
 
     /// <summary>What one or more runs of a level produced: their requests and the time they took, added up.</summary>
-    private sealed record LevelRun(int Sent, IReadOnlyList<RequestSample> Samples, double Seconds)
+    private sealed record LevelRun(int Sent, IReadOnlyList<RequestSample> Samples, double Seconds, IReadOnlyList<double> RoundTokensPerSecond)
     {
-        public LevelRun Add(LevelRun other) => new(Sent + other.Sent, [.. Samples, .. other.Samples], Seconds + other.Seconds);
+        public LevelRun Add(LevelRun other) => new(
+            Sent + other.Sent, [.. Samples, .. other.Samples], Seconds + other.Seconds, [.. RoundTokensPerSecond, .. other.RoundTokensPerSecond]);
     }
 
     private sealed class SilentProgress : ILoadProgress;

@@ -29,6 +29,8 @@ public sealed class LoadRunnerTests
                 Assert.Equal(level.Sent, level.Completed);
                 Assert.Equal(level.Sent * 5, level.OutputTokens);
                 Assert.Equal(level.Sent, level.TtftMs!.Count);
+                Assert.Equal(3, level.OutputTokensPerSecondByRound.Count);
+                Assert.Equal(level.OutputTokensPerSecondByRound.Max(), level.BestRoundOutputTokensPerSecond);
             });
             Assert.Equal(50, target.PromptTokens);
             Assert.Equal(49, target.PromptWords); // one token of overhead, one token a word

@@ -66,6 +66,7 @@ public sealed class ResultSchemaTests
             comparisons.Select(c => (c.Target, c.Baseline)));
         var gateway = comparisons.Single(c => c.Target == "chatqna" && c.Baseline == "inprocess");
         Assert.Equal(0.95, gateway.OutputTokensPerSecondRatio);
+        Assert.Equal(0.95, gateway.BestRoundOutputTokensPerSecondRatio);
         Assert.Equal(2, gateway.TtftP50DeltaMs);
         Assert.Equal(1.2, gateway.TtftP50Ratio);
     }
@@ -81,7 +82,7 @@ public sealed class ResultSchemaTests
             Machine = new MachineInfo("cpu", 2, "os", "runtime", null, null),
             Workload = new WorkloadInfo([1], 1, 1, 128, 64, 1, 0.01f, 0.95f, 10, 1.03f, 42, false, 300),
             Targets = [Target("openai", 10, 1) with { Levels = [level] }, Target("chatqna", 0, 0) with { Failure = "unreachable", Levels = [] }],
-            Comparisons = [new TargetComparison(1, "chatqna", "openai", 0.9, 1, 1.1, 1, 1)],
+            Comparisons = [new TargetComparison(1, "chatqna", "openai", 0.9, 0.95, 1, 1.1, 1, 1)],
         };
 
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(result, BenchmarkJsonContext.Default.LoadResult));
@@ -97,12 +98,13 @@ public sealed class ResultSchemaTests
         Assert.Equal(["threads", "batch_threads", "context_size", "max_parallel_sequences", "sequence_context_size", "batch_size", "flash_attention"], Names(target.GetProperty("settings")));
         var levelJson = target.GetProperty("levels")[0];
         Assert.Equal(
-            ["users", "sent", "completed", "errors", "duration_seconds", "output_tokens", "output_tokens_per_second", "requests_per_second", "scaling_vs_one_user",
+            ["users", "sent", "completed", "errors", "duration_seconds", "output_tokens", "output_tokens_per_second", "output_tokens_per_second_by_round",
+             "best_round_output_tokens_per_second", "requests_per_second", "scaling_vs_one_user",
              "ttft_ms", "tpot_ms", "end_to_end_ms", "output_tokens_per_request", "load_average", "error_samples"],
             Names(levelJson));
         Assert.Equal(["count", "mean", "p50", "p90", "p99", "min", "max"], Names(levelJson.GetProperty("ttft_ms")));
         Assert.Equal(
-            ["users", "target", "baseline", "output_tokens_per_second_ratio", "ttft_p50_delta_ms", "ttft_p50_ratio", "tpot_p50_ratio", "end_to_end_p50_ratio"],
+            ["users", "target", "baseline", "output_tokens_per_second_ratio", "best_round_output_tokens_per_second_ratio", "ttft_p50_delta_ms", "ttft_p50_ratio", "tpot_p50_ratio", "end_to_end_p50_ratio"],
             Names(root.GetProperty("comparisons")[0]));
 
         // A failed target keeps every property (null or empty), so readers never meet a missing name.
@@ -148,6 +150,7 @@ public sealed class ResultSchemaTests
             LoadRunner.Summarize(1, 1, [], 1) with
             {
                 OutputTokensPerSecond = tokensPerSecond,
+                BestRoundOutputTokensPerSecond = tokensPerSecond,
                 TtftMs = new Distribution(1, ttftP50, ttftP50, ttftP50, ttftP50, ttftP50, ttftP50),
             },
         ],
