@@ -36,6 +36,11 @@ public static class BenchmarkCli
             AnsiConsole.WriteLine("Run with --help for the commands and their options.");
             return 1;
         }
+        catch (Exception exception) when (exception is InvalidOperationException or HttpRequestException or IOException or ArgumentException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]Failed:[/] {exception.Message}");
+            return 1;
+        }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");

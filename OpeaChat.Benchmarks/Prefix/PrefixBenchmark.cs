@@ -52,6 +52,7 @@ public sealed class PrefixBenchmark(HttpClient client, int turns, int maxTokens)
     {
         var started = DateTimeOffset.UtcNow;
         var loadAtStart = MachineProbe.LoadAverage();
+        await WarmUpAsync(cancellationToken).ConfigureAwait(false);
         var withCache = await RunChatAsync(cachePrompt: true, progress, cancellationToken).ConfigureAwait(false);
         var withoutCache = await RunChatAsync(cachePrompt: false, progress, cancellationToken).ConfigureAwait(false);
         return new PrefixResult
@@ -86,10 +87,7 @@ public sealed class PrefixBenchmark(HttpClient client, int turns, int maxTokens)
             };
 
             var stopwatch = Stopwatch.StartNew();
-            using var response = await client.PostAsJsonAsync("v1/chat/completions", request, OpenAiJsonContext.Default.ChatCompletionRequest, cancellationToken).ConfigureAwait(false);
-            response.EnsureSuccessStatusCode();
-            var completion = await response.Content.ReadFromJsonAsync(OpenAiJsonContext.Default.ChatCompletionResponse, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("Empty response.");
+            var completion = await CompleteAsync(request, $"turn {turn} ({mode})", cancellationToken).ConfigureAwait(false);
             stopwatch.Stop();
 
             model = completion.Model;
@@ -100,5 +98,27 @@ public sealed class PrefixBenchmark(HttpClient client, int turns, int maxTokens)
         }
 
         return (model, new PrefixRun(mode, cachePrompt, results));
+    }
+
+    /// <summary>One uncounted request first, so the first measured turn does not pay for connections and a cold server.</summary>
+    private async Task WarmUpAsync(CancellationToken cancellationToken) => await CompleteAsync(new ChatCompletionRequest
+    {
+        Messages = [ChatMessage.Create("user", "Warm up.")],
+        MaxTokens = maxTokens,
+        IgnoreEos = true,
+        CachePrompt = false,
+    }, "the warm-up request", cancellationToken).ConfigureAwait(false);
+
+    private async Task<ChatCompletionResponse> CompleteAsync(ChatCompletionRequest request, string what, CancellationToken cancellationToken)
+    {
+        using var response = await client.PostAsJsonAsync("v1/chat/completions", request, OpenAiJsonContext.Default.ChatCompletionRequest, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw new InvalidOperationException($"{client.BaseAddress} refused {what} with HTTP {(int)response.StatusCode}: {body}");
+        }
+
+        return await response.Content.ReadFromJsonAsync(OpenAiJsonContext.Default.ChatCompletionResponse, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"{client.BaseAddress} sent an empty answer to {what}.");
     }
 }
