@@ -48,13 +48,14 @@ public static class BenchmarkCli
         }
     }
 
+    /// <summary>Plain text, so a narrow or redirected console does not re-wrap the option columns.</summary>
     private static void ShowUsage()
     {
-        AnsiConsole.WriteLine("OpeaChat benchmarks: dotnet run --project OpeaChat.Benchmarks -c Release -- COMMAND [options]");
-        AnsiConsole.WriteLine();
-        AnsiConsole.WriteLine(LoadCommand.Usage);
-        AnsiConsole.WriteLine(PrefixCommand.Usage);
-        AnsiConsole.WriteLine(SynthCommand.Usage);
-        AnsiConsole.WriteLine("See docs/benchmarks.md.");
+        Console.WriteLine("OpeaChat benchmarks: dotnet run --project OpeaChat.Benchmarks -c Release -- COMMAND [options]");
+        Console.WriteLine();
+        Console.WriteLine(LoadCommand.Usage);
+        Console.WriteLine(PrefixCommand.Usage);
+        Console.WriteLine(SynthCommand.Usage);
+        Console.WriteLine("Exit codes: 0 done, 1 bad command line or failure, 2 a load target could not be measured. See docs/benchmarks.md.");
     }
 }
