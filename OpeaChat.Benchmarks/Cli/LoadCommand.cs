@@ -128,14 +128,14 @@ public static class LoadCommand
         {
             if (target.Failure is { } failure)
             {
-                table.AddRow(Markup.Escape(target.Kind), "–", "[red]failed[/]", Markup.Escape(failure.Length > 60 ? failure[..60] + "…" : failure), string.Empty, string.Empty, string.Empty, string.Empty);
+                table.AddRow(Markup.Escape(target.Name), "–", "[red]failed[/]", Markup.Escape(failure.Length > 60 ? failure[..60] + "…" : failure), string.Empty, string.Empty, string.Empty, string.Empty);
                 continue;
             }
 
             foreach (var level in target.Levels)
             {
                 table.AddRow(
-                    Markup.Escape(target.Kind),
+                    Markup.Escape(target.Name),
                     Format(level.Users),
                     level.Errors > 0 ? $"[red]{level.Completed} / {level.Sent}[/]" : $"{level.Completed} / {level.Sent}",
                     level.TtftMs is { } ttft ? Format($"{ttft.P50:F1} / {ttft.P99:F1}") : "–",
@@ -160,7 +160,7 @@ public static class LoadCommand
 
         foreach (var comparison in result.Comparisons)
         {
-            ratios.AddRow(Format(comparison.Users), comparison.Target, comparison.Baseline, Format($"{comparison.OutputTokensPerSecondRatio:F3}"),
+            ratios.AddRow(Format(comparison.Users), Markup.Escape(comparison.Target), Markup.Escape(comparison.Baseline), Format($"{comparison.OutputTokensPerSecondRatio:F3}"),
                 Format($"{comparison.TtftP50DeltaMs:F2}"), Format($"{comparison.TpotP50Ratio:F3}"), Format($"{comparison.EndToEndP50Ratio:F3}"));
         }
 

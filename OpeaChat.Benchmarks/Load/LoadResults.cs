@@ -29,6 +29,9 @@ public sealed record WorkloadInfo(
 public sealed record TargetResult
 {
     public required string Kind { get; init; }
+
+    /// <summary>How the tables and comparisons call it: the kind, or kind@host:port when two targets share a kind.</summary>
+    public required string Name { get; init; }
     public required string Address { get; init; }
     public required string? Model { get; init; }
     public required TargetSettings? Settings { get; init; }
@@ -95,7 +98,7 @@ public sealed record LevelResult
 /// <summary>A distribution from an HdrHistogram (3 significant digits).</summary>
 public sealed record Distribution(long Count, double Mean, double P50, double P90, double P99, double Min, double Max);
 
-/// <summary>A target against the baseline at one concurrency: ratios are target / baseline.</summary>
+/// <summary>A target against the baseline at one concurrency (both by <see cref="TargetResult.Name"/>): ratios are target / baseline.</summary>
 public sealed record TargetComparison(
     int Users, string Target, string Baseline, double? OutputTokensPerSecondRatio, double? BestRoundOutputTokensPerSecondRatio,
     double? TtftP50DeltaMs, double? TtftP50Ratio, double? TpotP50Ratio, double? EndToEndP50Ratio);

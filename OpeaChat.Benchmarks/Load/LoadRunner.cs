@@ -39,7 +39,7 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
         var states = new List<TargetState>();
         foreach (var target in targets)
         {
-            states.Add(await PrepareAsync(target, cancellationToken).ConfigureAwait(false));
+            states.Add(await PrepareAsync(target, NameOf(target), cancellationToken).ConfigureAwait(false));
         }
 
         for (var round = 1; round <= workload.Rounds; round++)
@@ -55,7 +55,7 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
                     {
                         var level = Summarize(users, pooled.Sent, pooled.Samples, pooled.Seconds, pooled.RoundTokensPerSecond);
                         state.Levels.Add(level);
-                        _progress.LevelFinished(state.Target.Kind, level);
+                        _progress.LevelFinished(state.Name, level);
                     }
                 }
             }
@@ -76,9 +76,9 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
     }
 
     /// <summary>Starts the target, finds the prompt length in its tokens, and warms it up. A failure here skips the target.</summary>
-    private async Task<TargetState> PrepareAsync(ILoadTarget target, CancellationToken cancellationToken)
+    private async Task<TargetState> PrepareAsync(ILoadTarget target, string name, CancellationToken cancellationToken)
     {
-        var state = new TargetState(target);
+        var state = new TargetState(target, name);
         try
         {
             state.Info = await target.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -102,7 +102,7 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
 
         if (state.Failure is not null)
         {
-            _progress.TargetFailed(target.Kind, state.Failure);
+            _progress.TargetFailed(name, state.Failure);
         }
 
         return state;
@@ -112,7 +112,7 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
     {
         var target = state.Target;
         var prompt = state.Prompt!;
-        _progress.LevelStarting(target.Kind, users, round, users * workload.RequestsPerUser);
+        _progress.LevelStarting(state.Name, users, round, users * workload.RequestsPerUser);
         var samples = new ConcurrentQueue<RequestSample>();
         var sent = 0;
         var started = Stopwatch.GetTimestamp();
@@ -123,7 +123,7 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
                 Interlocked.Increment(ref sent);
                 var sample = await target.SendAsync(prompt.Build(NextNumber()), workload, cancellationToken).ConfigureAwait(false);
                 samples.Enqueue(sample);
-                _progress.RequestFinished(target.Kind, users, round, sample.Error is null);
+                _progress.RequestFinished(state.Name, users, round, sample.Error is null);
             }
         })).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -201,7 +201,7 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
                     }
 
                     comparisons.Add(new TargetComparison(
-                        level.Users, ordered[upper].Kind, ordered[lower].Kind,
+                        level.Users, ordered[upper].Name, ordered[lower].Name,
                         Ratio(level.OutputTokensPerSecond, baseline.OutputTokensPerSecond),
                         Ratio(level.BestRoundOutputTokensPerSecond, baseline.BestRoundOutputTokensPerSecond),
                         level.TtftMs is { } ttft && baseline.TtftMs is { } baseTtft ? Math.Round(ttft.P50 - baseTtft.P50, 3) : null,
@@ -229,12 +229,27 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
 
     private int NextNumber() => Interlocked.Increment(ref _requestNumber);
 
+    /// <summary>The kind, or where two targets share a kind (the gateway's OpenAI door beside inference's), kind@host:port.</summary>
+    private string NameOf(ILoadTarget target)
+    {
+        if (targets.Count(other => other.Kind == target.Kind) == 1)
+        {
+            return target.Kind;
+        }
+
+        var where = Uri.TryCreate(target.Address, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri.Authority
+            : Path.GetFileNameWithoutExtension(target.Address);
+        return $"{target.Kind}@{where}";
+    }
+
     private static TargetResult ToResult(TargetState state)
     {
         var single = state.Levels.FirstOrDefault(level => level.Users == 1)?.OutputTokensPerSecond;
         return new TargetResult
         {
             Kind = state.Target.Kind,
+            Name = state.Name,
             Address = state.Target.Address,
             Model = state.Info?.Model,
             Settings = state.Info?.Settings,
@@ -249,9 +264,10 @@ public sealed class LoadRunner(IReadOnlyList<ILoadTarget> targets, LoadWorkload 
         };
     }
 
-    private sealed class TargetState(ILoadTarget target)
+    private sealed class TargetState(ILoadTarget target, string name)
     {
         public ILoadTarget Target { get; } = target;
+        public string Name { get; } = name;
         public TargetInfo? Info { get; set; }
         public PromptBuilder? Prompt { get; set; }
         public int PromptTokens { get; set; }

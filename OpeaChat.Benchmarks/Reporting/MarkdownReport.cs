@@ -14,7 +14,7 @@ public static class MarkdownReport
     {
         var text = new StringBuilder();
         var workload = result.Workload;
-        text.AppendLine(s_culture, $"# Load: {string.Join(", ", result.Targets.Select(target => target.Kind).Distinct())}");
+        text.AppendLine(s_culture, $"# Load: {string.Join(", ", result.Targets.Select(target => target.Name))}");
         text.AppendLine();
         text.AppendLine(s_culture, $"{result.StartedAt:u}, {result.Machine.CpuModel}, {result.Machine.LogicalCores} logical cores, load average {result.Machine.LoadAverageAtStart ?? "n/a"} at start.");
         text.AppendLine(s_culture, $"Each user sends {workload.RequestsPerUser} streamed requests one after another{(workload.Rounds > 1 ? string.Create(s_culture, $", in each of {workload.Rounds} rounds (levels pooled over the rounds, targets taking turns)") : string.Empty)}: a prompt of {workload.PromptTokens} tokens (at most; calibrated per target), " +
@@ -23,7 +23,7 @@ public static class MarkdownReport
         text.AppendLine();
         foreach (var target in result.Targets)
         {
-            text.AppendLine(s_culture, $"## {target.Kind}: {target.Model ?? "?"}");
+            text.AppendLine(s_culture, $"## {target.Name}: {target.Model ?? "?"}");
             text.AppendLine();
             text.AppendLine(s_culture, $"`{target.Address}`; prompt {target.PromptTokens} tokens; output counted by {target.OutputTokensSource}{DescribeSettings(target.Settings)}.");
             text.AppendLine();

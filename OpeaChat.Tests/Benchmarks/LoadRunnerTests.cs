@@ -49,6 +49,24 @@ public sealed class LoadRunnerTests
         Assert.Equal(prompts.Count, prompts.Distinct().Count());
     }
 
+    [Fact]
+    public async Task Two_targets_of_one_kind_are_told_apart_by_address_in_results_and_comparisons()
+    {
+        var calls = new ConcurrentQueue<string>();
+        await using var gatewayDoor = new ScriptedTarget("openai", calls, "http://127.0.0.1:8888/");
+        await using var inference = new ScriptedTarget("openai", calls, "http://127.0.0.1:9009/");
+        await using var floor = new ScriptedTarget("inprocess", calls, "/models/m.gguf");
+        var workload = new LoadWorkload { Users = [1], RequestsPerUser = 1, PromptTokens = 10, MaxTokens = 3, WarmupRequests = 0 };
+
+        var result = await new LoadRunner([gatewayDoor, inference, floor], workload).RunAsync(CancellationToken.None);
+
+        Assert.Equal(["openai@127.0.0.1:8888", "openai@127.0.0.1:9009", "inprocess"], result.Targets.Select(target => target.Name));
+        Assert.Equal(["openai", "openai", "inprocess"], result.Targets.Select(target => target.Kind));
+        Assert.Contains(result.Comparisons, c => c.Target == "openai@127.0.0.1:8888" && c.Baseline == "inprocess");
+        Assert.Contains(result.Comparisons, c => c.Target == "openai@127.0.0.1:9009" && c.Baseline == "inprocess");
+        Assert.Single(result.Comparisons, c => c.Target.StartsWith("openai@", StringComparison.Ordinal) && c.Baseline.StartsWith("openai@", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(new[] { 1, 1 }, 1, "each user count may appear once")]
     [InlineData(new[] { 0 }, 1, "users must be a list")]
@@ -64,11 +82,11 @@ public sealed class LoadRunnerTests
     }
 
     /// <summary>Counts one token of overhead plus one per word, answers every request at once with five tokens.</summary>
-    private sealed class ScriptedTarget(string kind, ConcurrentQueue<string> calls) : ILoadTarget
+    private sealed class ScriptedTarget(string kind, ConcurrentQueue<string> calls, string address = "scripted") : ILoadTarget
     {
         public string Kind => kind;
 
-        public string Address => "scripted";
+        public string Address => address;
 
         public string OutputTokensSource => TokenCountSources.Exact;
 

@@ -94,7 +94,7 @@ public sealed class ResultSchemaTests
             ["users", "requests_per_user", "rounds", "prompt_tokens", "max_tokens", "warmup_requests", "temperature", "top_p", "top_k", "repeat_penalty", "seed", "cache_prompt", "request_timeout_seconds"],
             Names(root.GetProperty("workload")));
         var target = root.GetProperty("targets")[0];
-        Assert.Equal(["kind", "address", "model", "settings", "prompt_tokens", "prompt_words", "output_tokens_source", "levels", "failure"], Names(target));
+        Assert.Equal(["kind", "name", "address", "model", "settings", "prompt_tokens", "prompt_words", "output_tokens_source", "levels", "failure"], Names(target));
         Assert.Equal(["threads", "batch_threads", "context_size", "max_parallel_sequences", "sequence_context_size", "batch_size", "flash_attention"], Names(target.GetProperty("settings")));
         var levelJson = target.GetProperty("levels")[0];
         Assert.Equal(
@@ -139,6 +139,7 @@ public sealed class ResultSchemaTests
     private static TargetResult Target(string kind, double tokensPerSecond, double ttftP50) => new()
     {
         Kind = kind,
+        Name = kind,
         Address = "x",
         Model = "m",
         Settings = new TargetSettings(2, 2, 8192, 8, 1024, 512, true),
