@@ -1,3 +1,3 @@
-using OpeaChat.Benchmarks;
+using OpeaChat.Benchmarks.Cli;
 
-return await BenchmarkCommand.RunAsync(args);
+return await BenchmarkCli.RunAsync(args);

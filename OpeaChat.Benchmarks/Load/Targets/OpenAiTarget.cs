@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OpeaChat.OpenAi;
+
+namespace OpeaChat.Benchmarks.Load.Targets;
+
+/// <summary>
+/// Any OpenAI-compatible <c>/v1/chat/completions</c>, streamed with <c>stream_options.include_usage</c>: TTFT is the
+/// first chunk with text (the role-only chunk a server sends at once does not count), output tokens come from usage.
+/// </summary>
+public sealed class OpenAiTarget(Uri baseUri) : HttpTarget(baseUri)
+{
+    private const string ChatPath = "v1/chat/completions";
+    private string? _model;
+
+    public override string Kind => "openai";
+
+    public override string OutputTokensSource => TokenCountSources.Usage;
+
+    public override async Task<TargetInfo> StartAsync(CancellationToken cancellationToken)
+    {
+        // The inference service describes its models and their batching; other servers may not: that is fine.
+        try
+        {
+            using var response = await Client.GetAsync(new Uri("v1/models", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode
+                && await response.Content.ReadFromJsonAsync(LoadWireJsonContext.Default.ModelList, cancellationToken).ConfigureAwait(false) is { Data: { Count: > 0 } models })
+            {
+                var model = models.FirstOrDefault(entry => entry.Default == true) ?? models.FirstOrDefault(entry => entry.Loaded == true) ?? models[0];
+                _model = model.Id;
+                return new TargetInfo(model.Id, model.MaxParallelSequences is null ? null
+                    : new TargetSettings(null, null, null, model.MaxParallelSequences, model.SequenceContextSize, null, null));
+            }
+        }
+        catch (Exception exception) when (exception is HttpRequestException or JsonException or NotSupportedException)
+        {
+            throw new InvalidOperationException($"The OpenAI target {Address} is unreachable: {exception.Message}", exception);
+        }
+
+        return new TargetInfo(null, null);
+    }
+
+    public override async Task<int> CountPromptTokensAsync(string prompt, CancellationToken cancellationToken)
+    {
+        var request = CreateRequest(prompt, maxTokens: 1, stream: false, new LoadWorkload { Users = [1] }) with { CachePrompt = false };
+        using var response = await Client.PostAsJsonAsync(ChatPath, request, OpenAiJsonContext.Default.ChatCompletionRequest, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{Address} refused a calibration request: {await DescribeFailureAsync(response, cancellationToken).ConfigureAwait(false)}");
+        }
+
+        var answer = await response.Content.ReadFromJsonAsync(LoadWireJsonContext.Default.CompletionUsage, cancellationToken).ConfigureAwait(false);
+        return answer?.Usage?.PromptTokens ?? throw new InvalidOperationException($"{Address} answered without usage.prompt_tokens.");
+    }
+
+    protected override async Task<RequestSample> StreamAsync(long start, string prompt, LoadWorkload workload, CancellationToken cancellationToken)
+    {
+        var request = CreateRequest(prompt, workload.MaxTokens, stream: true, workload);
+        using var message = new HttpRequestMessage(HttpMethod.Post, ChatPath) { Content = JsonContent.Create(request, OpenAiJsonContext.Default.ChatCompletionRequest) };
+        using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            return RequestSample.Failed(start, Stopwatch.GetTimestamp(), await DescribeFailureAsync(response, cancellationToken).ConfigureAwait(false));
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(body);
+        long? firstToken = null;
+        var pieces = 0;
+        TokenUsage? usage = null;
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (line.AsSpan(6).SequenceEqual("[DONE]"))
+            {
+                var end = Stopwatch.GetTimestamp();
+                return new RequestSample(start, firstToken, end, usage?.CompletionTokens ?? pieces, usage?.PromptTokens, null);
+            }
+
+            var chunk = JsonSerializer.Deserialize(line.AsSpan(6), LoadWireJsonContext.Default.StreamChunk);
+            if (chunk?.Error is { } error)
+            {
+                return RequestSample.Failed(start, Stopwatch.GetTimestamp(), $"stream error {error.Code}: {error.Message}", pieces);
+            }
+
+            usage = chunk?.Usage ?? usage;
+            if (chunk?.Choices is { } choices && choices.Any(choice => !string.IsNullOrEmpty(choice.Delta?.Content)))
+            {
+                firstToken ??= Stopwatch.GetTimestamp();
+                pieces++;
+            }
+        }
+
+        return RequestSample.Failed(start, Stopwatch.GetTimestamp(), "the stream ended without [DONE]", pieces);
+    }
+
+    private ChatCompletionRequest CreateRequest(string prompt, int maxTokens, bool stream, LoadWorkload workload) => new()
+    {
+        Model = _model,
+        Messages = [ChatMessage.Create("user", prompt)],
+        MaxTokens = maxTokens,
+        Temperature = workload.Sampling.Temperature,
+        TopP = workload.Sampling.TopP,
+        TopK = workload.Sampling.TopK,
+        RepeatPenalty = workload.Sampling.RepeatPenalty,
+        Seed = workload.Sampling.Seed,
+        IgnoreEos = true,
+        CachePrompt = workload.CachePrompt,
+        Stream = stream,
+        StreamOptions = stream ? new StreamOptions { IncludeUsage = true } : null,
+    };
+}
