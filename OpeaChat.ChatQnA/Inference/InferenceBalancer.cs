@@ -18,7 +18,7 @@ public sealed partial class InferenceBalancer(
     public const string HttpClientName = "inference-load";
 
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
-    private readonly ConcurrentDictionary<Uri, int> _sentSinceRefresh = new();
+    private readonly ConcurrentDictionary<Uri, int> _inFlight = new();
     private IReadOnlyList<Replica> _replicas = [];
     private long _refreshedAt; // 0: never
 
@@ -40,14 +40,20 @@ public sealed partial class InferenceBalancer(
             return candidates.Length == 1 ? candidates[0].BaseAddress : null;
         }
 
-        // Requests sent since the last report count too, so a burst does not all land on the same replica.
-        var best = candidates
-            .OrderBy(replica => replica.Load + _sentSinceRefresh.GetValueOrDefault(replica.BaseAddress))
+        // This gateway's own open requests count at once (a report may be up to a refresh old, so a burst would
+        // otherwise land on one replica); the report covers what other gateways send.
+        return candidates
+            .OrderBy(replica => Math.Max(replica.Load, _inFlight.GetValueOrDefault(replica.BaseAddress)))
+            .ThenBy(replica => _inFlight.GetValueOrDefault(replica.BaseAddress))
             .ThenBy(_ => Random.Shared.Next())
-            .First();
-        _sentSinceRefresh.AddOrUpdate(best.BaseAddress, 1, (_, count) => count + 1);
-        return best.BaseAddress;
+            .First()
+            .BaseAddress;
     }
+
+    /// <summary>Counts a request to a replica as open until <see cref="Release"/>.</summary>
+    public void Track(Uri replica) => _inFlight.AddOrUpdate(replica, 1, (_, count) => count + 1);
+
+    public void Release(Uri replica) => _inFlight.AddOrUpdate(replica, 0, (_, count) => Math.Max(0, count - 1));
 
     private async Task RefreshIfStaleAsync(CancellationToken cancellationToken)
     {
@@ -67,7 +73,6 @@ public sealed partial class InferenceBalancer(
             var addresses = await ResolveAsync(cancellationToken);
             var replicas = await Task.WhenAll(addresses.Select(address => MeasureAsync(address, cancellationToken)));
             _replicas = replicas;
-            _sentSinceRefresh.Clear();
             Interlocked.Exchange(ref _refreshedAt, time.GetTimestamp());
             LogReplicas(string.Join(", ", replicas.Select(replica => $"{replica.BaseAddress} load {(replica.Reachable ? replica.Load : -1)}")));
         }
@@ -150,12 +155,68 @@ public sealed class BalancingHandler(InferenceBalancer balancer, IOptionsMonitor
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (options.CurrentValue.InferenceBalancing == InferenceBalancing.LeastQueue && request.RequestUri is { } uri
-            && await balancer.PickAsync(cancellationToken) is { } replica)
+        if (options.CurrentValue.InferenceBalancing != InferenceBalancing.LeastQueue || request.RequestUri is not { } uri
+            || await balancer.PickAsync(cancellationToken) is not { } replica)
         {
-            request.RequestUri = new Uri(replica, uri.PathAndQuery);
+            return await base.SendAsync(request, cancellationToken);
         }
 
-        return await base.SendAsync(request, cancellationToken);
+        request.RequestUri = new Uri(replica, uri.PathAndQuery);
+        balancer.Track(replica);
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            // Open until the (possibly streamed) body is done with: the response's disposal disposes its content.
+            response.Content = new ReleasingContent(response.Content, () => balancer.Release(replica));
+            return response;
+        }
+        catch
+        {
+            balancer.Release(replica);
+            throw;
+        }
+    }
+
+    /// <summary>Passes the body through and runs an action once when it is disposed.</summary>
+    private sealed class ReleasingContent : HttpContent
+    {
+        private readonly HttpContent _inner;
+        private Action? _release;
+
+        public ReleasingContent(HttpContent inner, Action release)
+        {
+            _inner = inner;
+            _release = release;
+            foreach (var header in inner.Headers)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => _inner.CopyToAsync(stream);
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken) =>
+            _inner.CopyToAsync(stream, cancellationToken);
+
+        protected override Task<Stream> CreateContentReadStreamAsync() => _inner.ReadAsStreamAsync();
+
+        protected override Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) => _inner.ReadAsStreamAsync(cancellationToken);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                Interlocked.Exchange(ref _release, null)?.Invoke();
+                _inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }
