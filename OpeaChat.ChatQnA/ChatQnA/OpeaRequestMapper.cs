@@ -81,6 +81,7 @@ public static class OpeaRequestMapper
         Seed = request.Seed,
         Stop = request.Stop,
         IgnoreEos = request.IgnoreEos,
+        CachePrompt = request.CachePrompt,
     };
 
     /// <summary>

@@ -34,6 +34,9 @@ public sealed record OpeaChatRequest
 
     /// <summary>Not OPEA's: llama-server's <c>ignore_eos</c>, passed on for benchmarks and tests that need replies of a fixed length.</summary>
     public bool? IgnoreEos { get; init; }
+
+    /// <summary>Not OPEA's: llama-server's <c>cache_prompt</c>, passed on (false turns prefix reuse off for this request).</summary>
+    public bool? CachePrompt { get; init; }
 }
 
 [JsonConverter(typeof(OpeaMessagesConverter))]

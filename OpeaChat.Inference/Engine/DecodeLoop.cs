@@ -147,20 +147,21 @@ public sealed partial class DecodeLoop : IAsyncDisposable
     /// <summary>Continues the cached conversation that shares the longest prefix with the prompt, or starts a new one.</summary>
     private (Conversation Conversation, int ReusedTokens) StartConversation(IReadOnlyList<LLamaToken> prompt, bool usePrefixCache)
     {
+        // Worth it when most of a cached sequence carries over (the next turn of the same chat), as llama-server
+        // judges; among those, the one that saves the most.
         CachedSequence? best = null;
         var bestLength = 0;
         foreach (var cached in usePrefixCache ? _prefixCache : [])
         {
             var length = CommonPrefixLength(cached.Tokens, prompt);
-            if (length > bestLength)
+            if (length > bestLength && length * 2 >= cached.Tokens.Count)
             {
                 best = cached;
                 bestLength = length;
             }
         }
 
-        // Worth it when most of the cached sequence carries over (the next turn of the same chat), as llama-server judges.
-        if (best is not null && bestLength * 2 >= best.Tokens.Count)
+        if (best is not null)
         {
             _prefixCache.Remove(best);
             Volatile.Write(ref _cachedCount, _prefixCache.Count);

@@ -25,7 +25,7 @@ public sealed class InferenceOptions
     [Range(0, 1024)]
     public int Threads { get; set; }
 
-    /// <summary>CPU threads for prompt processing; 0 uses <see cref="Threads"/>.</summary>
+    /// <summary>CPU threads for prompt processing; 0 uses every logical processor (prompts are compute-bound, unlike generation).</summary>
     [Range(0, 1024)]
     public int BatchThreads { get; set; }
 
@@ -72,5 +72,5 @@ public sealed class InferenceOptions
 
     public int EffectiveThreads => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / 2);
 
-    public int EffectiveBatchThreads => BatchThreads > 0 ? BatchThreads : EffectiveThreads;
+    public int EffectiveBatchThreads => BatchThreads > 0 ? BatchThreads : Environment.ProcessorCount;
 }
