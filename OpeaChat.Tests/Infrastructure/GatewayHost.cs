@@ -54,7 +54,7 @@ public sealed class GatewayHost : WebApplicationFactory<ChatQnAService::OpeaChat
             values[whole ? key : $"ChatQnA:{key}"] = value;
         }
 
-        return new GatewayHost(values);
+        return WebHostStart.WithRetry(() => new GatewayHost(values));
     }
 
     /// <summary>An address on this machine where nothing listens.</summary>

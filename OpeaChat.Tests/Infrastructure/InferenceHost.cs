@@ -38,7 +38,7 @@ public sealed class InferenceHost : WebApplicationFactory<OpeaChat.Inference.Mod
             settings[$"Inference:{key}"] = value;
         }
 
-        return new InferenceHost(settings);
+        return WebHostStart.WithRetry(() => new InferenceHost(settings));
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
