@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.FluentUI.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace OpeaChat.Web.Components.Chat;
+
+/// <summary>Light, dark or follow the system; Fluent's theme service remembers the choice in the browser.</summary>
+public sealed partial class ThemeSwitch
+{
+    private string _mode = nameof(ThemeMode.System);
+
+    [Inject]
+    private IThemeService Themes { get; set; } = default!;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await Themes.GetThemeSettingsAsync() is { } settings)
+            {
+                _mode = settings.Mode.ToString();
+                StateHasChanged();
+            }
+        }
+        catch (JSException)
+        {
+            // No stored choice yet: System.
+        }
+        catch (JSDisconnectedException)
+        {
+        }
+    }
+
+    private async Task ChangedAsync(ChangeEventArgs e)
+    {
+        if (Enum.TryParse<ThemeMode>(e.Value?.ToString(), out var mode))
+        {
+            _mode = mode.ToString();
+            await Themes.SetThemeAsync(mode);
+        }
+    }
+}
