@@ -257,12 +257,12 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
         }
 
         // The stored branch has the ids, statuses, models and token counts: show those.
-        await SyncAfterReplyAsync(expectStopped: outcome == SendOutcome.Stopped);
+        await SyncAfterReplyAsync(expectReply: !reply.IsEmpty || outcome != SendOutcome.Failed);
         changed();
         return outcome;
     }
 
-    private async Task SyncAfterReplyAsync(bool expectStopped)
+    private async Task SyncAfterReplyAsync(bool expectReply)
     {
         if (ConversationId is not { } id)
         {
@@ -271,21 +271,21 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
 
         try
         {
-            // After a stop the gateway stores the partial reply a moment later: wait for it briefly.
-            for (var attempt = 0; attempt < 20; attempt++)
+            // The gateway stores the reply as its stream ends (a stopped one a moment after): wait for it briefly,
+            // and keep what was shown if it does not appear.
+            for (var attempt = 0; attempt < 40; attempt++)
             {
                 var stored = await client.GetMessagesAsync(id);
-                var settled = stored.Count == 0 || stored[^1].Status != "streaming";
-                if (settled || attempt == 19)
+                var settled = stored.Count > 0 && stored[^1].Status != "streaming"
+                    && (!expectReply || stored[^1].Role == "assistant");
+                if (settled)
                 {
-                    var error = Error;
                     _messages.Clear();
                     _messages.AddRange(stored.Select(ToMessage));
-                    Error = error;
                     break;
                 }
 
-                await Task.Delay(expectStopped ? 100 : 50);
+                await Task.Delay(100);
             }
 
             Conversations = await client.ListAsync(SearchQuery);

@@ -37,7 +37,35 @@
         }
     });
 
+    // The sidebar drawer of narrow screens: opened by the header's toggle, closed by the scrim, Escape,
+    // or choosing a conversation / new chat.
+    const setDrawer = open => {
+        const page = document.getElementById('chat-page');
+        if (!page) {
+            return;
+        }
+
+        page.classList.toggle('drawer-open', open);
+        document.getElementById('sidebar-toggle')?.setAttribute('aria-expanded', open ? 'true' : 'false');
+        if (open) {
+            document.getElementById('conversation-search')?.focus();
+        }
+    };
+
+    document.addEventListener('click', event => {
+        if (event.target.closest?.('.drawer-scrim, .conversation-link, #new-chat-button')) {
+            setDrawer(false);
+        }
+    });
+
+    document.addEventListener('keydown', event => {
+        if (event.key === 'Escape' && document.getElementById('chat-page')?.classList.contains('drawer-open')) {
+            setDrawer(false);
+        }
+    });
+
     window.opeaChat = {
         copyText: text => navigator.clipboard.writeText(text),
+        toggleDrawer: () => setDrawer(!document.getElementById('chat-page')?.classList.contains('drawer-open')),
     };
 })();

@@ -19,7 +19,6 @@ public sealed partial class ChatPage
     private CancellationTokenSource? _reply;
     private RenderThrottle? _throttle;
     private ChatInput? _input;
-    private bool _drawerOpen;
     private string? _lastSent;
 
     [Parameter]
@@ -194,7 +193,6 @@ public sealed partial class ChatPage
         }
 
         Session.StartNew();
-        _drawerOpen = false;
         if (ConversationId is not null)
         {
             Navigation.NavigateTo(string.Empty);
@@ -235,10 +233,6 @@ public sealed partial class ChatPage
     }
 
     private async Task SelectModelAsync(string model) => await Session.SelectModelAsync(model);
-
-    private void ToggleDrawer() => _drawerOpen = !_drawerOpen;
-
-    private void CloseDrawer() => _drawerOpen = false;
 
     private void MarkReady()
     {

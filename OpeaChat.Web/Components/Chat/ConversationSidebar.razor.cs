@@ -38,9 +38,6 @@ public sealed partial class ConversationSidebar
     [Parameter]
     public EventCallback<IBrowserFile> OnImport { get; set; }
 
-    [Parameter]
-    public EventCallback OnNavigate { get; set; }
-
     private IEnumerable<IGrouping<string, Conversation>> Groups => Conversations
         .OrderByDescending(conversation => conversation.UpdatedAt)
         .GroupBy(conversation => DayLabel(conversation.UpdatedAt));
