@@ -92,6 +92,32 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Escape_stops_the_reply_and_the_partial_text_is_stored_as_stopped()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await RunAsync(page, "chat-stop-failure.png", async () =>
+        {
+            await OpenAsync(page, string.Empty);
+            await page.ClickAsync("#chat-input");
+            await page.Keyboard.TypeAsync("One day a cat");
+            await page.Keyboard.PressAsync("Enter");
+            await page.WaitForFunctionAsync(
+                "() => (document.querySelector('.chat-message.assistant .message-text')?.textContent ?? '').trim().length > 0",
+                null, new() { Timeout = Ms(ReplyTimeout) });
+            await page.Keyboard.PressAsync("Escape");
+
+            // The gateway stores what had arrived as stopped; the page shows the stored message.
+            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='stopped'][data-id]", new() { Timeout = Ms(ReplyTimeout) });
+            Assert.Equal("Stopped", (await page.Locator(".chat-message.assistant .message-note").InnerTextAsync()).Trim());
+            Assert.Equal(0, await page.Locator("#chat-error").CountAsync());
+
+            await page.ReloadAsync();
+            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='stopped']", new() { Timeout = Ms(ReadyTimeout) });
+        });
+    }
+
+    [Fact]
     public async Task Regenerate_replaces_the_last_reply_with_a_second_version()
     {
         await using var browser = await Browser.LaunchAsync();
@@ -103,8 +129,18 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             var first = await page.Locator(".chat-message.assistant").GetAttributeAsync("data-id");
 
             await page.ClickAsync(".chat-message.assistant .regenerate-button");
+            // The new version streams in place of the old one (the tiny model may write for a while: stop it once
+            // it has text, which also checks that a regenerated reply can be stopped).
             await page.WaitForFunctionAsync(
-                "first => { const m = document.querySelector('.chat-message.assistant[data-state=\"complete\"][data-id]'); return m && m.dataset.id !== first; }",
+                "first => { const m = document.querySelector('.chat-message.assistant'); return m && m.dataset.id !== first && (m.querySelector('.message-text')?.textContent ?? '').trim().length > 0; }",
+                first, new() { Timeout = Ms(ReplyTimeout) });
+            if (await page.Locator(".chat-message.assistant[data-state='streaming']").CountAsync() > 0)
+            {
+                await page.ClickAsync("#stop-button");
+            }
+
+            await page.WaitForFunctionAsync(
+                "first => { const m = document.querySelector('.chat-message.assistant[data-id]:not([data-state=\"streaming\"])'); return m && m.dataset.id !== first; }",
                 first, new() { Timeout = Ms(ReplyTimeout) });
             Assert.Equal(1, await page.Locator(".chat-message.assistant").CountAsync());
             Assert.Equal("2 / 2", (await page.Locator(".chat-message.assistant .message-version").InnerTextAsync()).Trim());
@@ -154,7 +190,8 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             Assert.True(await page.EvalOnSelectorAsync<bool>("#conversation-search", "element => element === document.activeElement"));
             await page.Keyboard.TypeAsync($"Alpha {tag}");
             await page.Locator($".conversation-item[data-id='{other}']").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Ms(ReadyTimeout) });
-            Assert.Equal(1, await page.Locator(".conversation-item").CountAsync());
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('.conversation-item').length === 1", null, new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal(1, await page.Locator($".conversation-item[data-id='{kept}']").CountAsync());
 
             // Rename in place.
             var item = page.Locator($".conversation-item[data-id='{kept}']");
@@ -244,7 +281,7 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
         // Playwright reports <fluent-button disabled> as enabled, hence the attribute selector.
         await page.ClickAsync("#send-button:not([disabled])");
         await page.WaitForFunctionAsync(
-            "before => document.querySelectorAll('.chat-message.assistant[data-state=\"complete\"][data-id]').length > before",
+            "before => document.querySelectorAll('.chat-message.assistant[data-id]:not([data-state=\"streaming\"])').length > before",
             before, new() { Timeout = Ms(ReplyTimeout) });
         await page.WaitForSelectorAsync("#send-button:not([disabled])", new() { Timeout = Ms(ReplyTimeout) });
     }
@@ -264,10 +301,13 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
 
     private static async Task<Guid> CreateConversationAsync(HttpClient gateway, string title)
     {
-        using var response = await gateway.PostAsJsonAsync(new Uri("v1/conversations", UriKind.Relative), new { title });
+        using var response = await gateway.PostAsJsonAsync(new Uri("v1/conversations", UriKind.Relative), new { });
         response.EnsureSuccessStatusCode();
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("id").GetGuid();
+        var id = body.RootElement.GetProperty("id").GetGuid();
+        using var rename = await gateway.PatchAsJsonAsync(new Uri($"v1/conversations/{id}", UriKind.Relative), new { title });
+        rename.EnsureSuccessStatusCode();
+        return id;
     }
 
     private static async Task<string?> TitleAsync(HttpClient gateway, Guid id)

@@ -12,6 +12,7 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
 {
     private readonly List<ChatMessage> _messages = [];
     private int _errorCount;
+    private int _listVersion;
 
     public IReadOnlyList<Conversation> Conversations { get; private set; } = [];
 
@@ -44,7 +45,15 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
     public async Task RefreshListAsync(string? query = null, CancellationToken cancellationToken = default)
     {
         SearchQuery = string.IsNullOrWhiteSpace(query) ? null : query.Trim();
-        await RunAsync(async () => Conversations = await client.ListAsync(SearchQuery, cancellationToken), () => RefreshListAsync(query, cancellationToken));
+        var version = ++_listVersion;
+        await RunAsync(async () =>
+        {
+            var found = await client.ListAsync(SearchQuery, cancellationToken);
+            if (version == _listVersion)
+            {
+                Conversations = found; // An answer to an older search (typed over since) is dropped.
+            }
+        }, () => RefreshListAsync(query, cancellationToken));
     }
 
     /// <summary>Shows an empty new chat; the gateway stores it once the first message is sent.</summary>

@@ -7,7 +7,11 @@ namespace OpeaChat.Web.Components.Chat;
 /// <summary>Light, dark or follow the system; Fluent's theme service remembers the choice in the browser.</summary>
 public sealed partial class ThemeSwitch
 {
+    private const string StorageKey = "opeachat-theme";
     private string _mode = nameof(ThemeMode.System);
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     [Inject]
     private IThemeService Themes { get; set; } = default!;
@@ -21,9 +25,10 @@ public sealed partial class ThemeSwitch
 
         try
         {
-            if (await Themes.GetThemeSettingsAsync() is { } settings)
+            // Fluent's service applies the stored theme itself; the choice as the user made it is kept beside it.
+            if (Enum.TryParse<ThemeMode>(await JS.InvokeAsync<string?>("localStorage.getItem", StorageKey), out var mode))
             {
-                _mode = settings.Mode.ToString();
+                _mode = mode.ToString();
                 StateHasChanged();
             }
         }
@@ -42,6 +47,7 @@ public sealed partial class ThemeSwitch
         {
             _mode = mode.ToString();
             await Themes.SetThemeAsync(mode);
+            await JS.InvokeVoidAsync("localStorage.setItem", StorageKey, _mode);
         }
     }
 }
