@@ -118,6 +118,36 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Regenerate_replaces_the_last_reply_with_a_second_version()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await RunAsync(page, "chat-regenerate-failure.png", async () =>
+        {
+            await OpenAsync(page, string.Empty);
+            await SendAsync(page, "Lily wanted to play");
+            var first = await page.Locator(".chat-message.assistant").GetAttributeAsync("data-id");
+
+            await page.ClickAsync(".chat-message.assistant .regenerate-button");
+            // The new version streams in place of the old one (the tiny model may write for a while: stop it once
+            // it has text, which also checks that a regenerated reply can be stopped).
+            await page.WaitForFunctionAsync(
+                "first => { const m = document.querySelector('.chat-message.assistant'); return m && m.dataset.id !== first && (m.querySelector('.message-text')?.textContent ?? '').trim().length > 0; }",
+                first, new() { Timeout = Ms(ReplyTimeout) });
+            if (await page.Locator(".chat-message.assistant[data-state='streaming']").CountAsync() > 0)
+            {
+                await page.ClickAsync("#stop-button");
+            }
+
+            await page.WaitForFunctionAsync(
+                "first => { const m = document.querySelector('.chat-message.assistant[data-id]:not([data-state=\"streaming\"])'); return m && m.dataset.id !== first; }",
+                first, new() { Timeout = Ms(ReplyTimeout) });
+            Assert.Equal(1, await page.Locator(".chat-message.assistant").CountAsync());
+            Assert.Equal("2 / 2", (await page.Locator(".chat-message.assistant .message-version").InnerTextAsync()).Trim());
+        });
+    }
+
+    [Fact]
     public async Task Editing_a_question_resends_it_as_a_new_branch()
     {
         await using var browser = await Browser.LaunchAsync();

@@ -190,7 +190,9 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
 
         DismissError();
         _messages.Remove(reply);
-        return await StreamAsync(token => client.StreamRegenerateAsync(id, replyId, token), changed, cancellationToken);
+        // Until the new version is stored, the branch still ends in the old one: wait for a different reply.
+        return await StreamAsync(token => client.StreamRegenerateAsync(id, replyId, token), changed, cancellationToken,
+            stored => stored[^1].Id != replyId);
     }
 
     /// <summary>Edits a user message (a new branch on the gateway) and streams the answer to the new text.</summary>
@@ -222,10 +224,13 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
         }
 
         _messages.Add(ToMessage(edited));
-        return await StreamAsync(token => client.StreamRegenerateAsync(id, edited.Id, token), changed, cancellationToken);
+        return await StreamAsync(token => client.StreamRegenerateAsync(id, edited.Id, token), changed, cancellationToken,
+            stored => stored[^1].ParentId == edited.Id);
     }
 
-    private async Task<SendOutcome> StreamAsync(Func<CancellationToken, IAsyncEnumerable<string>> stream, Action changed, CancellationToken cancellationToken)
+    private async Task<SendOutcome> StreamAsync(
+        Func<CancellationToken, IAsyncEnumerable<string>> stream, Action changed, CancellationToken cancellationToken,
+        Func<IReadOnlyList<StoredMessage>, bool>? stored = null)
     {
         var reply = ChatMessage.StartReply();
         _messages.Add(reply);
@@ -266,12 +271,12 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
         }
 
         // The stored branch has the ids, statuses, models and token counts: show those.
-        await SyncAfterReplyAsync(expectReply: !reply.IsEmpty || outcome != SendOutcome.Failed);
+        await SyncAfterReplyAsync(expectReply: !reply.IsEmpty || outcome != SendOutcome.Failed, stored);
         changed();
         return outcome;
     }
 
-    private async Task SyncAfterReplyAsync(bool expectReply)
+    private async Task SyncAfterReplyAsync(bool expectReply, Func<IReadOnlyList<StoredMessage>, bool>? isNewReply)
     {
         if (ConversationId is not { } id)
         {
@@ -282,11 +287,11 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
         {
             // The gateway stores the reply as its stream ends (a stopped one a moment after): wait for it briefly,
             // and keep what was shown if it does not appear.
-            for (var attempt = 0; attempt < 40; attempt++)
+            for (var attempt = 0; attempt < 100; attempt++)
             {
                 var stored = await client.GetMessagesAsync(id);
                 var settled = stored.Count > 0 && stored[^1].Status != "streaming"
-                    && (!expectReply || stored[^1].Role == "assistant");
+                    && (!expectReply || (stored[^1].Role == "assistant" && (isNewReply is null || isNewReply(stored))));
                 if (settled)
                 {
                     _messages.Clear();
