@@ -23,6 +23,7 @@ app.UseAntiforgery();
 
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
+app.MapConversationExport();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Web;
 
@@ -19,21 +20,49 @@ public static class WebServicesExtensions
         // No resilience handler and no timeout: a streamed reply may take minutes and must never be retried
         // once it started; the page cancels it through its CancellationToken. Service discovery (added to
         // every client by the service defaults) turns http://chatqna into the gateway's real address.
-        builder.Services.AddHttpClient<ChatQnAClient>((services, http) =>
-        {
-            var gateway = services.GetRequiredService<IOptions<ChatQnAOptions>>().Value;
-            http.BaseAddress = new Uri(gateway.BaseUrl.EndsWith('/') ? gateway.BaseUrl : gateway.BaseUrl + "/");
-            http.Timeout = Timeout.InfiniteTimeSpan;
-            if (!string.IsNullOrEmpty(gateway.ApiKey))
-            {
-                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", gateway.ApiKey);
-            }
-        });
+        builder.Services.AddHttpClient<ChatQnAClient>(ConfigureGateway);
+        builder.Services.AddHttpClient<ConversationsClient>(ConfigureGateway);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         // One conversation per browser tab: scoped services live as long as the Blazor circuit.
         builder.Services.AddScoped<ChatSession>();
+        builder.Services.AddScoped<ConversationSession>();
         return builder;
+    }
+
+    private static void ConfigureGateway(IServiceProvider services, HttpClient http)
+    {
+        var gateway = services.GetRequiredService<IOptions<ChatQnAOptions>>().Value;
+        http.BaseAddress = new Uri(gateway.BaseUrl.EndsWith('/') ? gateway.BaseUrl : gateway.BaseUrl + "/");
+        http.Timeout = Timeout.InfiniteTimeSpan;
+        if (!string.IsNullOrEmpty(gateway.ApiKey))
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", gateway.ApiKey);
+        }
+    }
+
+    /// <summary>
+    /// <c>GET /export/{id}?format=markdown|json</c>: the browser talks only to this app, so the gateway's export
+    /// download is passed through here.
+    /// </summary>
+    public static IEndpointRouteBuilder MapConversationExport(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/export/{id:guid}", async (Guid id, string? format, ConversationsClient client, HttpContext context) =>
+        {
+            var wanted = format is "json" ? "json" : "markdown";
+            using var response = await client.ExportAsync(id, wanted, context.RequestAborted);
+            context.Response.StatusCode = (int)response.StatusCode;
+            if (response.Content.Headers.ContentType is { } type)
+            {
+                context.Response.ContentType = type.ToString();
+            }
+
+            var disposition = response.Content.Headers.ContentDisposition?.ToString()
+                ?? $"attachment; filename=conversation.{(wanted == "json" ? "json" : "md")}";
+            context.Response.Headers.ContentDisposition = disposition;
+            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+        });
+        return endpoints;
     }
 }

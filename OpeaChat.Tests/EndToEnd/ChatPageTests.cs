@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
 using OpeaChat.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -6,7 +8,7 @@ namespace OpeaChat.Tests.EndToEnd;
 
 /// <summary>
 /// The chat page in a real browser (Debian's Chromium, driven by Playwright) against the whole app: web, gateway
-/// and inference on the real tiny model.
+/// (with its stored conversations) and inference on the real tiny model.
 /// </summary>
 [Collection(AppCollection.Name)]
 public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
@@ -16,57 +18,304 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(120);
 
     [Fact]
-    public async Task A_prompt_typed_and_sent_streams_back_a_reply_from_the_model()
+    public async Task A_sent_prompt_streams_a_reply_into_a_new_conversation_that_survives_a_reload()
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-
-        try
+        await RunAsync(page, "chat-page-failure.png", async () =>
         {
-            await page.GotoAsync(app.WebBaseUri.ToString());
-
-            // The page marks itself ready once the circuit is live and the Fluent textarea is wired up:
-            // text typed before that would be lost.
-            await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Milliseconds(ReadyTimeout) });
-
-            await page.ClickAsync("#chat-input");
-            await page.Keyboard.TypeAsync(Prompt);
-            Assert.Equal(Prompt, await page.EvalOnSelectorAsync<string>("#chat-input", "element => element.value"));
-
-            // Playwright reports <fluent-button disabled> as enabled, hence the attribute selector.
-            await page.ClickAsync("#send-button:not([disabled])");
+            await OpenAsync(page, string.Empty);
+            await SendAsync(page, Prompt);
 
             var user = page.Locator(".chat-message.user .message-text");
-            await user.WaitForAsync(new() { Timeout = Milliseconds(ReadyTimeout) });
             Assert.Equal(Prompt, (await user.InnerTextAsync()).Trim());
-
-            // Real generated text arrives and grows while it streams...
-            await page.WaitForFunctionAsync(
-                "() => (document.querySelector('.chat-message.assistant .message-text')?.textContent ?? '').trim().length > 0",
-                null,
-                new() { Timeout = Milliseconds(ReplyTimeout) });
-
-            // ...until the reply is complete and the button can send again.
-            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='complete']", new() { Timeout = Milliseconds(ReplyTimeout) });
-            await page.WaitForSelectorAsync("#send-button:not([disabled])", new() { Timeout = Milliseconds(ReplyTimeout) });
-
             var reply = (await page.Locator(".chat-message.assistant .message-text").InnerTextAsync()).Trim();
             output.WriteLine($"reply: {reply}");
             Assert.NotEmpty(reply);
             Assert.DoesNotContain('\uFFFD', reply);
             Assert.Equal(0, await page.Locator("#chat-error").CountAsync());
-            Assert.Equal(0, await page.Locator("#service-status").CountAsync());
             Assert.Equal(string.Empty, await page.EvalOnSelectorAsync<string>("#chat-input", "element => element.value"));
 
-            await page.Mouse.MoveAsync(0, 0); // No hover highlight on the Send button in the picture.
+            // The stored reply's details: model, tokens, speed.
+            await page.WaitForSelectorAsync(".chat-message.assistant .message-tokens", new() { Timeout = Ms(ReplyTimeout) });
+            Assert.Matches(@"^\d+ tokens$", (await page.Locator(".chat-message.assistant .message-tokens").InnerTextAsync()).Trim());
+            Assert.EndsWith("tokens/s", (await page.Locator(".chat-message.assistant .message-speed").InnerTextAsync()).Trim(), StringComparison.Ordinal);
+
+            // The address names the stored conversation, and the sidebar lists it (titled by the first message).
+            await page.WaitForURLAsync("**/c/*", new() { Timeout = Ms(ReadyTimeout) });
+            var id = Guid.Parse(new Uri(page.Url).Segments[^1]);
+            var item = page.Locator($".conversation-item[data-id='{id}']");
+            await item.WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Contains(Prompt, await item.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains("active", await item.GetAttributeAsync("class") ?? string.Empty, StringComparison.Ordinal);
+
+            await page.Mouse.MoveAsync(0, 0);
             output.WriteLine($"Screenshot: {await Browser.SaveScreenshotAsync(page, "chat-light.png")}");
+
+            // A reload shows the same conversation from the gateway.
+            await page.ReloadAsync();
+            await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='complete']", new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal(Prompt, (await page.Locator(".chat-message.user .message-text").InnerTextAsync()).Trim());
+            Assert.Equal(reply, (await page.Locator(".chat-message.assistant .message-text").InnerTextAsync()).Trim());
+
+            // New chat empties the page and goes back to /.
+            await page.ClickAsync("#new-chat-button:not([disabled])");
+            await page.WaitForSelectorAsync(".chat-empty", new() { Timeout = Ms(ReadyTimeout) });
+            Assert.EndsWith("/", page.Url, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task The_dark_theme_is_remembered_across_a_reload()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await RunAsync(page, "chat-theme-failure.png", async () =>
+        {
+            await OpenAsync(page, string.Empty);
+            await SendAsync(page, "The little dog");
+            await page.SelectOptionAsync("#theme-select", "Dark");
+            await page.WaitForSelectorAsync("body[data-theme='dark']", new() { Timeout = Ms(ReadyTimeout), State = WaitForSelectorState.Attached });
+            await page.WaitForTimeoutAsync(500); // The theme's colours settle.
+            await page.Mouse.MoveAsync(0, 0);
+            output.WriteLine($"Screenshot: {await Browser.SaveScreenshotAsync(page, "chat-dark.png")}");
+
+            await page.ReloadAsync();
+            await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+            await page.WaitForSelectorAsync("body[data-theme='dark']", new() { Timeout = Ms(ReadyTimeout), State = WaitForSelectorState.Attached });
+            await page.WaitForFunctionAsync("() => document.getElementById('theme-select')?.value === 'Dark'", null, new() { Timeout = Ms(ReadyTimeout) });
+
+            await page.SelectOptionAsync("#theme-select", "Light");
+            await page.WaitForFunctionAsync("() => document.body.getAttribute('data-theme') !== 'dark'", null, new() { Timeout = Ms(ReadyTimeout) });
+        });
+    }
+
+    [Fact]
+    public async Task Escape_stops_the_reply_and_the_partial_text_is_stored_as_stopped()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await RunAsync(page, "chat-stop-failure.png", async () =>
+        {
+            await OpenAsync(page, string.Empty);
+            await page.ClickAsync("#chat-input");
+            await page.Keyboard.TypeAsync("One day a cat");
+            await page.Keyboard.PressAsync("Enter");
+            await page.WaitForFunctionAsync(
+                "() => (document.querySelector('.chat-message.assistant .message-text')?.textContent ?? '').trim().length > 0",
+                null, new() { Timeout = Ms(ReplyTimeout) });
+            await page.Keyboard.PressAsync("Escape");
+
+            // The gateway stores what had arrived as stopped; the page shows the stored message.
+            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='stopped'][data-id]", new() { Timeout = Ms(ReplyTimeout) });
+            Assert.Equal("Stopped", (await page.Locator(".chat-message.assistant .message-note").InnerTextAsync()).Trim());
+            Assert.Equal(0, await page.Locator("#chat-error").CountAsync());
+
+            await page.ReloadAsync();
+            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='stopped']", new() { Timeout = Ms(ReadyTimeout) });
+        });
+    }
+
+    [Fact]
+    public async Task Regenerate_replaces_the_last_reply_with_a_second_version()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await RunAsync(page, "chat-regenerate-failure.png", async () =>
+        {
+            await OpenAsync(page, string.Empty);
+            await SendAsync(page, "Lily wanted to play");
+            var first = await page.Locator(".chat-message.assistant").GetAttributeAsync("data-id");
+
+            await page.ClickAsync(".chat-message.assistant .regenerate-button");
+            // The new version streams in place of the old one (the tiny model may write for a while: stop it once
+            // it has text, which also checks that a regenerated reply can be stopped).
+            await page.WaitForFunctionAsync(
+                "first => { const m = document.querySelector('.chat-message.assistant'); return m && m.dataset.id !== first && (m.querySelector('.message-text')?.textContent ?? '').trim().length > 0; }",
+                first, new() { Timeout = Ms(ReplyTimeout) });
+            if (await page.Locator(".chat-message.assistant[data-state='streaming']").CountAsync() > 0)
+            {
+                await page.ClickAsync("#stop-button");
+            }
+
+            await page.WaitForFunctionAsync(
+                "first => { const m = document.querySelector('.chat-message.assistant[data-id]:not([data-state=\"streaming\"])'); return m && m.dataset.id !== first; }",
+                first, new() { Timeout = Ms(ReplyTimeout) });
+            Assert.Equal(1, await page.Locator(".chat-message.assistant").CountAsync());
+            Assert.Equal("2 / 2", (await page.Locator(".chat-message.assistant .message-version").InnerTextAsync()).Trim());
+        });
+    }
+
+    [Fact]
+    public async Task Editing_a_question_resends_it_as_a_new_branch()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await RunAsync(page, "chat-edit-failure.png", async () =>
+        {
+            await OpenAsync(page, string.Empty);
+            await SendAsync(page, "Tom had a ball");
+
+            await page.ClickAsync(".chat-message.user .edit-message");
+            await page.FillAsync(".chat-message.user textarea.edit-input", "Tom had a red ball");
+            await page.ClickAsync(".chat-message.user .edit-send");
+
+            await page.WaitForFunctionAsync(
+                "() => document.querySelector('.chat-message.user .message-version')?.textContent.trim() === '2 / 2'",
+                null, new() { Timeout = Ms(ReplyTimeout) });
+            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='complete'][data-id]", new() { Timeout = Ms(ReplyTimeout) });
+            Assert.Equal("Tom had a red ball", (await page.Locator(".chat-message.user .message-text").InnerTextAsync()).Trim());
+            Assert.Equal(2, await page.Locator(".chat-message").CountAsync());
+        });
+    }
+
+    [Fact]
+    public async Task Conversations_can_be_searched_renamed_exported_and_deleted_from_the_sidebar()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        using var gateway = app.CreateHttpClient("chatqna");
+        var kept = await CreateConversationAsync(gateway, $"Alpha {tag}");
+        var other = await CreateConversationAsync(gateway, $"Beta {tag}");
+
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await RunAsync(page, "chat-sidebar-failure.png", async () =>
+        {
+            await OpenAsync(page, string.Empty);
+            await page.Locator($".conversation-item[data-id='{kept}']").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+
+            // Ctrl+K focuses the search box; the list filters through the gateway's ?q=.
+            await page.Keyboard.PressAsync("Control+K");
+            Assert.True(await page.EvalOnSelectorAsync<bool>("#conversation-search", "element => element === document.activeElement"));
+            await page.Keyboard.TypeAsync($"Alpha {tag}");
+            await page.Locator($".conversation-item[data-id='{other}']").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Ms(ReadyTimeout) });
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('.conversation-item').length === 1", null, new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal(1, await page.Locator($".conversation-item[data-id='{kept}']").CountAsync());
+
+            // Clearing the search shows the rest again.
+            await page.FillAsync("#conversation-search", string.Empty);
+            await page.Locator($".conversation-item[data-id='{other}']").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+
+            // Rename in place.
+            var item = page.Locator($".conversation-item[data-id='{kept}']");
+            await item.HoverAsync();
+            await item.Locator(".rename-button").ClickAsync();
+            await item.Locator(".rename-input").FillAsync($"Renamed {tag}");
+            await item.Locator(".rename-input").PressAsync("Enter");
+            await page.WaitForFunctionAsync(
+                "([id, title]) => document.querySelector(`.conversation-item[data-id='${id}'] .conversation-link`)?.textContent.trim() === title",
+                new[] { kept.ToString(), $"Renamed {tag}" }, new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal($"Renamed {tag}", await TitleAsync(gateway, kept));
+
+            // Export through the web app's pass-through.
+            using (var web = new HttpClient { BaseAddress = app.WebBaseUri })
+            {
+                using var export = await web.GetAsync(new Uri($"export/{kept}?format=markdown", UriKind.Relative));
+                Assert.True(export.IsSuccessStatusCode, $"export answered {(int)export.StatusCode}");
+                Assert.Contains($"Renamed {tag}", await export.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                Assert.StartsWith("attachment", export.Content.Headers.ContentDisposition?.ToString() ?? string.Empty, StringComparison.Ordinal);
+            }
+
+            // Delete asks first; Cancel keeps it, Delete removes it from the list and the gateway.
+            await item.HoverAsync();
+            await item.Locator(".delete-button").ClickAsync();
+            await item.Locator(".delete-confirm-no").ClickAsync();
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await gateway.GetAsync(new Uri($"v1/conversations/{kept}", UriKind.Relative))).StatusCode);
+            await item.HoverAsync();
+            await item.Locator(".delete-button").ClickAsync();
+            await item.Locator(".delete-confirm-yes").ClickAsync();
+            await item.WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Ms(ReadyTimeout) });
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await gateway.GetAsync(new Uri($"v1/conversations/{kept}", UriKind.Relative))).StatusCode);
+            Assert.Equal(1, await page.Locator($".conversation-item[data-id='{other}']").CountAsync());
+        });
+    }
+
+    [Fact]
+    public async Task On_a_narrow_screen_the_sidebar_is_a_drawer_and_shortcuts_open_their_dialog()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(width: 375, height: 740, log: output.WriteLine);
+        await RunAsync(page, "chat-narrow-failure.png", async () =>
+        {
+            await OpenAsync(page, string.Empty);
+            var sidebar = page.Locator("#conversation-sidebar");
+            Assert.False(await sidebar.IsVisibleAsync());
+            Assert.Equal("false", await page.GetAttributeAsync("#sidebar-toggle", "aria-expanded"));
+
+            await page.ClickAsync("#sidebar-toggle");
+            await sidebar.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = Ms(ReadyTimeout) });
+            Assert.Equal("true", await page.GetAttributeAsync("#sidebar-toggle", "aria-expanded"));
+            var box = await sidebar.BoundingBoxAsync();
+            Assert.NotNull(box);
+            Assert.True(box.Width <= 375, $"drawer is {box.Width}px wide");
+            output.WriteLine($"Screenshot: {await Browser.SaveScreenshotAsync(page, "chat-narrow-drawer.png")}");
+
+            await page.ClickAsync(".drawer-scrim", new() { Position = new() { X = 360, Y = 300 } });
+            await sidebar.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
+
+            // No horizontal scrolling at 375 px.
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+
+            await page.Keyboard.PressAsync("Control+/");
+            await page.WaitForSelectorAsync("#shortcuts-dialog[open]", new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Contains("Ctrl", await page.Locator("#shortcuts-dialog").InnerTextAsync(), StringComparison.Ordinal);
+            await page.Keyboard.PressAsync("Escape");
+            await page.WaitForSelectorAsync("#shortcuts-dialog[open]", new() { State = WaitForSelectorState.Detached, Timeout = Ms(ReadyTimeout) });
+        });
+    }
+
+    private async Task OpenAsync(IPage page, string path)
+    {
+        await page.GotoAsync(new Uri(app.WebBaseUri, path).ToString());
+        // The page marks itself ready once the circuit is live, the list is loaded and the Fluent textarea is
+        // wired up: text typed before that would be lost.
+        await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+    }
+
+    private static async Task SendAsync(IPage page, string text)
+    {
+        var before = await page.Locator(".chat-message.assistant").CountAsync();
+        await page.ClickAsync("#chat-input");
+        await page.Keyboard.TypeAsync(text);
+        Assert.Equal(text, await page.EvalOnSelectorAsync<string>("#chat-input", "element => element.value"));
+        // Playwright reports <fluent-button disabled> as enabled, hence the attribute selector.
+        await page.ClickAsync("#send-button:not([disabled])");
+        await page.WaitForFunctionAsync(
+            "before => document.querySelectorAll('.chat-message.assistant[data-id]:not([data-state=\"streaming\"])').length > before",
+            before, new() { Timeout = Ms(ReplyTimeout) });
+        await page.WaitForSelectorAsync("#send-button:not([disabled])", new() { Timeout = Ms(ReplyTimeout) });
+    }
+
+    private async Task RunAsync(IPage page, string failureShot, Func<Task> test)
+    {
+        try
+        {
+            await test();
         }
         catch
         {
-            output.WriteLine($"Screenshot of the failure: {await Browser.SaveScreenshotAsync(page, "chat-page-failure.png")}");
+            output.WriteLine($"Screenshot of the failure: {await Browser.SaveScreenshotAsync(page, failureShot)}");
             throw;
         }
     }
 
-    private static float Milliseconds(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
+    private static async Task<Guid> CreateConversationAsync(HttpClient gateway, string title)
+    {
+        using var response = await gateway.PostAsJsonAsync(new Uri("v1/conversations", UriKind.Relative), new { });
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var id = body.RootElement.GetProperty("id").GetGuid();
+        using var rename = await gateway.PatchAsJsonAsync(new Uri($"v1/conversations/{id}", UriKind.Relative), new { title });
+        rename.EnsureSuccessStatusCode();
+        return id;
+    }
+
+    private static async Task<string?> TitleAsync(HttpClient gateway, Guid id)
+    {
+        using var body = JsonDocument.Parse(await gateway.GetStringAsync(new Uri($"v1/conversations/{id}", UriKind.Relative)));
+        return body.RootElement.GetProperty("title").GetString();
+    }
+
+    private static float Ms(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
 }

@@ -51,6 +51,46 @@ public sealed class ChatMessage
     /// <summary>The role word of the OPEA wire ("user" or "assistant").</summary>
     public string WireRole => Role == ChatRole.User ? "user" : "assistant";
 
+    /// <summary>The gateway's id once the message is stored (null while a new one streams).</summary>
+    public Guid? Id { get; private set; }
+
+    public string? Model { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; } = DateTimeOffset.UtcNow;
+
+    public int? CompletionTokens { get; private set; }
+
+    public double? TokensPerSecond { get; private set; }
+
+    /// <summary>How many versions (siblings) this message has, and which one is shown (0-based).</summary>
+    public int SiblingCount { get; private set; } = 1;
+
+    public int SiblingIndex { get; private set; }
+
+    /// <summary>A message as the gateway stored it.</summary>
+    public static ChatMessage FromStored(Guid id, string role, string content, string? status, string? model, DateTimeOffset createdAt,
+        int? completionTokens, double? tokensPerSecond, int siblingCount, int siblingIndex)
+    {
+        var isUser = string.Equals(role, "user", StringComparison.OrdinalIgnoreCase);
+        var state = status?.ToLowerInvariant() switch
+        {
+            "stopped" => ReplyState.Stopped,
+            "failed" => ReplyState.CutOff,
+            "streaming" => ReplyState.Streaming,
+            _ => ReplyState.Complete,
+        };
+        return new ChatMessage(isUser ? ChatRole.User : ChatRole.Assistant, content, isUser ? ReplyState.Complete : state)
+        {
+            Id = id,
+            Model = model,
+            CreatedAt = createdAt,
+            CompletionTokens = completionTokens,
+            TokensPerSecond = tokensPerSecond,
+            SiblingCount = Math.Max(1, siblingCount),
+            SiblingIndex = siblingIndex,
+        };
+    }
+
     public static ChatMessage FromUser(string text) => new(ChatRole.User, text, ReplyState.Complete);
 
     public static ChatMessage StartReply() => new(ChatRole.Assistant, string.Empty, ReplyState.Streaming);

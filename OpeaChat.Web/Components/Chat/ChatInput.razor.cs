@@ -64,6 +64,22 @@ public sealed partial class ChatInput : IAsyncDisposable
     [JSInvokable]
     public Task SubmitFromKeyboardAsync(string text) => SubmitAsync(text);
 
+    /// <summary>Called by the JS module when Escape is pressed in the input.</summary>
+    [JSInvokable]
+    public Task StopFromKeyboardAsync() => IsSending ? OnStop.InvokeAsync() : Task.CompletedTask;
+
+    /// <summary>Reads the box's text and empties it (for Retry).</summary>
+    public async Task<string?> TakeTextAsync()
+    {
+        var text = await ReadTextAsync();
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            await SetTextAsync(string.Empty);
+        }
+
+        return text?.Trim();
+    }
+
     /// <summary>Puts <paramref name="text"/> back into the box, unless the user already typed something new.</summary>
     public async Task RestoreTextAsync(string text)
     {

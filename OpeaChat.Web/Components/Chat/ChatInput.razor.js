@@ -17,6 +17,11 @@ export async function init(id, dotNetRef) {
 
     dispose(id);
     const onKeyDown = event => {
+        if (event.key === 'Escape') {
+            dotNetRef.invokeMethodAsync('StopFromKeyboardAsync');
+            return;
+        }
+
         if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) {
             return;
         }

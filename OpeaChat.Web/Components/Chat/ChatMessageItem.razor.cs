@@ -1,23 +1,65 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using OpeaChat.Web.Chat;
 
 namespace OpeaChat.Web.Components.Chat;
 
-/// <summary>One message bubble. Re-renders only when its message changed (a streaming reply changes often).</summary>
+/// <summary>
+/// One message: Markdown (sanitized) for replies, plain text for the user's, with its details and actions.
+/// Re-renders only when something it shows changed (a streaming reply changes often).
+/// </summary>
 public sealed partial class ChatMessageItem
 {
-    private int _renderedVersion = -1;
+    private (int Version, bool IsLast, bool IsBusy, bool Editing) _rendered = (-1, false, false, false);
+    private int _htmlVersion = -1;
+    private string _html = string.Empty;
+    private bool _editing;
+    private string? _editText;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     [Parameter, EditorRequired]
     public ChatMessage Message { get; set; } = default!;
 
+    [Parameter]
+    public bool IsLast { get; set; }
+
+    [Parameter]
+    public bool IsBusy { get; set; }
+
+    [Parameter]
+    public EventCallback OnRegenerate { get; set; }
+
+    [Parameter]
+    public EventCallback<(ChatMessage Message, string Text)> OnEdit { get; set; }
+
     private bool IsWaiting => Message is { Role: ChatRole.Assistant, State: ReplyState.Streaming, IsEmpty: true };
+
+    private bool CanRegenerate => IsLast && !IsBusy && Message is { Role: ChatRole.Assistant, Id: not null } && Message.State != ReplyState.Streaming;
+
+    private bool CanEdit => !IsBusy && !_editing && Message is { Role: ChatRole.User, Id: not null };
 
     private string CssClass => Message.Role == ChatRole.User ? "chat-message user" : "chat-message assistant";
 
     private string RoleLabel => Message.Role == ChatRole.User ? "You" : "Assistant";
 
     private string StateName => Message.State.ToString().ToLowerInvariant();
+
+    /// <summary>The reply as safe HTML, converted again only when its text changed.</summary>
+    private string Html
+    {
+        get
+        {
+            if (_htmlVersion != Message.Version)
+            {
+                _html = MarkdownRenderer.ToSafeHtml(Message.Text);
+                _htmlVersion = Message.Version;
+            }
+
+            return _html;
+        }
+    }
 
     private string? Note => Message.State switch
     {
@@ -27,16 +69,47 @@ public sealed partial class ChatMessageItem
         _ => null,
     };
 
-    protected override void OnInitialized() => _renderedVersion = Message.Version;
-
     protected override bool ShouldRender()
     {
-        if (Message.Version == _renderedVersion)
+        var now = (Message.Version, IsLast, IsBusy, _editing);
+        if (now == _rendered)
         {
             return false;
         }
 
-        _renderedVersion = Message.Version;
+        _rendered = now;
         return true;
+    }
+
+    private async Task CopyAsync()
+    {
+        try
+        {
+            await JS.InvokeVoidAsync("opeaChat.copyText", Message.Text);
+        }
+        catch (JSException)
+        {
+            // Clipboard refused (no permission): nothing to do.
+        }
+    }
+
+    private void StartEdit()
+    {
+        _editText = Message.Text;
+        _editing = true;
+    }
+
+    private void CancelEdit() => _editing = false;
+
+    private async Task SendEditAsync()
+    {
+        var text = _editText?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return;
+        }
+
+        _editing = false;
+        await OnEdit.InvokeAsync((Message, text));
     }
 }

@@ -7,4 +7,14 @@ public sealed partial class ChatMessageList
 {
     [Parameter, EditorRequired]
     public IReadOnlyList<ChatMessage> Messages { get; set; } = [];
+
+    [Parameter]
+    public bool IsSending { get; set; }
+
+    [Parameter]
+    public EventCallback OnRegenerate { get; set; }
+
+    [Parameter]
+    public EventCallback<(ChatMessage Message, string Text)> OnEdit { get; set; }
+
 }

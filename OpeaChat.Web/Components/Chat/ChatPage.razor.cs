@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.FluentUI.AspNetCore.Components;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Web.Components.Chat;
 
 /// <summary>
-/// The chat page: wires the conversation (<see cref="ChatSession"/>) to the view, throttles redraws while a
-/// reply streams, and watches the gateway's health.
+/// The chat page: wires the stored conversations (<see cref="ConversationSession"/>) to the view, throttles
+/// redraws while a reply streams, and watches the gateway's health. <c>/c/{id}</c> opens a conversation.
 /// </summary>
 public sealed partial class ChatPage
 {
@@ -17,60 +19,88 @@ public sealed partial class ChatPage
     private CancellationTokenSource? _reply;
     private RenderThrottle? _throttle;
     private ChatInput? _input;
+    private string? _lastSent;
+
+    [Parameter]
+    public Guid? ConversationId { get; set; }
 
     [Inject]
-    private ChatSession Session { get; set; } = default!;
+    private ConversationSession Session { get; set; } = default!;
 
     [Inject]
     private ChatQnAClient Client { get; set; } = default!;
 
     [Inject]
+    private ConversationsClient Conversations { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
     private TimeProvider Clock { get; set; } = default!;
 
-    /// <summary>Set once the circuit is live and the input accepts typing (tests wait for it).</summary>
+    /// <summary>Set once the circuit is live, the list is loaded and the input accepts typing (tests wait for it).</summary>
     private bool IsReady { get; set; }
 
-    /// <summary>The gateway's last known health; null until checked.</summary>
+    private bool _inputReady;
+    private bool _loaded;
+
     private GatewayHealth? Health { get; set; }
 
-    /// <summary>
-    /// The health warning, unless the error above the input already says the same (a send just failed with it):
-    /// one message, shown where the user is looking.
-    /// </summary>
+    private IReadOnlyList<ModelInfo> Models { get; set; } = [];
+
     private GatewayHealth? HealthToShow =>
         Health is { IsReady: false } health && Session.Error?.Message != health.Message ? health : null;
-
-    private bool CanStartNewChat => !Session.IsSending && (Session.Messages.Count > 0 || Session.Error is not null);
 
     protected override void OnInitialized() =>
         _throttle = new RenderThrottle(() => InvokeAsync(StateHasChanged), RenderInterval, Clock);
 
+    protected override async Task OnParametersSetAsync()
+    {
+        if (!RendererInfo.IsInteractive)
+        {
+            return; // Prerendering: the interactive render loads everything once.
+        }
+
+        if (!_loaded)
+        {
+            _loaded = true;
+            await Session.RefreshListAsync();
+        }
+
+        if (ConversationId is { } id)
+        {
+            if (Session.ConversationId != id)
+            {
+                await Session.OpenAsync(id);
+            }
+        }
+        else if (Session.ConversationId is not null && !Session.IsSending)
+        {
+            Session.StartNew();
+        }
+
+        UpdateReady();
+    }
+
     protected override void OnAfterRender(bool firstRender)
     {
-        if (firstRender)
+        if (firstRender && RendererInfo.IsInteractive)
         {
-            // Runs only once the circuit is interactive (never while prerendering). Never blocks chatting.
             _ = WatchHealthAsync(_lifetime.Token);
+            _ = LoadModelsAsync(_lifetime.Token);
         }
     }
 
     private async Task SendAsync(string text)
     {
+        _lastSent = text;
         using var reply = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
         _reply = reply;
         try
         {
-            var outcome = await Session.SendAsync(text, _throttle!.Request, reply.Token);
-            if (outcome is SendOutcome.Failed or SendOutcome.Withdrawn && _input is not null && !_lifetime.IsCancellationRequested)
-            {
-                // Nothing typed is ever lost: the question goes back into the input, ready to send again.
-                await _input.RestoreTextAsync(text);
-            }
-
-            if (outcome == SendOutcome.Replied)
-            {
-                Health = GatewayHealth.Ready; // It answered: whatever the last health check said is stale.
-            }
+            var outcome = await Session.SendAsync(text, _throttle!.Request, ConversationCreatedAsync, reply.Token);
+            await AfterReplyAsync(outcome, text);
         }
         finally
         {
@@ -80,21 +110,153 @@ public sealed partial class ChatPage
         _throttle.Flush();
     }
 
+    private Task ConversationCreatedAsync(Guid id)
+    {
+        // The page stays (same component, same session); the address now names the stored conversation.
+        Navigation.NavigateTo($"c/{id}");
+        return Task.CompletedTask;
+    }
+
+    private async Task RegenerateAsync()
+    {
+        using var reply = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        _reply = reply;
+        try
+        {
+            await AfterReplyAsync(await Session.RegenerateAsync(_throttle!.Request, reply.Token), text: null);
+        }
+        finally
+        {
+            _reply = null;
+        }
+
+        _throttle.Flush();
+    }
+
+    private async Task EditAsync((ChatMessage Message, string Text) edit)
+    {
+        using var reply = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        _reply = reply;
+        try
+        {
+            await AfterReplyAsync(await Session.EditAsync(edit.Message, edit.Text, _throttle!.Request, reply.Token), text: null);
+        }
+        finally
+        {
+            _reply = null;
+        }
+
+        _throttle.Flush();
+    }
+
+    private async Task AfterReplyAsync(SendOutcome outcome, string? text)
+    {
+        if (outcome == SendOutcome.Failed && text is not null && _input is not null && !_lifetime.IsCancellationRequested)
+        {
+            // Nothing typed is ever lost: the question goes back into the input, ready to send again.
+            await _input.RestoreTextAsync(text);
+        }
+
+        if (outcome == SendOutcome.Replied)
+        {
+            Health = GatewayHealth.Ready;
+        }
+    }
+
+    private async Task RetryAsync()
+    {
+        if (Session.RetryAction is { } retry)
+        {
+            Session.DismissError();
+            await retry();
+            return;
+        }
+
+        Session.DismissError();
+        if (_input is not null && await _input.TakeTextAsync() is { Length: > 0 } text)
+        {
+            await SendAsync(text);
+        }
+        else if (_lastSent is not null && Session.LastReply is { State: ReplyState.CutOff })
+        {
+            await RegenerateAsync();
+        }
+    }
+
     private void StopReply() => _reply?.Cancel();
 
     private async Task StartNewChat()
     {
-        Session.Clear();
+        if (Session.IsSending)
+        {
+            return;
+        }
+
+        Session.StartNew();
+        if (ConversationId is not null)
+        {
+            Navigation.NavigateTo(string.Empty);
+        }
+
         if (_input is not null)
         {
             await _input.FocusAsync();
         }
     }
 
+    private Task SearchAsync(string query) => Session.RefreshListAsync(query);
+
+    private Task RenameAsync((Guid Id, string Title) rename) => Session.RenameAsync(rename.Id, rename.Title);
+
+    private async Task DeleteAsync(Guid id)
+    {
+        var wasOpen = Session.ConversationId == id;
+        if (await Session.DeleteAsync(id) && wasOpen)
+        {
+            Navigation.NavigateTo(string.Empty);
+        }
+    }
+
+    private async Task ImportAsync(IBrowserFile file)
+    {
+        using var buffer = new MemoryStream();
+        await using (var upload = file.OpenReadStream(maxAllowedSize: 20 * 1024 * 1024))
+        {
+            await upload.CopyToAsync(buffer);
+        }
+
+        buffer.Position = 0;
+        if (await Session.ImportAsync(buffer) is { } imported)
+        {
+            Navigation.NavigateTo($"c/{imported.Id}");
+        }
+    }
+
+    private async Task SelectModelAsync(string model) => await Session.SelectModelAsync(model);
+
     private void MarkReady()
     {
-        IsReady = true;
+        _inputReady = true;
+        UpdateReady();
         StateHasChanged();
+    }
+
+    private void UpdateReady() => IsReady = _inputReady && _loaded;
+
+    private async Task LoadModelsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Models = await Conversations.GetModelsAsync(cancellationToken);
+            await InvokeAsync(StateHasChanged);
+        }
+        catch (ChatQnAException)
+        {
+            // The picker stays empty: chatting still works with the gateway's default model.
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task WatchHealthAsync(CancellationToken cancellationToken)
@@ -107,16 +269,11 @@ public sealed partial class ChatPage
                 if (health != Health)
                 {
                     Health = health;
-                    StateHasChanged();
+                    await InvokeAsync(StateHasChanged);
                 }
 
-                if (health.IsReady)
-                {
-                    return;
-                }
-
-                // Poll quickly while a model loads (to show progress), slowly otherwise.
-                var delay = health.State == GatewayState.Loading ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
+                var delay = health.IsReady ? TimeSpan.FromSeconds(30)
+                    : health.State == GatewayState.Loading ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
                 await Task.Delay(delay, Clock, cancellationToken);
             }
         }

@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using OpeaChat.Web.Chat;
+
+namespace OpeaChat.Web.Conversations;
+
+/// <summary>
+/// Typed client for the gateway's conversations API and its chat with memory. Its <see cref="HttpClient"/> has no
+/// timeout and no retries (a reply can stream for minutes); callers stop a reply with their token.
+/// </summary>
+public sealed class ConversationsClient(HttpClient http)
+{
+    private const string UnreachableMessage = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running.";
+    private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
+
+    public async Task<IReadOnlyList<Conversation>> ListAsync(string? query = null, CancellationToken cancellationToken = default)
+    {
+        var path = "v1/conversations?limit=200";
+        if (!string.IsNullOrWhiteSpace(query))
+        {
+            path += "&q=" + Uri.EscapeDataString(query.Trim());
+        }
+
+        var page = await GetJsonAsync(path, ConversationsJsonContext.Default.ConversationPage, cancellationToken).ConfigureAwait(false);
+        return page.Data;
+    }
+
+    public Task<Conversation> GetAsync(Guid id, CancellationToken cancellationToken = default) =>
+        GetJsonAsync($"v1/conversations/{id}", ConversationsJsonContext.Default.Conversation, cancellationToken);
+
+    public Task<Conversation> CreateAsync(string? model = null, CancellationToken cancellationToken = default)
+    {
+        var body = new Dictionary<string, string>();
+        if (!string.IsNullOrEmpty(model))
+        {
+            body["model"] = model;
+        }
+
+        return SendJsonAsync(HttpMethod.Post, "v1/conversations", body, ConversationsJsonContext.Default.DictionaryStringString, ConversationsJsonContext.Default.Conversation, cancellationToken);
+    }
+
+    public Task<Conversation> RenameAsync(Guid id, string title, CancellationToken cancellationToken = default) =>
+        SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}", new Dictionary<string, string> { ["title"] = title.Trim() },
+            ConversationsJsonContext.Default.DictionaryStringString, ConversationsJsonContext.Default.Conversation, cancellationToken);
+
+    public Task<Conversation> SetModelAsync(Guid id, string model, CancellationToken cancellationToken = default) =>
+        SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}", new Dictionary<string, string> { ["model"] = model },
+            ConversationsJsonContext.Default.DictionaryStringString, ConversationsJsonContext.Default.Conversation, cancellationToken);
+
+    public async Task DeleteAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"v1/conversations/{id}");
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotFound)
+        {
+            throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<StoredMessage>> GetMessagesAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        var page = await GetJsonAsync($"v1/conversations/{id}/messages", ConversationsJsonContext.Default.MessagePage, cancellationToken).ConfigureAwait(false);
+        return page.Data;
+    }
+
+    /// <summary>Edits a user message: the gateway adds a new sibling with the new text (a new branch) and returns it.</summary>
+    public Task<StoredMessage> EditMessageAsync(Guid id, Guid messageId, string content, CancellationToken cancellationToken = default) =>
+        SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}/messages/{messageId}", new MessageEdit(content),
+            ConversationsJsonContext.Default.MessageEdit, ConversationsJsonContext.Default.StoredMessage, cancellationToken);
+
+    public async Task<IReadOnlyList<ModelInfo>> GetModelsAsync(CancellationToken cancellationToken = default)
+    {
+        var page = await GetJsonAsync("v1/models", ConversationsJsonContext.Default.ModelPage, cancellationToken).ConfigureAwait(false);
+        return page.Data;
+    }
+
+    /// <summary>Sends <paramref name="text"/> as the next user message of the stored conversation and streams the reply.</summary>
+    public IAsyncEnumerable<string> StreamChatAsync(Guid conversationId, string text, string? model = null, CancellationToken cancellationToken = default)
+    {
+        var body = new MemoryChatRequest(conversationId, [new WireMessage("user", text)], Stream: true, new StreamOptions(IncludeUsage: true), model);
+        return StreamAsync("v1/chat/completions", JsonSerializer.SerializeToUtf8Bytes(body, ConversationsJsonContext.Default.MemoryChatRequest), cancellationToken);
+    }
+
+    /// <summary>Regenerates an assistant message (a new sibling) or answers the user message that ends the active branch.</summary>
+    public IAsyncEnumerable<string> StreamRegenerateAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken = default) =>
+        StreamAsync($"v1/conversations/{conversationId}/messages/{messageId}/regenerate",
+            JsonSerializer.SerializeToUtf8Bytes(new RegenerateRequest(Stream: true), ConversationsJsonContext.Default.RegenerateRequest), cancellationToken);
+
+    /// <summary>The gateway's export download, for the web app's proxy endpoint. The caller disposes the response.</summary>
+    public async Task<HttpResponseMessage> ExportAsync(Guid id, string format, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/conversations/{id}/export?format={Uri.EscapeDataString(format)}");
+        return await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Conversation> ImportAsync(Stream json, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/conversations/import")
+        {
+            Content = new StreamContent(json) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (await response.Content.ReadFromJsonAsync(ConversationsJsonContext.Default.Conversation, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private async IAsyncEnumerable<string> StreamAsync(string path, byte[] body, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
+        };
+        request.Headers.Accept.Add(EventStream);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            await foreach (var piece in OpenAiStreamReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false))
+            {
+                yield return piece;
+            }
+        }
+    }
+
+    private async Task<T> GetJsonAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private async Task<TResult> SendJsonAsync<TBody, TResult>(HttpMethod method, string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path)
+        {
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, bodyType))
+            {
+                Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } },
+            },
+        };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (await response.Content.ReadFromJsonAsync(resultType, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new ChatQnAException(ChatQnAFailure.Unreachable, UnreachableMessage, innerException: exception);
+        }
+    }
+
+    internal static async Task<ChatQnAException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string? body;
+        try
+        {
+            body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            body = null;
+        }
+
+        var status = response.StatusCode;
+        var message = OpeaErrorDetail.Read(body) ?? $"The chat service answered {(int)status}.";
+        if (response.Headers.RetryAfter?.Delta is { } delay)
+        {
+            message += string.Create(CultureInfo.InvariantCulture, $" Try again in {Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds))} s.");
+        }
+
+        var failure = status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests ? ChatQnAFailure.Unavailable : ChatQnAFailure.HttpError;
+        return new ChatQnAException(failure, message, status);
+    }
+}

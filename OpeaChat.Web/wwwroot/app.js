@@ -1,0 +1,71 @@
+// Page-wide helpers: copy buttons on code blocks and the global keyboard shortcuts.
+(() => {
+    document.addEventListener('click', async event => {
+        const button = event.target.closest?.('.code-copy');
+        if (!button) {
+            return;
+        }
+
+        const code = button.closest('.code-block')?.querySelector('pre');
+        if (!code) {
+            return;
+        }
+
+        try {
+            await navigator.clipboard.writeText(code.innerText);
+            button.textContent = 'Copied';
+            setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+        } catch {
+            button.textContent = 'Copy failed';
+        }
+    });
+
+    document.addEventListener('keydown', event => {
+        const ctrl = event.ctrlKey || event.metaKey;
+        if (ctrl && event.shiftKey && (event.key === 'O' || event.key === 'o')) {
+            event.preventDefault();
+            document.getElementById('new-chat-button')?.click();
+        } else if (ctrl && !event.shiftKey && (event.key === 'k' || event.key === 'K')) {
+            event.preventDefault();
+            document.getElementById('conversation-search')?.focus();
+        } else if (ctrl && event.key === '/') {
+            event.preventDefault();
+            const dialog = document.getElementById('shortcuts-dialog');
+            if (dialog && !dialog.open) {
+                dialog.showModal();
+            }
+        }
+    });
+
+    // The sidebar drawer of narrow screens: opened by the header's toggle, closed by the scrim, Escape,
+    // or choosing a conversation / new chat.
+    const setDrawer = open => {
+        const page = document.getElementById('chat-page');
+        if (!page) {
+            return;
+        }
+
+        page.classList.toggle('drawer-open', open);
+        document.getElementById('sidebar-toggle')?.setAttribute('aria-expanded', open ? 'true' : 'false');
+        if (open) {
+            document.getElementById('conversation-search')?.focus();
+        }
+    };
+
+    document.addEventListener('click', event => {
+        if (event.target.closest?.('.drawer-scrim, .conversation-link, #new-chat-button')) {
+            setDrawer(false);
+        }
+    });
+
+    document.addEventListener('keydown', event => {
+        if (event.key === 'Escape' && document.getElementById('chat-page')?.classList.contains('drawer-open')) {
+            setDrawer(false);
+        }
+    });
+
+    window.opeaChat = {
+        copyText: text => navigator.clipboard.writeText(text),
+        toggleDrawer: () => setDrawer(!document.getElementById('chat-page')?.classList.contains('drawer-open')),
+    };
+})();
