@@ -158,6 +158,7 @@ public static partial class ChatQnAEndpoints
             SetTrimmedTurns(response, reply.TrimmedTurns);
             await using (reply)
             {
+                var saved = false;
                 try
                 {
                     await foreach (var chunk in reply.ReadAllAsync().WithCancellation(cancellationToken))
@@ -171,10 +172,15 @@ public static partial class ChatQnAEndpoints
                         }
                     }
 
+                    // Stored before [DONE]: a client that reads the conversation once the stream ends finds the reply.
+                    saved = true;
+                    await SaveQuietlyAsync(turn, reply, logger);
                     await ServerSentEvents.WriteDoneAsync(response, cancellationToken);
                 }
                 catch (InferenceException exception)
                 {
+                    saved = true;
+                    await SaveQuietlyAsync(turn, reply, logger);
                     LogStreamFailed(logger, exception.Message);
                     var detail = JsonSerializer.SerializeToUtf8Bytes(new OpeaErrorDetail(exception.Message), OpeaJsonContext.Default.OpeaErrorDetail);
                     await ServerSentEvents.WriteEventAsync(response, "error", detail, cancellationToken);
@@ -185,7 +191,10 @@ public static partial class ChatQnAEndpoints
                 }
                 finally
                 {
-                    await SaveQuietlyAsync(turn, reply, logger);
+                    if (!saved)
+                    {
+                        await SaveQuietlyAsync(turn, reply, logger);
+                    }
                 }
             }
         }

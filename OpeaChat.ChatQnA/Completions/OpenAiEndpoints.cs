@@ -161,6 +161,7 @@ public static partial class OpenAiEndpoints
             ChatQnA.ChatQnAEndpoints.SetTrimmedTurns(response, reply.TrimmedTurns);
             await using (reply)
             {
+                var saved = false;
                 try
                 {
                     await foreach (var chunk in reply.ReadAllAsync().WithCancellation(cancellationToken))
@@ -174,10 +175,15 @@ public static partial class OpenAiEndpoints
                         await ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
                     }
 
+                    // Stored before [DONE]: a client that reads the conversation once the stream ends finds the reply.
+                    saved = true;
+                    await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
                     await ServerSentEvents.WriteDoneAsync(response, cancellationToken);
                 }
                 catch (InferenceException exception)
                 {
+                    saved = true;
+                    await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
                     var error = new ErrorResponse(new ErrorBody { Message = exception.Message, Type = "server_error", Code = exception.Code ?? "inference_failed" });
                     await ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
                 }
@@ -187,7 +193,10 @@ public static partial class OpenAiEndpoints
                 }
                 finally
                 {
-                    await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
+                    if (!saved)
+                    {
+                        await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
+                    }
                 }
             }
         }

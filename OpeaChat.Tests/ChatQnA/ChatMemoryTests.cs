@@ -67,6 +67,26 @@ public sealed class ChatMemoryTests(InferenceServerFixture inference) : IClassFi
         Assert.True(stored.GetProperty("tokens_per_second").GetDouble() > 0);
     }
 
+    [Theory]
+    [InlineData("/v1/chat/completions")]
+    [InlineData("/v1/chatqna")]
+    public async Task The_reply_is_stored_before_the_stream_says_done(string door)
+    {
+        var id = await CreateConversationAsync(new { });
+        object body = door == "/v1/chatqna"
+            ? new { conversation_id = id, messages = "Once upon a time", max_tokens = 8, stream = true }
+            : new { conversation_id = id, messages = User("Once upon a time"), max_tokens = 8, stream = true };
+
+        var lines = await OpeaStream.PostAndReadUntilDoneAsync(Client, door, body);
+        Assert.Equal("[DONE]", lines[^1]);
+
+        // Read at once, with the rest of the response unread: a client that stops at [DONE] finds the reply stored.
+        var messages = await GetMessagesAsync(id);
+        Assert.Equal(["user", "assistant"], messages.Select(message => message.GetProperty("role").GetString()));
+        Assert.Equal("complete", messages[1].GetProperty("status").GetString());
+        Assert.Equal(8, messages[1].GetProperty("completion_tokens").GetInt32());
+    }
+
     [Fact]
     public async Task A_reply_the_client_stops_is_stored_as_stopped_with_the_text_so_far()
     {

@@ -21,6 +21,32 @@ public static partial class OpeaStream
         return lines;
     }
 
+    /// <summary>
+    /// Posts <paramref name="body"/> and reads data lines only up to <c>[DONE]</c>, leaving the rest of the response
+    /// unread, as a browser client that stops at [DONE] does.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> PostAndReadUntilDoneAsync(HttpClient client, string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = System.Net.Http.Json.JsonContent.Create(body) };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        var lines = new List<string>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                lines.Add(line[6..]);
+                if (line == "data: [DONE]")
+                {
+                    break;
+                }
+            }
+        }
+
+        return lines;
+    }
+
     [GeneratedRegex("""^b('([^'\\]|\\.)*'|"([^"\\]|\\.)*")$""")]
     public static partial Regex BytesLiteral();
 
