@@ -26,7 +26,6 @@ public static class WebServicesExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         // One conversation per browser tab: scoped services live as long as the Blazor circuit.
-        builder.Services.AddScoped<ChatSession>();
         builder.Services.AddScoped<ConversationSession>();
         return builder;
     }

@@ -52,5 +52,5 @@ public static partial class OpeaStream
 
     /// <summary>Joins the text of Python bytes literals with the web client's decoder (the inverse of repr).</summary>
     public static string DecodeText(IEnumerable<string> literals) =>
-        Encoding.UTF8.GetString(literals.SelectMany(literal => OpeaChat.Web.Chat.PythonBytesLiteral.Decode(literal)).ToArray());
+        Encoding.UTF8.GetString(literals.SelectMany(literal => PythonBytesLiteral.Decode(literal)).ToArray());
 }

@@ -27,7 +27,7 @@ public sealed class ConversationSessionTests
     {
         var gateway = new FakeGateway(respond);
         var client = new ConversationsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") });
-        return (new ConversationSession(client, NullLogger<ConversationSession>.Instance), gateway);
+        return (new ConversationSession(client, TimeProvider.System, NullLogger<ConversationSession>.Instance), gateway);
     }
 
     private static HttpResponseMessage Json(string body, HttpStatusCode status = HttpStatusCode.OK) => FakeGateway.Respond(status, body, "application/json");
@@ -110,7 +110,82 @@ public sealed class ConversationSessionTests
         Assert.Equal(SendOutcome.Failed, outcome);
         Assert.NotNull(session.Error);
         Assert.True(session.Error.IsWarning);
+        Assert.Equal(ChatQnAFailure.RateLimited, session.Error.Failure);
+        Assert.Equal("Too many requests", session.Error.Title);
         Assert.Equal("Too many requests. Try again in 7 s.", session.Error.Message);
+        Assert.NotNull(session.Error.RetryAt);
+        Assert.InRange(session.Error.RetryAt.Value - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(7));
+    }
+
+    [Fact]
+    public async Task Settings_chosen_for_a_new_chat_are_sent_when_it_is_created()
+    {
+        var (session, gateway) = Create(request => (request.Method.Method, request.RequestUri!.AbsolutePath) switch
+        {
+            ("POST", "/v1/conversations") => Json(ConversationJson(), HttpStatusCode.Created),
+            ("POST", "/v1/chat/completions") => FakeGateway.Respond(HttpStatusCode.OK,
+                "data: {\"choices\":[{\"delta\":{\"content\":\"Hello\"}}]}\n\ndata: [DONE]\n\n", "text/event-stream"),
+            ("GET", var path) when path.EndsWith("/messages", StringComparison.Ordinal) => Json(MessagesJson("complete", "Hello")),
+            _ => Json("{\"data\":[],\"total\":0}"),
+        });
+        session.SelectedModel = "stories260K";
+
+        Assert.Null(await session.SaveSettingsAsync(new ConversationSettingsUpdate("Be brief.", null, null, 0.3, null, 7, 42)));
+        Assert.Empty(gateway.Requests); // Nothing is stored before the first message.
+        await session.SendAsync("Hi", () => { }, _ => Task.CompletedTask, CancellationToken.None);
+
+        var create = gateway.Requests.First(request => request.Method == HttpMethod.Post && request.Uri!.AbsolutePath == "/v1/conversations");
+        using var body = System.Text.Json.JsonDocument.Parse(create.Body!);
+        Assert.Equal("Be brief.", body.RootElement.GetProperty("system_prompt").GetString());
+        Assert.Equal(0.3, body.RootElement.GetProperty("temperature").GetDouble());
+        Assert.Equal(7, body.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.Equal(42, body.RootElement.GetProperty("seed").GetInt64());
+        Assert.Equal("stories260K", body.RootElement.GetProperty("model").GetString());
+        Assert.Null(session.PendingSettings);
+    }
+
+    [Fact]
+    public async Task Saving_settings_of_a_stored_conversation_sends_every_field_so_a_cleared_one_is_cleared()
+    {
+        var (session, gateway) = Create(request => (request.Method.Method, request.RequestUri!.AbsolutePath) switch
+        {
+            ("PATCH", _) => Json(ConversationJson("Hi")),
+            ("GET", var path) when path.EndsWith("/messages", StringComparison.Ordinal) => Json(MessagesJson("complete", "Hello")),
+            ("GET", "/v1/conversations") => Json($$"""{"data":[{{ConversationJson("Hi")}}],"total":1}"""),
+            _ => Json(ConversationJson("Hi")),
+        });
+        await session.OpenAsync(Id);
+
+        Assert.Null(await session.SaveSettingsAsync(new ConversationSettingsUpdate(null, null, null, 1.1, null, null, null)));
+
+        var patch = gateway.Requests.Single(request => request.Method == HttpMethod.Patch);
+        Assert.Equal($"/v1/conversations/{Id}", patch.Uri!.AbsolutePath);
+        using var body = System.Text.Json.JsonDocument.Parse(patch.Body!);
+        Assert.Equal(1.1, body.RootElement.GetProperty("temperature").GetDouble());
+        foreach (var cleared in new[] { "system_prompt", "prompt_id", "variables", "top_p", "max_tokens", "seed" })
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, body.RootElement.GetProperty(cleared).ValueKind);
+        }
+
+        Assert.False(body.RootElement.TryGetProperty("model", out _)); // The model picker owns the model.
+    }
+
+    [Fact]
+    public async Task A_setting_the_gateway_refuses_is_reported_and_not_kept()
+    {
+        var (session, _) = Create(request => (request.Method.Method, request.RequestUri!.AbsolutePath) switch
+        {
+            ("PATCH", _) => Json("""{"detail":[{"type":"less_than_equal","loc":["body","temperature"],"msg":"temperature must be from 0 to 2."}]}""", HttpStatusCode.UnprocessableEntity),
+            ("GET", var path) when path.EndsWith("/messages", StringComparison.Ordinal) => Json(MessagesJson("complete", "Hello")),
+            ("GET", "/v1/conversations") => Json($$"""{"data":[{{ConversationJson("Hi")}}],"total":1}"""),
+            _ => Json(ConversationJson("Hi")),
+        });
+        await session.OpenAsync(Id);
+
+        var error = await session.SaveSettingsAsync(new ConversationSettingsUpdate(null, null, null, 5, null, null, null));
+
+        Assert.Equal("temperature: temperature must be from 0 to 2.", error);
+        Assert.Null(session.Current!.Temperature);
     }
 
     /// <summary>Gives its bytes once, then blocks until the reader gives up (a reply that never ends).</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Options;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Tests.Web;
 
@@ -22,10 +23,10 @@ internal sealed class FakeGateway : HttpMessageHandler
     public static HttpResponseMessage Respond(HttpStatusCode status, string body, string mediaType) =>
         new(status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
 
-    public ChatQnAClient CreateClient(int maxTokens = 256) =>
-        new(
-            new HttpClient(this) { BaseAddress = new Uri("http://chatqna/") },
-            Options.Create(new ChatQnAOptions { MaxTokens = maxTokens }));
+    public ChatQnAClient CreateClient() =>
+        new(new HttpClient(this) { BaseAddress = new Uri("http://chatqna/") }, Options.Create(new ChatQnAOptions()));
+
+    public ConversationsClient CreateConversationsClient() => new(new HttpClient(this) { BaseAddress = new Uri("http://chatqna/") });
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

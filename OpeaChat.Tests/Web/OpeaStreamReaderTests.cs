@@ -1,4 +1,5 @@
 using System.Text;
+using OpeaChat.Tests.Infrastructure;
 using OpeaChat.Web.Chat;
 
 namespace OpeaChat.Tests.Web;

@@ -8,8 +8,17 @@ public enum ChatQnAFailure
     /// <summary>The gateway could not be reached at all (not running, wrong address).</summary>
     Unreachable,
 
-    /// <summary>The gateway answered 503: no model, model still loading, or inference unreachable.</summary>
+    /// <summary>The gateway answered 503 (or 502/504): no model, or inference unreachable.</summary>
     Unavailable,
+
+    /// <summary>The model is still loading (503 with code <c>model_loading</c>): try again shortly.</summary>
+    Loading,
+
+    /// <summary>Too many requests (429); <see cref="ChatQnAException.RetryAfter"/> says when to try again.</summary>
+    RateLimited,
+
+    /// <summary>The gateway refused the request as it was (4xx): the message says why.</summary>
+    Rejected,
 
     /// <summary>The gateway reported another error: a non-success status, or an error object inside the stream.</summary>
     HttpError,
@@ -39,12 +48,16 @@ public sealed class ChatQnAException : Exception
     {
     }
 
-    public ChatQnAException(ChatQnAFailure failure, string message, HttpStatusCode? statusCode = null, Exception? innerException = null)
+    public ChatQnAException(ChatQnAFailure failure, string message, HttpStatusCode? statusCode = null, Exception? innerException = null, TimeSpan? retryAfter = null)
         : base(message, innerException)
     {
         Failure = failure;
         StatusCode = statusCode;
+        RetryAfter = retryAfter;
     }
+
+    /// <summary>How long the gateway asked to wait (its Retry-After header), when it said.</summary>
+    public TimeSpan? RetryAfter { get; }
 
     public ChatQnAFailure Failure { get; }
 

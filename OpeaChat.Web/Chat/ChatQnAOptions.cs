@@ -15,10 +15,6 @@ public sealed class ChatQnAOptions
     /// <summary>The gateway's API key, when the gateway requires one (<c>ChatQnA:ApiKeys</c> there). Never logged.</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>The most tokens the model may generate for one reply.</summary>
-    [Range(1, 32768)]
-    public int MaxTokens { get; set; } = 1024;
-
     /// <summary>How long the page waits for the gateway's <c>/health</c> answer.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -37,6 +37,28 @@ public static class OpeaErrorDetail
         return trimmed.Length <= MaxPlainTextLength && !trimmed.StartsWith('<') ? trimmed : null;
     }
 
+    /// <summary>OpenAI's machine-readable <c>error.code</c> (for example <c>model_loading</c>), or null.</summary>
+    public static string? ReadCode(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body) || body.TrimStart()[0] != '{')
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
+                ? code.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private static string? FromJson(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)

@@ -8,11 +8,14 @@ namespace OpeaChat.Web.Conversations;
 /// sidebar, the open conversation's active branch, the reply in progress and the last error. It knows nothing of
 /// rendering; <c>changed</c> callbacks tell the page when to draw.
 /// </summary>
-public sealed partial class ConversationSession(ConversationsClient client, ILogger<ConversationSession> logger)
+public sealed partial class ConversationSession(ConversationsClient client, TimeProvider clock, ILogger<ConversationSession> logger)
 {
     private readonly List<ChatMessage> _messages = [];
     private int _errorCount;
     private int _listVersion;
+
+    /// <summary>The open conversation as last read from the gateway (the list may not hold it while searching).</summary>
+    private Conversation? _open;
 
     public IReadOnlyList<Conversation> Conversations { get; private set; } = [];
 
@@ -20,7 +23,14 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
 
     public Guid? ConversationId { get; private set; }
 
-    public Conversation? Current => Conversations.FirstOrDefault(conversation => conversation.Id == ConversationId);
+    public Conversation? Current =>
+        Conversations.FirstOrDefault(conversation => conversation.Id == ConversationId) ?? (_open?.Id == ConversationId ? _open : null);
+
+    /// <summary>Settings chosen for a new chat before its first message; they are saved when it is created.</summary>
+    public ConversationSettingsUpdate? PendingSettings { get; private set; }
+
+    /// <summary>The gateway's stored prompts, for the settings panel (loaded once, on first use).</summary>
+    public IReadOnlyList<PromptInfo> Prompts { get; private set; } = [];
 
     public IReadOnlyList<ChatMessage> Messages => _messages;
 
@@ -65,6 +75,8 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
         }
 
         ConversationId = null;
+        _open = null;
+        PendingSettings = null;
         _messages.Clear();
         DismissError();
     }
@@ -77,9 +89,15 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
         }
 
         ConversationId = id;
+        _open = null;
+        PendingSettings = null;
         _messages.Clear();
         DismissError();
-        await RunAsync(() => ReloadMessagesAsync(cancellationToken), () => OpenAsync(id, cancellationToken));
+        await RunAsync(async () =>
+        {
+            _open = await client.GetAsync(id, cancellationToken);
+            await ReloadMessagesAsync(cancellationToken);
+        }, () => OpenAsync(id, cancellationToken));
         if (Current?.Model is { Length: > 0 } model)
         {
             SelectedModel = model;
@@ -95,7 +113,8 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
 
         return await RunAsync(async () =>
         {
-            await client.RenameAsync(id, title);
+            var renamed = await client.RenameAsync(id, title);
+            _open = _open?.Id == id ? renamed : _open;
             Conversations = await client.ListAsync(SearchQuery);
         }, () => RenameAsync(id, title));
     }
@@ -133,9 +152,49 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
         {
             await RunAsync(async () =>
             {
-                await client.SetModelAsync(id, model);
+                var changed = await client.SetModelAsync(id, model);
+                _open = _open?.Id == id ? changed : _open;
                 Conversations = await client.ListAsync(SearchQuery);
             }, () => SelectModelAsync(model));
+        }
+    }
+
+    /// <summary>Loads the gateway's prompts for the settings panel; keeps the last list if the gateway cannot answer.</summary>
+    public async Task LoadPromptsAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            Prompts = await client.GetPromptsAsync(cancellationToken);
+        }
+        catch (ChatQnAException exception)
+        {
+            LogGatewayFailure(logger, exception.Failure, exception.StatusCode, exception.Message);
+        }
+    }
+
+    /// <summary>
+    /// Saves the settings panel to the open conversation, or keeps them for a new chat until it is created.
+    /// Returns null when saved, else the gateway's reason (the form gets it at the field the gateway named).
+    /// </summary>
+    public async Task<string?> SaveSettingsAsync(ConversationSettingsUpdate settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (ConversationId is not { } id)
+        {
+            PendingSettings = settings;
+            return null;
+        }
+
+        try
+        {
+            _open = await client.UpdateSettingsAsync(id, settings, cancellationToken);
+            Conversations = [.. Conversations.Select(conversation => conversation.Id == id ? _open : conversation)];
+            return null;
+        }
+        catch (ChatQnAException exception)
+        {
+            LogGatewayFailure(logger, exception.Failure, exception.StatusCode, exception.Message);
+            return exception.Message;
         }
     }
 
@@ -163,9 +222,12 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
             }
             else
             {
-                var conversation = await client.CreateAsync(SelectedModel, cancellationToken);
+                var settings = PendingSettings ?? new ConversationSettingsUpdate(null, null, null, null, null, null, null);
+                var conversation = await client.CreateAsync(settings with { Model = SelectedModel }, cancellationToken);
                 id = conversation.Id;
                 ConversationId = id;
+                _open = conversation;
+                PendingSettings = null;
                 Conversations = [conversation, .. Conversations];
                 await created(id);
             }
@@ -290,8 +352,9 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
             for (var attempt = 0; attempt < 100; attempt++)
             {
                 var stored = await client.GetMessagesAsync(id);
-                var settled = stored.Count > 0 && stored[^1].Status != "streaming"
-                    && (!expectReply || (stored[^1].Role == "assistant" && (isNewReply is null || isNewReply(stored))));
+                // Without a reply to wait for (the request was refused), what is stored now is the answer.
+                var settled = !expectReply || (stored.Count > 0 && stored[^1].Status != "streaming"
+                    && stored[^1].Role == "assistant" && (isNewReply is null || isNewReply(stored)));
                 if (settled)
                 {
                     _messages.Clear();
@@ -347,7 +410,8 @@ public sealed partial class ConversationSession(ConversationsClient client, ILog
 
     private void SetError(ChatQnAException exception, Func<Task>? retry)
     {
-        Error = new ChatError(exception.Message, exception.Failure is ChatQnAFailure.Unavailable, ++_errorCount);
+        var retryAt = exception.RetryAfter is { } delay ? clock.GetUtcNow() + delay : (DateTimeOffset?)null;
+        Error = new ChatError(exception.Failure, exception.Message, ++_errorCount, retryAt);
         RetryAction = retry;
     }
 

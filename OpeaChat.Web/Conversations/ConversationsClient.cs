@@ -33,15 +33,20 @@ public sealed class ConversationsClient(HttpClient http)
     public Task<Conversation> GetAsync(Guid id, CancellationToken cancellationToken = default) =>
         GetJsonAsync($"v1/conversations/{id}", ConversationsJsonContext.Default.Conversation, cancellationToken);
 
-    public Task<Conversation> CreateAsync(string? model = null, CancellationToken cancellationToken = default)
-    {
-        var body = new Dictionary<string, string>();
-        if (!string.IsNullOrEmpty(model))
-        {
-            body["model"] = model;
-        }
+    /// <summary>Creates a conversation with the settings chosen before its first message (and the picked model).</summary>
+    public Task<Conversation> CreateAsync(ConversationSettingsUpdate settings, CancellationToken cancellationToken = default) =>
+        SendJsonAsync(HttpMethod.Post, "v1/conversations", settings, ConversationsJsonContext.Default.ConversationSettingsUpdate,
+            ConversationsJsonContext.Default.Conversation, cancellationToken);
 
-        return SendJsonAsync(HttpMethod.Post, "v1/conversations", body, ConversationsJsonContext.Default.DictionaryStringString, ConversationsJsonContext.Default.Conversation, cancellationToken);
+    /// <summary>Saves the settings panel: every setting is sent, so a cleared one is cleared on the gateway too.</summary>
+    public Task<Conversation> UpdateSettingsAsync(Guid id, ConversationSettingsUpdate settings, CancellationToken cancellationToken = default) =>
+        SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}", settings, ConversationsJsonContext.Default.ConversationSettingsUpdate,
+            ConversationsJsonContext.Default.Conversation, cancellationToken);
+
+    public async Task<IReadOnlyList<PromptInfo>> GetPromptsAsync(CancellationToken cancellationToken = default)
+    {
+        var page = await GetJsonAsync("v1/prompts", ConversationsJsonContext.Default.PromptPage, cancellationToken).ConfigureAwait(false);
+        return page.Data;
     }
 
     public Task<Conversation> RenameAsync(Guid id, string title, CancellationToken cancellationToken = default) =>
@@ -192,12 +197,20 @@ public sealed class ConversationsClient(HttpClient http)
 
         var status = response.StatusCode;
         var message = OpeaErrorDetail.Read(body) ?? $"The chat service answered {(int)status}.";
-        if (response.Headers.RetryAfter?.Delta is { } delay)
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        if (retryAfter is { } delay)
         {
             message += string.Create(CultureInfo.InvariantCulture, $" Try again in {Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds))} s.");
         }
 
-        var failure = status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests ? ChatQnAFailure.Unavailable : ChatQnAFailure.HttpError;
-        return new ChatQnAException(failure, message, status);
+        var failure = status switch
+        {
+            HttpStatusCode.TooManyRequests => ChatQnAFailure.RateLimited,
+            HttpStatusCode.ServiceUnavailable when OpeaErrorDetail.ReadCode(body) == "model_loading" => ChatQnAFailure.Loading,
+            HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => ChatQnAFailure.Unavailable,
+            >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => ChatQnAFailure.Rejected,
+            _ => ChatQnAFailure.HttpError,
+        };
+        return new ChatQnAException(failure, message, status, retryAfter: retryAfter);
     }
 }

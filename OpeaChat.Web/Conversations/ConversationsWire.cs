@@ -10,6 +10,8 @@ public sealed record Conversation(
     string? Title,
     string? SystemPrompt,
     string? Model,
+    string? PromptId,
+    IReadOnlyDictionary<string, string>? Variables,
     double? Temperature,
     double? TopP,
     int? MaxTokens,
@@ -20,6 +22,25 @@ public sealed record Conversation(
 {
     public string DisplayTitle => string.IsNullOrWhiteSpace(Title) ? "New chat" : Title;
 }
+
+/// <summary>
+/// Body of <c>PATCH /v1/conversations/{id}</c> from the settings panel: every field is sent, null clears it (the
+/// gateway keeps only the fields a PATCH leaves out). Also the body of <c>POST /v1/conversations</c>.
+/// </summary>
+public sealed record ConversationSettingsUpdate(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? SystemPrompt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? PromptId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyDictionary<string, string>? Variables,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? Temperature,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? TopP,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? MaxTokens,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Seed,
+    string? Model = null);
+
+/// <summary>A stored prompt as <c>GET /v1/prompts</c> lists it: a system prompt or a template with <c>{placeholders}</c>.</summary>
+public sealed record PromptInfo(string Id, string Name, string Kind, string Text, bool BuiltIn, IReadOnlyList<string> Variables);
+
+public sealed record PromptPage(IReadOnlyList<PromptInfo> Data);
 
 public sealed record ConversationPage(IReadOnlyList<Conversation> Data, int Total);
 
@@ -82,4 +103,6 @@ public sealed record ModelPage(IReadOnlyList<ModelInfo> Data);
 [JsonSerializable(typeof(MessageEdit))]
 [JsonSerializable(typeof(ModelPage))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(ConversationSettingsUpdate))]
+[JsonSerializable(typeof(PromptPage))]
 internal sealed partial class ConversationsJsonContext : JsonSerializerContext;

@@ -1,5 +1,11 @@
 // Page-wide helpers: copy buttons on code blocks and the global keyboard shortcuts.
 (() => {
+    // Whether a key press goes into a text field (there '?' is just a character).
+    const isTyping = event => {
+        const target = event.composedPath?.()[0] ?? event.target;
+        return !!target?.closest?.('input, textarea, select, [contenteditable="true"], fluent-textarea, fluent-text-input');
+    };
+
     document.addEventListener('click', async event => {
         const button = event.target.closest?.('.code-copy');
         if (!button) {
@@ -28,12 +34,15 @@
         } else if (ctrl && !event.shiftKey && (event.key === 'k' || event.key === 'K')) {
             event.preventDefault();
             document.getElementById('conversation-search')?.focus();
-        } else if (ctrl && event.key === '/') {
+        } else if ((ctrl && event.key === '/') || (event.key === '?' && !ctrl && !event.altKey && !isTyping(event))) {
             event.preventDefault();
             const dialog = document.getElementById('shortcuts-dialog');
             if (dialog && !dialog.open) {
                 dialog.showModal();
             }
+        } else if (event.key === 'Escape' && !event.target.closest?.('#chat-input, dialog, .settings-panel')) {
+            // The message box stops the reply itself; elsewhere on the page Escape stops it too.
+            document.getElementById('stop-button')?.click();
         }
     });
 

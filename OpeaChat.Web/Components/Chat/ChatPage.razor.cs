@@ -44,6 +44,8 @@ public sealed partial class ChatPage
 
     private bool _inputReady;
     private bool _loaded;
+    private bool _settingsOpen;
+    private bool _promptsLoaded;
 
     private GatewayHealth? Health { get; set; }
 
@@ -231,6 +233,31 @@ public sealed partial class ChatPage
             Navigation.NavigateTo($"c/{imported.Id}");
         }
     }
+
+    private async Task ToggleSettingsAsync()
+    {
+        _settingsOpen = !_settingsOpen;
+        if (_settingsOpen && !_promptsLoaded)
+        {
+            _promptsLoaded = true;
+            await Session.LoadPromptsAsync(_lifetime.Token);
+        }
+    }
+
+    private void CloseSettings() => _settingsOpen = false;
+
+    private Task<string?> SaveSettingsAsync(ConversationSettingsUpdate settings) => Session.SaveSettingsAsync(settings, _lifetime.Token);
+
+    /// <summary>What the person can do about an error, beyond the gateway's own words.</summary>
+    private static string? ErrorAdvice(ChatError error) => error.Failure switch
+    {
+        ChatQnAFailure.Loading => "Your message is kept: press Retry once the model has loaded.",
+        ChatQnAFailure.RateLimited => "Your message is kept: press Retry after the wait.",
+        ChatQnAFailure.Unreachable => "Check that the ChatQnA gateway is running; your message is kept.",
+        ChatQnAFailure.Unavailable => "The service cannot answer right now; your message is kept.",
+        ChatQnAFailure.Rejected => "The request was refused as sent: change it, or the chat settings, and try again.",
+        _ => null,
+    };
 
     private async Task SelectModelAsync(string model) => await Session.SelectModelAsync(model);
 

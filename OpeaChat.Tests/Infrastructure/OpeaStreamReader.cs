@@ -1,7 +1,8 @@
+using OpeaChat.Web.Chat;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace OpeaChat.Web.Chat;
+namespace OpeaChat.Tests.Infrastructure;
 
 /// <summary>
 /// Reads the OPEA ChatQnA server-sent-event stream: one <c>data: b'...'</c> line per piece (a Python bytes

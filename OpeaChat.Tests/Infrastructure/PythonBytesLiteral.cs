@@ -1,4 +1,4 @@
-namespace OpeaChat.Web.Chat;
+namespace OpeaChat.Tests.Infrastructure;
 
 /// <summary>
 /// Decodes the text of a Python <c>bytes</c> literal as written by <c>repr(b"...")</c>, for example

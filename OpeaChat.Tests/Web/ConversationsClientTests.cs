@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text;
+using OpeaChat.Web.Chat;
+
+namespace OpeaChat.Tests.Web;
+
+/// <summary>How the gateway's refusals reach the page: each kind of failure keeps the gateway's own reason.</summary>
+public sealed class ConversationsClientTests
+{
+    private static readonly Guid Conversation = Guid.Parse("01a21a64-6d6d-723b-81b9-33349a5de842");
+
+    private static async Task<string> ChatAsync(FakeGateway gateway)
+    {
+        var text = new StringBuilder();
+        await foreach (var piece in gateway.CreateConversationsClient().StreamChatAsync(Conversation, "Hi"))
+        {
+            text.Append(piece);
+        }
+
+        return text.ToString();
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, """{"error":{"message":"No model is installed.","type":"unavailable_error","code":"no_model"}}""",
+        ChatQnAFailure.Unavailable, "No model is installed.")]
+    [InlineData(HttpStatusCode.ServiceUnavailable, """{"error":{"message":"The model m is loading (40 %).","type":"unavailable_error","code":"model_loading"}}""",
+        ChatQnAFailure.Loading, "The model m is loading (40 %).")]
+    [InlineData(HttpStatusCode.BadGateway, """{"error":{"message":"Inference broke.","type":"unavailable_error"}}""",
+        ChatQnAFailure.Unavailable, "Inference broke.")]
+    [InlineData(HttpStatusCode.BadRequest, """{"error":{"message":"temperature must be from 0 to 2.","type":"invalid_request_error","param":"temperature"}}""",
+        ChatQnAFailure.Rejected, "temperature must be from 0 to 2.")]
+    [InlineData(HttpStatusCode.UnprocessableEntity, """{"detail":[{"loc":["body","messages"],"msg":"List should have at least 1 item"}]}""",
+        ChatQnAFailure.Rejected, "messages: List should have at least 1 item")]
+    [InlineData(HttpStatusCode.NotFound, """{"error":{"message":"Conversation x was not found.","code":"conversation_not_found"}}""",
+        ChatQnAFailure.Rejected, "Conversation x was not found.")]
+    [InlineData(HttpStatusCode.InternalServerError, "<html>oops</html>", ChatQnAFailure.HttpError, "The chat service answered 500.")]
+    public async Task Each_refusal_becomes_its_own_kind_of_failure_with_the_gateways_reason(HttpStatusCode status, string body, ChatQnAFailure failure, string message)
+    {
+        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ChatAsync(FakeGateway.Failing(status, body)));
+
+        Assert.Equal(failure, error.Failure);
+        Assert.Equal(status, error.StatusCode);
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public async Task A_rate_limit_says_when_to_try_again()
+    {
+        var gateway = new FakeGateway(_ => new HttpResponseMessage(HttpStatusCode.TooManyRequests)
+        {
+            Content = new StringContent("""{"error":{"message":"Too many requests.","type":"rate_limit_error"}}""", Encoding.UTF8, "application/json"),
+            Headers = { RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(12)) },
+        });
+
+        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ChatAsync(gateway));
+
+        Assert.Equal(ChatQnAFailure.RateLimited, error.Failure);
+        Assert.Equal(TimeSpan.FromSeconds(12), error.RetryAfter);
+        Assert.Equal("Too many requests. Try again in 12 s.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_gateway_that_cannot_be_reached_is_unreachable()
+    {
+        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ChatAsync(new FakeGateway(_ => throw new HttpRequestException("Connection refused"))));
+
+        Assert.Equal(ChatQnAFailure.Unreachable, error.Failure);
+        Assert.IsType<HttpRequestException>(error.InnerException);
+    }
+
+    [Fact]
+    public async Task A_reply_without_done_is_cut_off()
+    {
+        var gateway = FakeGateway.Streaming("""{"choices":[{"index":0,"delta":{"content":"Once"}}]}""");
+
+        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ChatAsync(gateway));
+
+        Assert.Equal(ChatQnAFailure.CutOff, error.Failure);
+    }
+}
