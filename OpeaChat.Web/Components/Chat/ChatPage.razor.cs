@@ -51,8 +51,14 @@ public sealed partial class ChatPage
 
     private IReadOnlyList<ModelInfo> Models { get; set; } = [];
 
+    /// <summary>The service's state above the chat, unless the error bar already speaks of it.</summary>
     private GatewayHealth? HealthToShow =>
-        Health is { IsReady: false } health && Session.Error?.Message != health.Message ? health : null;
+        Health is { IsReady: false } health && Session.Error?.Failure is not (ChatQnAFailure.Loading or ChatQnAFailure.Unavailable or ChatQnAFailure.Unreachable)
+            ? health
+            : null;
+
+    /// <summary>Cut short the health loop's wait (a request just failed because the service is not ready).</summary>
+    private TaskCompletionSource _checkHealthNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected override void OnInitialized() =>
         _throttle = new RenderThrottle(() => InvokeAsync(StateHasChanged), RenderInterval, Clock);
@@ -163,6 +169,11 @@ public sealed partial class ChatPage
         {
             Health = GatewayHealth.Ready;
         }
+        else if (Session.Error?.Failure is ChatQnAFailure.Loading or ChatQnAFailure.Unavailable or ChatQnAFailure.Unreachable)
+        {
+            // Show the load progress (or the outage) now rather than at the next scheduled check.
+            _checkHealthNow.TrySetResult();
+        }
     }
 
     private async Task RetryAsync()
@@ -248,17 +259,6 @@ public sealed partial class ChatPage
 
     private Task<string?> SaveSettingsAsync(ConversationSettingsUpdate settings) => Session.SaveSettingsAsync(settings, _lifetime.Token);
 
-    /// <summary>What the person can do about an error, beyond the gateway's own words.</summary>
-    private static string? ErrorAdvice(ChatError error) => error.Failure switch
-    {
-        ChatQnAFailure.Loading => "Your message is kept: press Retry once the model has loaded.",
-        ChatQnAFailure.RateLimited => "Your message is kept: press Retry after the wait.",
-        ChatQnAFailure.Unreachable => "Check that the ChatQnA gateway is running; your message is kept.",
-        ChatQnAFailure.Unavailable => "The service cannot answer right now; your message is kept.",
-        ChatQnAFailure.Rejected => "The request was refused as sent: change it, or the chat settings, and try again.",
-        _ => null,
-    };
-
     private async Task SelectModelAsync(string model) => await Session.SelectModelAsync(model);
 
     private void MarkReady()
@@ -301,7 +301,12 @@ public sealed partial class ChatPage
 
                 var delay = health.IsReady ? TimeSpan.FromSeconds(30)
                     : health.State == GatewayState.Loading ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
-                await Task.Delay(delay, Clock, cancellationToken);
+                await Task.WhenAny(Task.Delay(delay, Clock, cancellationToken), _checkHealthNow.Task);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_checkHealthNow.Task.IsCompleted)
+                {
+                    _checkHealthNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,0 +1,71 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.FluentUI.AspNetCore.Components;
+using OpeaChat.Web.Chat;
+using OpeaChat.Web.Components.Chat;
+
+namespace OpeaChat.Tests.Web;
+
+/// <summary>Each kind of failure gets its own message bar: title, colour, the gateway's words, advice, Retry.</summary>
+public sealed class ChatErrorBarTests : BunitContext
+{
+    public ChatErrorBarTests()
+    {
+        Services.AddFluentUIComponents();
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    private IRenderedComponent<ChatErrorBar> RenderBar(ChatError error, GatewayHealth? health = null, Action? retry = null) =>
+        Render<ChatErrorBar>(parameters => parameters
+            .Add(bar => bar.Error, error)
+            .Add(bar => bar.Health, health)
+            .Add(bar => bar.OnRetry, retry ?? (() => { })));
+
+    [Theory]
+    [InlineData(ChatQnAFailure.Loading, "The model is loading", "warning", "once the model has loaded")]
+    [InlineData(ChatQnAFailure.RateLimited, "Too many requests", "warning", "after the wait")]
+    [InlineData(ChatQnAFailure.Unavailable, "Service unavailable", "error", "cannot answer right now")]
+    [InlineData(ChatQnAFailure.Unreachable, "Service unreachable", "error", "gateway is running")]
+    [InlineData(ChatQnAFailure.Rejected, "Request rejected", "error", "refused as sent")]
+    public void Each_failure_has_its_title_intent_and_advice(ChatQnAFailure failure, string title, string intent, string advice)
+    {
+        var bar = RenderBar(new ChatError(failure, "The gateway's own reason.", 1));
+
+        var markup = bar.Markup;
+        Assert.Contains(title, markup, StringComparison.Ordinal);
+        Assert.Contains("The gateway's own reason.", markup, StringComparison.Ordinal);
+        Assert.Contains(advice, bar.Find(".chat-error-advice").TextContent, StringComparison.Ordinal);
+        Assert.Equal(failure.ToString(), bar.Find("[data-failure]").GetAttribute("data-failure"));
+        Assert.Equal(intent, bar.Find("#chat-error").GetAttribute("intent"), ignoreCase: true);
+        Assert.Single(bar.FindAll("#retry-button"));
+    }
+
+    [Fact]
+    public void A_model_that_is_loading_shows_its_progress()
+    {
+        var bar = RenderBar(new ChatError(ChatQnAFailure.Loading, "The model m is loading (40 %).", 1), new GatewayHealth(GatewayState.Loading, "Loading", 0.4));
+
+        var progress = bar.Find(".status-progress");
+        Assert.Equal("40", progress.GetAttribute("value"));
+    }
+
+    [Fact]
+    public void Other_failures_show_no_progress_even_while_a_model_loads()
+    {
+        var bar = RenderBar(new ChatError(ChatQnAFailure.Rejected, "No.", 1), new GatewayHealth(GatewayState.Loading, "Loading", 0.4));
+
+        Assert.Empty(bar.FindAll(".status-progress"));
+    }
+
+    [Fact]
+    public void Retry_calls_back()
+    {
+        var retried = 0;
+        var bar = RenderBar(new ChatError(ChatQnAFailure.Unreachable, "Down.", 1), retry: () => retried++);
+
+        bar.Find("#retry-button").Click();
+
+        Assert.Equal(1, retried);
+    }
+}
