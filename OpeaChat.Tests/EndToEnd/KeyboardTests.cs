@@ -53,5 +53,49 @@ public sealed class KeyboardTests(AppFixture app, ITestOutputHelper output)
         await page.WaitForSelectorAsync(".chat-message.assistant[data-state='stopped'][data-id]", new() { Timeout = Ms(ReplyTimeout) });
     }
 
+    [Fact]
+    public async Task Every_control_has_a_name_and_tab_reaches_the_main_ones()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await page.GotoAsync(app.WebBaseUri.ToString());
+        await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+        await page.ClickAsync("#settings-button");
+        await page.Locator("#settings-panel").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+
+        // A control a screen reader would announce without a name: icon buttons need aria-label, fields a label.
+        var unnamed = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('button, a[href], select, input, textarea, fluent-button, fluent-textarea')]
+                .filter(element => element.offsetParent !== null || element.getClientRects().length > 0)
+                .filter(element => !(element.getAttribute('aria-label') || element.getAttribute('title')
+                    || element.closest('label') || (element.id && document.querySelector(`label[for="${element.id}"]`))
+                    || element.textContent.trim()))
+                .map(element => element.outerHTML.slice(0, 120))
+            """);
+        Assert.Empty(unnamed);
+
+        // Tab walks the page: the main controls are all on the way.
+        await page.EvaluateAsync("() => document.activeElement?.blur()");
+        var reached = new HashSet<string>(StringComparer.Ordinal);
+        for (var step = 0; step < 60; step++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            var id = await page.EvaluateAsync<string?>("() => document.activeElement?.id || null");
+            if (id is not null)
+            {
+                reached.Add(id);
+            }
+        }
+
+        output.WriteLine(string.Join(", ", reached));
+        Assert.Superset(new HashSet<string> { "new-chat-button", "conversation-search", "settings-button", "theme-select", "chat-input", "send-button" }, reached);
+        // The focused element is drawn with a visible outline.
+        await page.FocusAsync("#settings-button");
+        await page.Keyboard.PressAsync("Shift+Tab");
+        await page.Keyboard.PressAsync("Tab");
+        var outline = await page.EvalOnSelectorAsync<string>("#settings-button", "element => getComputedStyle(element).outlineStyle");
+        Assert.NotEqual("none", outline);
+    }
+
     private static float Ms(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
 }
