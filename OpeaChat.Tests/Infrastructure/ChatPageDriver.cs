@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
 
@@ -12,6 +13,8 @@ public sealed class ChatPageDriver(Uri webBaseUri, Action<string> log)
 {
     public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(120);
+
+    private static readonly JsonSerializerOptions s_snakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public async Task OpenAsync(IPage page, string path)
     {
@@ -68,11 +71,52 @@ public sealed class ChatPageDriver(Uri webBaseUri, Action<string> log)
         return id;
     }
 
-    public static async Task<string?> TitleAsync(HttpClient gateway, Guid id)
+    /// <summary>
+    /// A JSON export (the gateway's <c>opeachat.conversation</c> format) of one branch: the messages alternate user,
+    /// assistant, … starting with the user, a second apart.
+    /// </summary>
+    public static string ExportJson(string title, params string[] messages)
+    {
+        Guid? parent = null;
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var items = new List<object>();
+        for (var i = 0; i < messages.Length; i++)
+        {
+            var id = Guid.NewGuid();
+            items.Add(new
+            {
+                Id = id,
+                ParentId = parent,
+                Role = i % 2 == 0 ? "user" : "assistant",
+                Content = messages[i],
+                Status = "complete",
+                CreatedAt = start.AddSeconds(i),
+            });
+            parent = id;
+        }
+
+        return JsonSerializer.Serialize(new { Format = "opeachat.conversation", Version = 1, Conversation = new { Title = title }, Messages = items }, s_snakeCase);
+    }
+
+    /// <summary>Imports <paramref name="exportJson"/> through the gateway's API and returns the new conversation's id.</summary>
+    public static async Task<Guid> ImportConversationAsync(HttpClient gateway, string exportJson)
+    {
+        using var content = new StringContent(exportJson, Encoding.UTF8, "application/json");
+        using var response = await gateway.PostAsync(new Uri("v1/conversations/import", UriKind.Relative), content);
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("id").GetGuid();
+    }
+
+    /// <summary>The stored conversation as <c>GET /v1/conversations/{id}</c> answers it.</summary>
+    public static async Task<JsonElement> GetConversationAsync(HttpClient gateway, Guid id)
     {
         using var body = JsonDocument.Parse(await gateway.GetStringAsync(new Uri($"v1/conversations/{id}", UriKind.Relative)));
-        return body.RootElement.GetProperty("title").GetString();
+        return body.RootElement.Clone();
     }
+
+    public static async Task<string?> TitleAsync(HttpClient gateway, Guid id) =>
+        (await GetConversationAsync(gateway, id)).GetProperty("title").GetString();
 
     public static float Ms(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
 }
