@@ -37,9 +37,15 @@ public sealed class Browser : IAsyncDisposable
         return new Browser(playwright, browser);
     }
 
-    public async Task<IPage> NewPageAsync(int width = 1200, int height = 760, Action<string>? log = null)
+    /// <summary>A page in a context of its own; <paramref name="clipboard"/> lets the page read and write the clipboard.</summary>
+    public async Task<IPage> NewPageAsync(int width = 1200, int height = 760, Action<string>? log = null, bool clipboard = false)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        if (clipboard)
+        {
+            await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        }
+
         var page = await context.NewPageAsync();
         if (log is not null)
         {
