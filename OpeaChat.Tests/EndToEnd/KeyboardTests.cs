@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using OpeaChat.Tests.Infrastructure;
 using Xunit.Abstractions;
+using static OpeaChat.Tests.Infrastructure.ChatPageDriver;
 
 namespace OpeaChat.Tests.EndToEnd;
 
@@ -8,16 +9,14 @@ namespace OpeaChat.Tests.EndToEnd;
 [Collection(AppCollection.Name)]
 public sealed class KeyboardTests(AppFixture app, ITestOutputHelper output)
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(120);
+    private readonly ChatPageDriver _chat = new(app.WebBaseUri, output.WriteLine);
 
     [Fact]
     public async Task Question_mark_opens_the_shortcuts_outside_text_fields_and_is_typed_inside_them()
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-        await page.GotoAsync(app.WebBaseUri.ToString());
-        await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+        await _chat.OpenAsync(page, string.Empty);
 
         await page.ClickAsync("#chat-input");
         await page.Keyboard.TypeAsync("Why?");
@@ -38,8 +37,7 @@ public sealed class KeyboardTests(AppFixture app, ITestOutputHelper output)
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-        await page.GotoAsync(app.WebBaseUri.ToString());
-        await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+        await _chat.OpenAsync(page, string.Empty);
 
         await page.ClickAsync("#chat-input");
         await page.Keyboard.TypeAsync("One day a dog");
@@ -58,8 +56,7 @@ public sealed class KeyboardTests(AppFixture app, ITestOutputHelper output)
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-        await page.GotoAsync(app.WebBaseUri.ToString());
-        await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+        await _chat.OpenAsync(page, string.Empty);
         await page.ClickAsync("#settings-button");
         await page.Locator("#settings-panel").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
 
@@ -96,6 +93,4 @@ public sealed class KeyboardTests(AppFixture app, ITestOutputHelper output)
         var outline = await page.EvalOnSelectorAsync<string>("#settings-button", "element => getComputedStyle(element).outlineStyle");
         Assert.NotEqual("none", outline);
     }
-
-    private static float Ms(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
 }

@@ -60,15 +60,15 @@ public sealed class ChatPageDriver(Uri webBaseUri, Action<string> log)
         }
     }
 
-    public static async Task<Guid> CreateConversationAsync(HttpClient gateway, string title)
+    public static Task<Guid> CreateConversationAsync(HttpClient gateway, string title) => CreateConversationWithAsync(gateway, new { title });
+
+    /// <summary>Creates a conversation through the gateway with <paramref name="settings"/> (title, system_prompt, prompt_id, …).</summary>
+    public static async Task<Guid> CreateConversationWithAsync(HttpClient gateway, object settings)
     {
-        using var response = await gateway.PostAsJsonAsync(new Uri("v1/conversations", UriKind.Relative), new { });
+        using var response = await gateway.PostAsJsonAsync(new Uri("v1/conversations", UriKind.Relative), settings);
         response.EnsureSuccessStatusCode();
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var id = body.RootElement.GetProperty("id").GetGuid();
-        using var rename = await gateway.PatchAsJsonAsync(new Uri($"v1/conversations/{id}", UriKind.Relative), new { title });
-        rename.EnsureSuccessStatusCode();
-        return id;
+        return body.RootElement.GetProperty("id").GetGuid();
     }
 
     /// <summary>
