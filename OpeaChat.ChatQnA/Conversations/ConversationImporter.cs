@@ -34,7 +34,7 @@ internal static class ConversationImporter
                 throw Invalid($"messages.{i}.id", "Field required: each message needs its id, which parent_id refers to.");
             }
 
-            if (!newIds.TryAdd(id, Guid.CreateVersion7(now)))
+            if (!newIds.TryAdd(id, Guid.CreateVersion7(InFileOrder(now, i, items.Count))))
             {
                 throw Invalid($"messages.{i}.id", $"The id {id} appears more than once.");
             }
@@ -83,7 +83,7 @@ internal static class ConversationImporter
                 PromptTokens = item.PromptTokens,
                 CompletionTokens = item.CompletionTokens,
                 TokensPerSecond = item.TokensPerSecond,
-                CreatedAt = (item.CreatedAt ?? now).ToUniversalTime(),
+                CreatedAt = (item.CreatedAt ?? InFileOrder(now, i, items.Count)).ToUniversalTime(),
             });
         }
 
@@ -135,6 +135,12 @@ internal static class ConversationImporter
 
         return (conversation, messages);
     }
+
+    /// <summary>
+    /// A time for the message at <paramref name="index"/> that keeps the file's order (a millisecond apart, ending
+    /// now): messages without <c>created_at</c> would otherwise share one time and list in any order.
+    /// </summary>
+    private static DateTimeOffset InFileOrder(DateTimeOffset now, int index, int count) => now.AddMilliseconds(index - count + 1);
 
     private static ConversationStoreException Invalid(string field, string message) => new(ConversationStoreError.Invalid, message, field);
 }

@@ -224,6 +224,30 @@ public sealed class ConversationsApiTests(GatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task Imported_messages_without_times_keep_the_files_order()
+    {
+        var ids = Enumerable.Range(1, 12).Select(i => Guid.Parse($"00000000-0000-0000-0000-{i:D12}")).ToArray();
+        var messages = ids.Select((id, i) => new
+        {
+            id,
+            parent_id = i == 0 ? (Guid?)null : ids[i - 1],
+            role = i % 2 == 0 ? "user" : "assistant",
+            content = $"message {i}",
+        });
+        using var content = new StringContent(
+            JsonSerializer.Serialize(new { conversation = new { title = "No times" }, messages }), Encoding.UTF8, "application/json");
+
+        using var import = await _client.PostAsync("/v1/conversations/import", content);
+        Assert.Equal(HttpStatusCode.Created, import.StatusCode);
+        var newId = (await import.ReadJsonAsync()).GetGuid("id");
+
+        var tree = await _store.GetTreeAsync(newId, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => $"message {i}"), tree.Messages.Select(m => m.Content));
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => $"message {i}"),
+            (await _store.GetActiveBranchAsync(newId, CancellationToken.None)).Select(m => m.Content));
+    }
+
+    [Fact]
     public async Task Markdown_export_is_the_active_branch_readable()
     {
         var (id, oldBranchText) = await BranchedConversationAsync();
