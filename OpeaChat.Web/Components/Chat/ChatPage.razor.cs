@@ -44,6 +44,9 @@ public sealed partial class ChatPage
 
     private bool _inputReady;
     private bool _loaded;
+
+    /// <summary>The first interactive parameters are applied: the list is loaded and /c/{id} is open.</summary>
+    private bool _settled;
     private bool _settingsOpen;
     private bool _promptsLoaded;
 
@@ -88,6 +91,7 @@ public sealed partial class ChatPage
             Session.StartNew();
         }
 
+        _settled = true;
         UpdateReady();
     }
 
@@ -268,7 +272,7 @@ public sealed partial class ChatPage
         StateHasChanged();
     }
 
-    private void UpdateReady() => IsReady = _inputReady && _loaded;
+    private void UpdateReady() => IsReady = _inputReady && _settled;
 
     private async Task LoadModelsAsync(CancellationToken cancellationToken)
     {
