@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Playwright;
 using OpeaChat.Tests.Infrastructure;
 using Xunit.Abstractions;
+using static OpeaChat.Tests.Infrastructure.ChatPageSteps;
 
 namespace OpeaChat.Tests.EndToEnd;
 
@@ -14,17 +15,15 @@ namespace OpeaChat.Tests.EndToEnd;
 public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
 {
     private const string Prompt = "Once upon a time";
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(120);
 
     [Fact]
     public async Task A_sent_prompt_streams_a_reply_into_a_new_conversation_that_survives_a_reload()
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-        await RunAsync(page, "chat-page-failure.png", async () =>
+        await RunAsync(page, output, "chat-page-failure.png", async () =>
         {
-            await OpenAsync(page, string.Empty);
+            await OpenAsync(page, app, string.Empty);
             await SendAsync(page, Prompt);
 
             var user = page.Locator(".chat-message.user .message-text");
@@ -71,9 +70,9 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-        await RunAsync(page, "chat-theme-failure.png", async () =>
+        await RunAsync(page, output, "chat-theme-failure.png", async () =>
         {
-            await OpenAsync(page, string.Empty);
+            await OpenAsync(page, app, string.Empty);
             await SendAsync(page, "The little dog");
             await page.SelectOptionAsync("#theme-select", "Dark");
             await page.WaitForSelectorAsync("body[data-theme='dark']", new() { Timeout = Ms(ReadyTimeout), State = WaitForSelectorState.Attached });
@@ -96,9 +95,9 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-        await RunAsync(page, "chat-stop-failure.png", async () =>
+        await RunAsync(page, output, "chat-stop-failure.png", async () =>
         {
-            await OpenAsync(page, string.Empty);
+            await OpenAsync(page, app, string.Empty);
             await page.ClickAsync("#chat-input");
             await page.Keyboard.TypeAsync("One day a cat");
             await page.Keyboard.PressAsync("Enter");
@@ -122,9 +121,9 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-        await RunAsync(page, "chat-regenerate-failure.png", async () =>
+        await RunAsync(page, output, "chat-regenerate-failure.png", async () =>
         {
-            await OpenAsync(page, string.Empty);
+            await OpenAsync(page, app, string.Empty);
             await SendAsync(page, "Lily wanted to play");
             var first = await page.Locator(".chat-message.assistant").GetAttributeAsync("data-id");
 
@@ -152,9 +151,9 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-        await RunAsync(page, "chat-edit-failure.png", async () =>
+        await RunAsync(page, output, "chat-edit-failure.png", async () =>
         {
-            await OpenAsync(page, string.Empty);
+            await OpenAsync(page, app, string.Empty);
             await SendAsync(page, "Tom had a ball");
 
             await page.ClickAsync(".chat-message.user .edit-message");
@@ -180,9 +179,9 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
 
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
-        await RunAsync(page, "chat-sidebar-failure.png", async () =>
+        await RunAsync(page, output, "chat-sidebar-failure.png", async () =>
         {
-            await OpenAsync(page, string.Empty);
+            await OpenAsync(page, app, string.Empty);
             await page.Locator($".conversation-item[data-id='{kept}']").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
 
             // Ctrl+K focuses the search box; the list filters through the gateway's ?q=.
@@ -236,9 +235,9 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(width: 375, height: 740, log: output.WriteLine);
-        await RunAsync(page, "chat-narrow-failure.png", async () =>
+        await RunAsync(page, output, "chat-narrow-failure.png", async () =>
         {
-            await OpenAsync(page, string.Empty);
+            await OpenAsync(page, app, string.Empty);
             var sidebar = page.Locator("#conversation-sidebar");
             Assert.False(await sidebar.IsVisibleAsync());
             Assert.Equal("false", await page.GetAttributeAsync("#sidebar-toggle", "aria-expanded"));
@@ -265,41 +264,6 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
         });
     }
 
-    private async Task OpenAsync(IPage page, string path)
-    {
-        await page.GotoAsync(new Uri(app.WebBaseUri, path).ToString());
-        // The page marks itself ready once the circuit is live, the list is loaded and the Fluent textarea is
-        // wired up: text typed before that would be lost.
-        await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
-    }
-
-    private static async Task SendAsync(IPage page, string text)
-    {
-        var before = await page.Locator(".chat-message.assistant").CountAsync();
-        await page.ClickAsync("#chat-input");
-        await page.Keyboard.TypeAsync(text);
-        Assert.Equal(text, await page.EvalOnSelectorAsync<string>("#chat-input", "element => element.value"));
-        // Playwright reports <fluent-button disabled> as enabled, hence the attribute selector.
-        await page.ClickAsync("#send-button:not([disabled])");
-        await page.WaitForFunctionAsync(
-            "before => document.querySelectorAll('.chat-message.assistant[data-id]:not([data-state=\"streaming\"])').length > before",
-            before, new() { Timeout = Ms(ReplyTimeout) });
-        await page.WaitForSelectorAsync("#send-button:not([disabled])", new() { Timeout = Ms(ReplyTimeout) });
-    }
-
-    private async Task RunAsync(IPage page, string failureShot, Func<Task> test)
-    {
-        try
-        {
-            await test();
-        }
-        catch
-        {
-            output.WriteLine($"Screenshot of the failure: {await Browser.SaveScreenshotAsync(page, failureShot)}");
-            throw;
-        }
-    }
-
     private static async Task<Guid> CreateConversationAsync(HttpClient gateway, string title)
     {
         using var response = await gateway.PostAsJsonAsync(new Uri("v1/conversations", UriKind.Relative), new { });
@@ -316,6 +280,4 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
         using var body = JsonDocument.Parse(await gateway.GetStringAsync(new Uri($"v1/conversations/{id}", UriKind.Relative)));
         return body.RootElement.GetProperty("title").GetString();
     }
-
-    private static float Ms(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
 }
