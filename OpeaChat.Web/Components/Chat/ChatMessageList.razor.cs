@@ -17,4 +17,7 @@ public sealed partial class ChatMessageList
     [Parameter]
     public EventCallback<(ChatMessage Message, string Text)> OnEdit { get; set; }
 
+    [Parameter]
+    public EventCallback<(ChatMessage Message, int Offset)> OnShowSibling { get; set; }
+
 }
