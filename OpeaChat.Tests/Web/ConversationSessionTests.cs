@@ -188,6 +188,39 @@ public sealed class ConversationSessionTests
         Assert.Null(session.Current!.Temperature);
     }
 
+    [Fact]
+    public async Task Showing_another_version_activates_that_sibling_on_the_gateway_and_shows_its_branch()
+    {
+        var olderReplyId = Guid.Parse("01a21a64-f2aa-7e61-8b0c-4f3e2d1c0b9a");
+        string Branch(Guid reply, int index, string text) => $$"""
+            {"data":[
+              {"id":"{{UserId}}","parent_id":null,"role":"user","content":"Hi","status":"complete","created_at":"2026-11-27T00:25:30+00:00","sibling_count":1,"sibling_index":0,"sibling_ids":["{{UserId}}"]},
+              {"id":"{{reply}}","parent_id":"{{UserId}}","role":"assistant","content":"{{text}}","status":"complete","created_at":"2026-11-27T00:25:32+00:00","sibling_count":2,"sibling_index":{{index}},"sibling_ids":["{{olderReplyId}}","{{ReplyId}}"]}
+            ]}
+            """;
+        var (session, gateway) = Create(request => (request.Method.Method, request.RequestUri!.AbsolutePath) switch
+        {
+            ("GET", var path) when path.EndsWith("/messages", StringComparison.Ordinal) => Json(Branch(ReplyId, 1, "Newer")),
+            ("POST", var path) when path == $"/v1/conversations/{Id}/messages/{olderReplyId}/activate" => Json(Branch(olderReplyId, 0, "Older")),
+            ("GET", "/v1/conversations") => Json($$"""{"data":[{{ConversationJson("Hi")}}],"total":1}"""),
+            _ => Json("{}", HttpStatusCode.NotFound),
+        });
+        await session.OpenAsync(Id);
+        var newer = session.Messages[^1];
+        Assert.Equal((1, 2), (newer.SiblingIndex, newer.SiblingCount));
+
+        Assert.False(await session.ShowSiblingAsync(newer, 1)); // Already the newest: nothing is asked.
+        Assert.DoesNotContain(gateway.Requests, request => request.Method == HttpMethod.Post);
+
+        Assert.True(await session.ShowSiblingAsync(newer, -1));
+        var older = session.Messages[^1];
+        Assert.Equal((olderReplyId, "Older", 0), (older.Id!.Value, older.Text, older.SiblingIndex));
+        Assert.Equal(2, session.Messages.Count);
+        Assert.Single(gateway.Requests, request => request.Method == HttpMethod.Post);
+        Assert.False(session.IsSwitching);
+        Assert.Null(session.Error);
+    }
+
     /// <summary>Gives its bytes once, then blocks until the reader gives up (a reply that never ends).</summary>
     private sealed class EndlessStream(byte[] first) : Stream
     {

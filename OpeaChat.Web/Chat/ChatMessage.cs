@@ -67,9 +67,12 @@ public sealed class ChatMessage
 
     public int SiblingIndex { get; private set; }
 
+    /// <summary>The ids of all versions, oldest first (empty when unknown), to switch to another one.</summary>
+    public IReadOnlyList<Guid> SiblingIds { get; private set; } = [];
+
     /// <summary>A message as the gateway stored it.</summary>
     public static ChatMessage FromStored(Guid id, string role, string content, string? status, string? model, DateTimeOffset createdAt,
-        int? completionTokens, double? tokensPerSecond, int siblingCount, int siblingIndex)
+        int? completionTokens, double? tokensPerSecond, int siblingCount, int siblingIndex, IReadOnlyList<Guid>? siblingIds = null)
     {
         var isUser = string.Equals(role, "user", StringComparison.OrdinalIgnoreCase);
         var state = status?.ToLowerInvariant() switch
@@ -88,6 +91,7 @@ public sealed class ChatMessage
             TokensPerSecond = tokensPerSecond,
             SiblingCount = Math.Max(1, siblingCount),
             SiblingIndex = siblingIndex,
+            SiblingIds = siblingIds ?? [],
         };
     }
 

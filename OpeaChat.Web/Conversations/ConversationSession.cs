@@ -36,6 +36,9 @@ public sealed partial class ConversationSession(ConversationsClient client, Time
 
     public bool IsSending { get; private set; }
 
+    /// <summary>True while the gateway switches to another version of a message (see <see cref="ShowSiblingAsync"/>).</summary>
+    public bool IsSwitching { get; private set; }
+
     public ChatError? Error { get; private set; }
 
     /// <summary>The last action that failed, so the error bar can offer Retry.</summary>
@@ -290,6 +293,41 @@ public sealed partial class ConversationSession(ConversationsClient client, Time
             stored => stored[^1].ParentId == edited.Id);
     }
 
+    /// <summary>
+    /// Shows another version of <paramref name="message"/>: <paramref name="offset"/> -1 the previous sibling, +1 the
+    /// next. The gateway makes the branch through that sibling the active one (so a reload shows it too), and that
+    /// branch replaces <see cref="Messages"/>. Returns false when there is no such version or nothing changed.
+    /// </summary>
+    public async Task<bool> ShowSiblingAsync(ChatMessage message, int offset, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var target = message.SiblingIndex + offset;
+        if (IsSending || IsSwitching || offset == 0 || ConversationId is not { } id || message.Id is null
+            || target < 0 || target >= message.SiblingIds.Count || !_messages.Contains(message))
+        {
+            return false;
+        }
+
+        DismissError();
+        IsSwitching = true;
+        try
+        {
+            return await RunAsync(async () =>
+            {
+                var branch = await client.ActivateAsync(id, message.SiblingIds[target], cancellationToken);
+                if (ConversationId == id)
+                {
+                    _messages.Clear();
+                    _messages.AddRange(branch.Select(ToMessage));
+                }
+            }, () => ShowSiblingAsync(message, offset, cancellationToken));
+        }
+        finally
+        {
+            IsSwitching = false;
+        }
+    }
+
     private async Task<SendOutcome> StreamAsync(
         Func<CancellationToken, IAsyncEnumerable<string>> stream, Action changed, CancellationToken cancellationToken,
         Func<IReadOnlyList<StoredMessage>, bool>? stored = null)
@@ -391,7 +429,7 @@ public sealed partial class ConversationSession(ConversationsClient client, Time
 
     private static ChatMessage ToMessage(StoredMessage message) => ChatMessage.FromStored(
         message.Id, message.Role, message.Content, message.Status, message.Model, message.CreatedAt,
-        message.CompletionTokens, message.TokensPerSecond, message.SiblingCount, message.SiblingIndex);
+        message.CompletionTokens, message.TokensPerSecond, message.SiblingCount, message.SiblingIndex, message.SiblingIds);
 
     private async Task<bool> RunAsync(Func<Task> action, Func<Task>? retry)
     {

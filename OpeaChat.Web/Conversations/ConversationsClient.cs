@@ -78,6 +78,20 @@ public sealed class ConversationsClient(HttpClient http)
         SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}/messages/{messageId}", new MessageEdit(content),
             ConversationsJsonContext.Default.MessageEdit, ConversationsJsonContext.Default.StoredMessage, cancellationToken);
 
+    /// <summary>Switches the active branch to the one through <paramref name="messageId"/>; answers that branch.</summary>
+    public async Task<IReadOnlyList<StoredMessage>> ActivateAsync(Guid id, Guid messageId, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v1/conversations/{id}/messages/{messageId}/activate");
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+
+        var page = await response.Content.ReadFromJsonAsync(ConversationsJsonContext.Default.MessagePage, cancellationToken).ConfigureAwait(false);
+        return page!.Data;
+    }
+
     public async Task<IReadOnlyList<ModelInfo>> GetModelsAsync(CancellationToken cancellationToken = default)
     {
         var page = await GetJsonAsync("v1/models", ConversationsJsonContext.Default.ModelPage, cancellationToken).ConfigureAwait(false);

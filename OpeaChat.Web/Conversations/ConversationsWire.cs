@@ -44,7 +44,7 @@ public sealed record PromptPage(IReadOnlyList<PromptInfo> Data);
 
 public sealed record ConversationPage(IReadOnlyList<Conversation> Data, int Total);
 
-/// <summary>A stored message of the active branch, with its place among its siblings.</summary>
+/// <summary>A stored message of the active branch, with its place among its siblings (the ids oldest first).</summary>
 public sealed record StoredMessage(
     Guid Id,
     Guid? ParentId,
@@ -57,7 +57,8 @@ public sealed record StoredMessage(
     double? TokensPerSecond,
     DateTimeOffset CreatedAt,
     int SiblingCount,
-    int SiblingIndex);
+    int SiblingIndex,
+    IReadOnlyList<Guid>? SiblingIds = null);
 
 public sealed record MessagePage(IReadOnlyList<StoredMessage> Data);
 

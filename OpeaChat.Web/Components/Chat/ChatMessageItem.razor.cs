@@ -34,11 +34,20 @@ public sealed partial class ChatMessageItem
     [Parameter]
     public EventCallback<(ChatMessage Message, string Text)> OnEdit { get; set; }
 
+    /// <summary>Asks for another version of this message: -1 the previous, +1 the next.</summary>
+    [Parameter]
+    public EventCallback<(ChatMessage Message, int Offset)> OnShowSibling { get; set; }
+
     private bool IsWaiting => Message is { Role: ChatRole.Assistant, State: ReplyState.Streaming, IsEmpty: true };
 
     private bool CanRegenerate => IsLast && !IsBusy && Message is { Role: ChatRole.Assistant, Id: not null } && Message.State != ReplyState.Streaming;
 
     private bool CanEdit => !IsBusy && !_editing && Message is { Role: ChatRole.User, Id: not null };
+
+    /// <summary>Versions can be switched while no reply streams, to a neighbour the gateway named (sibling_ids).</summary>
+    private bool CanShowPrevious => !IsBusy && Message.Id is not null && Message.SiblingIndex > 0 && Message.SiblingIndex < Message.SiblingIds.Count;
+
+    private bool CanShowNext => !IsBusy && Message.Id is not null && Message.SiblingIndex < Message.SiblingIds.Count - 1;
 
     private string CssClass => Message.Role == ChatRole.User ? "chat-message user" : "chat-message assistant";
 
@@ -92,6 +101,10 @@ public sealed partial class ChatMessageItem
             // Clipboard refused (no permission): nothing to do.
         }
     }
+
+    private Task ShowPreviousAsync() => CanShowPrevious ? OnShowSibling.InvokeAsync((Message, -1)) : Task.CompletedTask;
+
+    private Task ShowNextAsync() => CanShowNext ? OnShowSibling.InvokeAsync((Message, 1)) : Task.CompletedTask;
 
     private void StartEdit()
     {

@@ -161,6 +161,9 @@ public sealed partial class ChatPage
         _throttle.Flush();
     }
 
+    private Task ShowSiblingAsync((ChatMessage Message, int Offset) request) =>
+        Session.ShowSiblingAsync(request.Message, request.Offset, _lifetime.Token);
+
     private async Task AfterReplyAsync(SendOutcome outcome, string? text)
     {
         if (outcome == SendOutcome.Failed && text is not null && _input is not null && !_lifetime.IsCancellationRequested)
