@@ -73,19 +73,20 @@ public sealed class KeyboardTests(AppFixture app, ITestOutputHelper output)
 
         // Tab walks the page: the main controls are all on the way.
         await page.EvaluateAsync("() => document.activeElement?.blur()");
+        // The sidebar may list many conversations (other tests' too), each with its buttons: walk until all are met.
+        var wanted = new HashSet<string>(StringComparer.Ordinal) { "new-chat-button", "conversation-search", "settings-button", "theme-select", "chat-input", "send-button" };
         var reached = new HashSet<string>(StringComparer.Ordinal);
-        for (var step = 0; step < 60; step++)
+        for (var step = 0; step < 1000 && !reached.IsSupersetOf(wanted); step++)
         {
             await page.Keyboard.PressAsync("Tab");
-            var id = await page.EvaluateAsync<string?>("() => document.activeElement?.id || null");
-            if (id is not null)
+            if (await page.EvaluateAsync<string?>("() => document.activeElement?.id || null") is { } id)
             {
                 reached.Add(id);
             }
         }
 
         output.WriteLine(string.Join(", ", reached));
-        Assert.Superset(new HashSet<string> { "new-chat-button", "conversation-search", "settings-button", "theme-select", "chat-input", "send-button" }, reached);
+        Assert.Superset(wanted, reached);
         // The focused element is drawn with a visible outline.
         await page.FocusAsync("#settings-button");
         await page.Keyboard.PressAsync("Shift+Tab");

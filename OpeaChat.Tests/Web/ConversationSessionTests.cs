@@ -203,6 +203,7 @@ public sealed class ConversationSessionTests
             ("GET", var path) when path.EndsWith("/messages", StringComparison.Ordinal) => Json(Branch(ReplyId, 1, "Newer")),
             ("POST", var path) when path == $"/v1/conversations/{Id}/messages/{olderReplyId}/activate" => Json(Branch(olderReplyId, 0, "Older")),
             ("GET", "/v1/conversations") => Json($$"""{"data":[{{ConversationJson("Hi")}}],"total":1}"""),
+            ("GET", var path) when path == $"/v1/conversations/{Id}" => Json(ConversationJson("Hi")),
             _ => Json("{}", HttpStatusCode.NotFound),
         });
         await session.OpenAsync(Id);
