@@ -45,10 +45,10 @@ public sealed class ErrorBarTests(AppFixture app, ITestOutputHelper output)
     [Fact]
     public async Task A_rate_limited_send_says_when_to_retry_and_retry_then_sends_the_kept_message()
     {
-        // A gateway of its own with a one-request bucket (refilled each second), in front of the shared inference,
+        // A gateway of its own with a three-request bucket (one back each second), in front of the shared inference,
         // and a web frontend for it. The test keeps the bucket empty from the same address the web uses.
         using var gateway = GatewayHost.Start(app.InferenceBaseUri,
-            ("RateLimit:Enabled", "true"), ("RateLimit:BurstLimit", "1"), ("RateLimit:RequestsPerSecond", "1"));
+            ("RateLimit:Enabled", "true"), ("RateLimit:BurstLimit", "3"), ("RateLimit:RequestsPerSecond", "1"));
         using var web = WebFrontendHost.Start(gateway.Client.BaseAddress!);
         var chat = new ChatPageDriver(web.BaseUri, output.WriteLine);
         const string Text = "Once upon a time";
@@ -78,7 +78,7 @@ public sealed class ErrorBarTests(AppFixture app, ITestOutputHelper output)
                 var text = await bar.InnerTextAsync();
                 output.WriteLine(text);
                 Assert.Contains("Too many requests", text, StringComparison.Ordinal);
-                Assert.Matches(@"Try again in \d+ s\.", text);
+                Assert.Matches(@"(Retry after|Try again in) \d+ s\.", text);
                 Assert.Equal("warning", await bar.GetAttributeAsync("intent"));
                 await page.WaitForFunctionAsync("text => document.getElementById('chat-input')?.value === text", Text, new() { Timeout = Ms(ReadyTimeout) });
             }
@@ -88,8 +88,9 @@ public sealed class ErrorBarTests(AppFixture app, ITestOutputHelper output)
                 await draining;
             }
 
-            // After the wait, Retry sends the kept message and the reply comes.
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            // After the wait (the bucket full again: the send and the page's reload of the branch need three),
+            // Retry sends the kept message and the reply comes.
+            await Task.Delay(TimeSpan.FromSeconds(4));
             await page.ClickAsync("#retry-button");
             await page.WaitForSelectorAsync(".chat-message.assistant[data-id]:not([data-state='streaming'])", new() { Timeout = Ms(ReplyTimeout) });
             Assert.Equal(Text, (await page.Locator(".chat-message.user .message-text").InnerTextAsync()).Trim());

@@ -60,6 +60,21 @@ public sealed class ConversationsClientTests
     }
 
     [Fact]
+    public async Task A_reason_that_already_says_when_is_not_told_twice()
+    {
+        var gateway = new FakeGateway(_ => new HttpResponseMessage(HttpStatusCode.TooManyRequests)
+        {
+            Content = new StringContent("""{"error":{"message":"Too many requests from this client. Retry after 3 s.","type":"rate_limit_error"}}""", Encoding.UTF8, "application/json"),
+            Headers = { RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(3)) },
+        });
+
+        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ChatAsync(gateway));
+
+        Assert.Equal("Too many requests from this client. Retry after 3 s.", error.Message);
+        Assert.Equal(TimeSpan.FromSeconds(3), error.RetryAfter);
+    }
+
+    [Fact]
     public async Task A_gateway_that_cannot_be_reached_is_unreachable()
     {
         var error = await Assert.ThrowsAsync<ChatQnAException>(() => ChatAsync(new FakeGateway(_ => throw new HttpRequestException("Connection refused"))));

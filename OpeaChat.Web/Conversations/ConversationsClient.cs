@@ -212,7 +212,8 @@ public sealed class ConversationsClient(HttpClient http)
         var status = response.StatusCode;
         var message = OpeaErrorDetail.Read(body) ?? $"The chat service answered {(int)status}.";
         var retryAfter = response.Headers.RetryAfter?.Delta;
-        if (retryAfter is { } delay)
+        if (retryAfter is { } delay && !message.Contains("retry after", StringComparison.OrdinalIgnoreCase)
+            && !message.Contains("try again", StringComparison.OrdinalIgnoreCase))
         {
             message += string.Create(CultureInfo.InvariantCulture, $" Try again in {Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds))} s.");
         }
