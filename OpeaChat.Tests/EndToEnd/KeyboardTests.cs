@@ -49,6 +49,9 @@ public sealed class KeyboardTests(AppFixture app, ITestOutputHelper output)
         await page.Keyboard.PressAsync("Escape");
 
         await page.WaitForSelectorAsync(".chat-message.assistant[data-state='stopped'][data-id]", new() { Timeout = Ms(ReplyTimeout) });
+        // Said once to a screen reader, by the status line rather than by re-reading the list.
+        await page.WaitForFunctionAsync("() => document.querySelector('.chat-viewport [role=status]')?.textContent.trim() === 'Reply stopped.'",
+            null, new() { Timeout = Ms(ReadyTimeout) });
     }
 
     [Fact]

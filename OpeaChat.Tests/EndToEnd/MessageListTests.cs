@@ -65,6 +65,11 @@ public sealed class MessageListTests(AppFixture app, ITestOutputHelper output)
             var rendered = await page.Locator(".chat-message").CountAsync();
             output.WriteLine($"messages in the page at the bottom: {rendered} of {LongConversation}");
             Assert.InRange(rendered, 1, LongConversation / 4);
+            // A feed for assistive technology: each message says where it stands in the whole conversation.
+            Assert.Equal("feed", await page.GetAttributeAsync(".chat-messages", "role"));
+            var lastMessage = page.Locator(".chat-message").Last;
+            Assert.Equal((LongConversation.ToString(CultureInfo.InvariantCulture), LongConversation.ToString(CultureInfo.InvariantCulture)),
+                (await lastMessage.GetAttributeAsync("aria-posinset"), await lastMessage.GetAttributeAsync("aria-setsize")));
 
             // Scrolled to the top, the first message is rendered (and the last ones are dropped).
             await page.EvalOnSelectorAsync(".chat-scroll", "s => { s.scrollTop = 0; }");

@@ -10,7 +10,7 @@ namespace OpeaChat.Web.Components.Chat;
 /// </summary>
 public sealed partial class ChatMessageItem
 {
-    private (int Version, bool IsLast, bool IsBusy, bool Editing) _rendered = (-1, false, false, false);
+    private (int Version, bool IsLast, bool IsBusy, bool Editing, int Position, int Count) _rendered = (-1, false, false, false, 0, 0);
     private int _htmlVersion = -1;
     private string _html = string.Empty;
     private bool _editing;
@@ -24,6 +24,13 @@ public sealed partial class ChatMessageItem
 
     [Parameter]
     public bool IsLast { get; set; }
+
+    /// <summary>The message's place in the conversation (1-based) and the conversation's length, for the feed's ARIA.</summary>
+    [Parameter]
+    public int Position { get; set; }
+
+    [Parameter]
+    public int Count { get; set; }
 
     [Parameter]
     public bool IsBusy { get; set; }
@@ -80,7 +87,7 @@ public sealed partial class ChatMessageItem
 
     protected override bool ShouldRender()
     {
-        var now = (Message.Version, IsLast, IsBusy, _editing);
+        var now = (Message.Version, IsLast, IsBusy, _editing, Position, Count);
         if (now == _rendered)
         {
             return false;

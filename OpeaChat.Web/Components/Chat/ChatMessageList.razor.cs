@@ -56,6 +56,45 @@ public sealed partial class ChatMessageList : IAsyncDisposable
         && Messages[^1] is { Role: ChatRole.Assistant, State: ReplyState.Streaming, Id: null }
         && Messages[^2] is { Role: ChatRole.User, Id: null };
 
+    /// <summary>What the status line tells a screen reader: that a reply started, and how it ended.</summary>
+    private string? Announcement { get; set; }
+
+    private bool _announcedReplying;
+
+    private int IndexOf(ChatMessage message)
+    {
+        // Messages near the end are the ones usually on screen: search from there.
+        for (var index = Messages.Count - 1; index >= 0; index--)
+        {
+            if (ReferenceEquals(Messages[index], message))
+            {
+                return index;
+            }
+        }
+
+        return -1;
+    }
+
+    protected override void OnParametersSet()
+    {
+        var last = Messages.Count > 0 ? Messages[^1] : null;
+        if (last is { Role: ChatRole.Assistant, State: ReplyState.Streaming })
+        {
+            Announcement = "The assistant is replying.";
+            _announcedReplying = true;
+        }
+        else if (_announcedReplying)
+        {
+            _announcedReplying = false;
+            Announcement = last?.State switch
+            {
+                ReplyState.Stopped => "Reply stopped.",
+                ReplyState.CutOff => "Reply cut off.",
+                _ => "Reply complete.",
+            };
+        }
+    }
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         var last = Messages.Count > 0 ? Messages[^1] : null;
