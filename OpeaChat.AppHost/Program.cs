@@ -44,11 +44,12 @@ else
     web.WaitForStart(chatqna);
 }
 
+(string Service, int Port)[] developmentPorts = [("inference", 9009), ("chatqna", 8888), ("web", 5173)];
 if (fixedPorts || deployment is not null)
 {
-    inference.WithEndpoint("http", endpoint => endpoint.Port = 9009);
-    chatqna.WithEndpoint("http", endpoint => endpoint.Port = 8888);
-    web.WithEndpoint("http", endpoint => endpoint.Port = 5173);
+    inference.WithEndpoint("http", endpoint => endpoint.Port = developmentPorts[0].Port);
+    chatqna.WithEndpoint("http", endpoint => endpoint.Port = developmentPorts[1].Port);
+    web.WithEndpoint("http", endpoint => endpoint.Port = developmentPorts[2].Port);
 }
 
 if (deployment is not null)
@@ -56,4 +57,14 @@ if (deployment is not null)
     DeploymentWiring.Apply(builder, deployment, repositoryRoot, inference, chatqna, web);
 }
 
-builder.Build().Run();
+var app = builder.Build();
+
+// Only a real run gets here (the test builder stops at Build): say so at once if the fixed ports are taken.
+if (fixedPorts && !builder.ExecutionContext.IsPublishMode && LocalPorts.FindTaken(developmentPorts) is { Count: > 0 } taken)
+{
+    await Console.Error.WriteLineAsync(LocalPorts.Describe(taken));
+    return 1;
+}
+
+await app.RunAsync();
+return 0;
