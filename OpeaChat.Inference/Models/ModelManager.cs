@@ -191,6 +191,14 @@ public sealed partial class ModelManager : BackgroundService
             FlashAttention = _options.FlashAttention ? true : null,
         };
 
+        if (_options.GpuLayerCount == 0 && CheckKvCacheFits(file.Path) is { } tooLarge)
+        {
+            // Everything on the CPU: a cache larger than memory would be promised now and crash the first request.
+            slot.FailureMessage = tooLarge;
+            LogKvCacheTooLarge(file.Path, tooLarge);
+            throw new InvalidOperationException(tooLarge);
+        }
+
         LogLoading(file.Id, file.Path, file.SizeBytes / (1024.0 * 1024.0));
         var stopwatch = Stopwatch.StartNew();
         var lastLoggedTenth = -1;
@@ -226,6 +234,22 @@ public sealed partial class ModelManager : BackgroundService
             LogLoadFailed(exception, file.Path);
             throw;
         }
+    }
+
+    private string? CheckKvCacheFits(string path)
+    {
+        GgufFile header;
+        try
+        {
+            header = GgufFile.Read(path);
+        }
+        catch (Exception exception) when (exception is InvalidDataException or IOException)
+        {
+            return null; // An unreadable header: llama.cpp's own load says what is wrong with the file.
+        }
+
+        var context = _options.ContextSize > 0 ? _options.ContextSize : header.GetArchitectureInteger("context_length") ?? 0;
+        return context <= 0 ? null : KvCacheBudget.Check(KvCacheBudget.EstimateBytes(header, context), context, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -307,6 +331,9 @@ public sealed partial class ModelManager : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not load the model {ModelPath}")]
     private partial void LogLoadFailed(Exception exception, string modelPath);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Not loading {ModelPath}: {Reason}")]
+    private partial void LogKvCacheTooLarge(string modelPath, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Unloading model {ModelId} {Reason}")]
     private partial void LogUnloading(string modelId, string reason);
