@@ -68,7 +68,17 @@ public static class ConversationsDatabase
             await context.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
 
-        await BuiltInPrompts.SeedAsync(context, time, cancellationToken);
+        try
+        {
+            await BuiltInPrompts.SeedAsync(context, time, cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another gateway on the same database (scale-out on PostgreSQL) inserted them between our read and our
+            // write: read again, now finding its rows, instead of failing this start.
+            await using var again = await contexts.CreateDbContextAsync(cancellationToken);
+            await BuiltInPrompts.SeedAsync(again, time, cancellationToken);
+        }
     }
 
     private static void QuietCommands(DbContextOptionsBuilder options) =>

@@ -52,6 +52,25 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_rival_gateway_seeding_between_our_read_and_our_write_does_not_fail_the_start()
+    {
+        await using (var db = await _contexts.CreateDbContextAsync())
+        {
+            await db.Prompts.Where(p => p.BuiltIn).ExecuteDeleteAsync();
+        }
+
+        // Just before our save, a rival (another connection) inserts the same rows: ours then breaks the unique key.
+        var rival = ConversationsDatabase.CreateSqliteFactory(_directory.DatabasePath);
+        var racing = ConversationsDatabase.CreateSqliteFactory(_directory.DatabasePath, new RivalSeedsFirst(rival));
+
+        await ConversationsDatabase.InitializeAsync(racing, TimeProvider.System, Token);
+
+        await using var check = await _contexts.CreateDbContextAsync();
+        Assert.Equal([BuiltInPrompts.AssistantId, BuiltInPrompts.OpeaChatQnAId],
+            await check.Prompts.Where(p => p.BuiltIn).OrderBy(p => p.Id).Select(p => p.Id).ToListAsync());
+    }
+
+    [Fact]
     public async Task Messages_follow_the_active_leaf_and_the_branch_reads_root_first()
     {
         var conversation = await _store.CreateAsync(new ConversationSettings { SystemPrompt = "Be brief." }, Token);
@@ -296,6 +315,24 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
     }
 
     /// <summary>Fails the commit of every transaction while armed: the statements have run, the commit has not.</summary>
+    /// <summary>On the first save, lets another gateway's seeding run to completion first.</summary>
+    private sealed class RivalSeedsFirst(IDbContextFactory<ConversationsDbContext> rival) : SaveChangesInterceptor
+    {
+        private int _saves;
+
+        public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+            CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _saves) == 1)
+            {
+                await using var other = await rival.CreateDbContextAsync(cancellationToken);
+                await BuiltInPrompts.SeedAsync(other, TimeProvider.System, cancellationToken);
+            }
+
+            return result;
+        }
+    }
+
     private sealed class FailingCommit : DbTransactionInterceptor
     {
         public volatile bool Armed;
