@@ -22,6 +22,13 @@ public sealed class ChatQnAOptions
     /// <summary>API keys that may call /v1/*; empty (the default) turns authentication off.</summary>
     public IList<string> ApiKeys { get; } = [];
 
+    /// <summary>
+    /// API keys of callers that speak for many people (the web frontend): they may call /v1/* like <see cref="ApiKeys"/>,
+    /// and name the person behind each request in the <c>OpeaChat-Client</c> header, which then gets its own rate-limit
+    /// bucket. Without any keys, that header is trusted only on connections from this machine (development).
+    /// </summary>
+    public IList<string> ForwarderApiKeys { get; } = [];
+
     /// <summary>Largest request body accepted, in bytes (413 beyond it).</summary>
     [Range(1_024, 1_073_741_824)]
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -14,18 +15,31 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
 {
     public const string ClientIdItem = "opeachat.client";
 
+    /// <summary>The person a forwarding caller (the web frontend) speaks for, for the rate limiter.</summary>
+    public const string ForwardedClientHeader = "OpeaChat-Client";
+
+    private const int ForwardedClientMaxLength = 64;
+
     public async Task InvokeAsync(HttpContext context)
     {
-        var keys = options.CurrentValue.ApiKeys;
-        if (!context.Request.Path.StartsWithSegments("/v1") || keys.Count == 0)
+        var settings = options.CurrentValue;
+        var keys = settings.ApiKeys;
+        var forwarderKeys = settings.ForwarderApiKeys;
+        if (!context.Request.Path.StartsWithSegments("/v1") || (keys.Count == 0 && forwarderKeys.Count == 0))
         {
-            context.Items[ClientIdItem] = "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+            var address = context.Connection.RemoteIpAddress;
+            var client = "ip:" + (address?.ToString() ?? "unknown");
+            // An open gateway trusts the header only from this machine: the development app's web frontend.
+            context.Items[ClientIdItem] = address is not null && IPAddress.IsLoopback(address) && ForwardedClient(context.Request) is { } person
+                ? $"{client}/client:{person}"
+                : client;
             await next(context);
             return;
         }
 
         var presented = BearerToken(context.Request) ?? await AuthTokenFromBodyAsync(context.Request, context.RequestAborted);
-        var matched = presented is not null && keys.Any(key => FixedTimeEquals(key, presented));
+        var forwarder = presented is not null && forwarderKeys.Any(key => FixedTimeEquals(key, presented));
+        var matched = forwarder || (presented is not null && keys.Any(key => FixedTimeEquals(key, presented)));
         if (!matched)
         {
             LogRejected(context.Request.Path, presented is null ? "no key" : "unknown key");
@@ -37,8 +51,18 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
             return;
         }
 
-        context.Items[ClientIdItem] = "key:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(presented!)))[..16];
+        var caller = "key:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(presented!)))[..16];
+        context.Items[ClientIdItem] = forwarder && ForwardedClient(context.Request) is { } forwarded ? $"{caller}/client:{forwarded}" : caller;
         await next(context);
+    }
+
+    /// <summary>The forwarded person's id when it is a short opaque token (anything else is ignored, not trusted).</summary>
+    private static string? ForwardedClient(HttpRequest request)
+    {
+        var value = request.Headers[ForwardedClientHeader].ToString();
+        return value.Length is > 0 and <= ForwardedClientMaxLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? value
+            : null;
     }
 
     private static string? BearerToken(HttpRequest request)

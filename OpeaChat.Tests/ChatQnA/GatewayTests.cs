@@ -104,6 +104,58 @@ public sealed class GatewayTests(InferenceServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Each_person_behind_the_web_frontend_gets_their_own_bucket_on_an_open_gateway_from_this_machine()
+    {
+        using var gateway = GatewayHost.Start(Inference, ("RateLimit:BurstLimit", "2"), ("RateLimit:RequestsPerSecond", "1"));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests],
+            [await ListPromptsAsync(gateway.Client, key: null, person: "tab-a"), await ListPromptsAsync(gateway.Client, key: null, person: "tab-a"),
+                await ListPromptsAsync(gateway.Client, key: null, person: "tab-a")]);
+        Assert.Equal(HttpStatusCode.OK, await ListPromptsAsync(gateway.Client, key: null, person: "tab-b"));
+
+        // Without the header (or with one that is not a short token) callers share their address's bucket.
+        Assert.Equal(HttpStatusCode.OK, await ListPromptsAsync(gateway.Client, key: null, person: null));
+        Assert.Equal(HttpStatusCode.OK, await ListPromptsAsync(gateway.Client, key: null, person: "not a token"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await ListPromptsAsync(gateway.Client, key: null, person: new string('x', 65)));
+    }
+
+    [Fact]
+    public async Task Only_a_forwarder_key_may_name_the_person_behind_a_request()
+    {
+        using var gateway = GatewayHost.Start(Inference, ("ApiKeys:0", "plain"), ("ForwarderApiKeys:0", "web"),
+            ("RateLimit:BurstLimit", "2"), ("RateLimit:RequestsPerSecond", "1"));
+
+        // The web frontend's key: each person its own bucket (and the key is a valid key).
+        Assert.Equal(HttpStatusCode.OK, await ListPromptsAsync(gateway.Client, "web", "tab-a"));
+        Assert.Equal(HttpStatusCode.OK, await ListPromptsAsync(gateway.Client, "web", "tab-a"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await ListPromptsAsync(gateway.Client, "web", "tab-a"));
+        Assert.Equal(HttpStatusCode.OK, await ListPromptsAsync(gateway.Client, "web", "tab-b"));
+
+        // Any other key's header is ignored: a new name does not buy a new bucket.
+        Assert.Equal(HttpStatusCode.OK, await ListPromptsAsync(gateway.Client, "plain", "x1"));
+        Assert.Equal(HttpStatusCode.OK, await ListPromptsAsync(gateway.Client, "plain", "x2"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await ListPromptsAsync(gateway.Client, "plain", "x3"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ListPromptsAsync(gateway.Client, null, "tab-c"));
+    }
+
+    private static async Task<HttpStatusCode> ListPromptsAsync(HttpClient client, string? key, string? person)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/prompts");
+        if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        if (person is not null)
+        {
+            request.Headers.TryAddWithoutValidation("OpeaChat-Client", person);
+        }
+
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
     public async Task An_oversize_body_gets_413_in_each_contracts_shape()
     {
         using var gateway = GatewayHost.Start(Inference, ("MaxRequestBodyBytes", "2048"));

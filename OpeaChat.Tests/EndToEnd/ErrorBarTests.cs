@@ -46,10 +46,12 @@ public sealed class ErrorBarTests(AppFixture app, ITestOutputHelper output)
     public async Task A_rate_limited_send_says_when_to_retry_and_retry_then_sends_the_kept_message()
     {
         // A gateway of its own with a three-request bucket (one back each second), in front of the shared inference,
-        // and a web frontend for it. The test keeps the bucket empty from the same address the web uses.
-        using var gateway = GatewayHost.Start(app.InferenceBaseUri,
+        // and a web frontend for it with an ordinary key (not a forwarder's: everyone with it shares one bucket). The
+        // test keeps that bucket empty with the same key.
+        const string Key = "shared-key";
+        using var gateway = GatewayHost.Start(app.InferenceBaseUri, ("ApiKeys:0", Key),
             ("RateLimit:Enabled", "true"), ("RateLimit:BurstLimit", "3"), ("RateLimit:RequestsPerSecond", "1"));
-        using var web = WebFrontendHost.Start(gateway.Client.BaseAddress!);
+        using var web = WebFrontendHost.Start(gateway.Client.BaseAddress!, ("ChatQnA:ApiKey", Key));
         var chat = new ChatPageDriver(web.BaseUri, output.WriteLine);
         const string Text = "Once upon a time";
 
@@ -65,7 +67,9 @@ public sealed class ErrorBarTests(AppFixture app, ITestOutputHelper output)
             {
                 while (!drain.IsCancellationRequested)
                 {
-                    using var response = await gateway.Client.GetAsync(new Uri("v1/prompts", UriKind.Relative), CancellationToken.None);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("v1/prompts", UriKind.Relative));
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
+                    using var response = await gateway.Client.SendAsync(request, CancellationToken.None);
                     await Task.Delay(5, CancellationToken.None);
                 }
             });

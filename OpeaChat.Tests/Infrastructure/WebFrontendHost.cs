@@ -22,12 +22,21 @@ public sealed class WebFrontendHost : WebApplicationFactory<OpeaChat.Web.Chat.Ch
     /// <summary>Where the browser opens this frontend.</summary>
     public Uri BaseUri => ClientOptions.BaseAddress;
 
-    public static WebFrontendHost Start(Uri gateway) =>
-        WebHostStart.WithRetry(() => new WebFrontendHost(new Dictionary<string, string?>
+    /// <param name="settings">More settings, whole keys (for example <c>ChatQnA:ApiKey</c>).</param>
+    public static WebFrontendHost Start(Uri gateway, params (string Key, string? Value)[] settings)
+    {
+        var values = new Dictionary<string, string?>
         {
             ["ChatQnA:BaseUrl"] = gateway.ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
-        }));
+        };
+        foreach (var (key, value) in settings)
+        {
+            values[key] = value;
+        }
+
+        return WebHostStart.WithRetry(() => new WebFrontendHost(values));
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

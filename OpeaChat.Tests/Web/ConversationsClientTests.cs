@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Tests.Web;
 
@@ -72,6 +73,25 @@ public sealed class ConversationsClientTests
 
         Assert.Equal("Too many requests from this client. Retry after 3 s.", error.Message);
         Assert.Equal(TimeSpan.FromSeconds(3), error.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Every_request_names_the_browser_tab_so_the_gateway_counts_each_person_apart()
+    {
+        var seen = new List<string>();
+        var gateway = new FakeGateway(request =>
+        {
+            seen.Add(request.Headers.TryGetValues(BrowserTab.HeaderName, out var values) ? values.Single() : "(none)");
+            return FakeGateway.Respond(HttpStatusCode.OK, """{"data":[],"total":0}""", "application/json");
+        });
+        BrowserTab first = new(), second = new();
+
+        await new ConversationsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") }, first).ListAsync();
+        await new ConversationsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") }, second).ListAsync();
+
+        Assert.Equal([first.Id, second.Id], seen);
+        Assert.NotEqual(first.Id, second.Id);
+        Assert.Matches("^[0-9a-f]{32}$", first.Id);
     }
 
     [Fact]

@@ -13,8 +13,21 @@ namespace OpeaChat.Web.Conversations;
 /// Typed client for the gateway's conversations API and its chat with memory. Its <see cref="HttpClient"/> has no
 /// timeout and no retries (a reply can stream for minutes); callers stop a reply with their token.
 /// </summary>
-public sealed class ConversationsClient(HttpClient http)
+public sealed class ConversationsClient
 {
+    private readonly HttpClient _http;
+
+    public ConversationsClient(HttpClient http, BrowserTab? tab = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        _http = http;
+        if (tab is not null)
+        {
+            // A typed client gets its own HttpClient instance, so this header is this tab's alone.
+            http.DefaultRequestHeaders.Add(BrowserTab.HeaderName, tab.Id);
+        }
+    }
+
     private const string UnreachableMessage = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running.";
     private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
 
@@ -189,7 +202,7 @@ public sealed class ConversationsClient(HttpClient http)
     {
         try
         {
-            return await http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+            return await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException exception)
         {
