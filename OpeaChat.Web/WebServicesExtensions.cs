@@ -28,6 +28,7 @@ public static class WebServicesExtensions
         // One conversation per browser tab: scoped services live as long as the Blazor circuit.
         builder.Services.AddScoped<ConversationSession>();
         builder.Services.AddScoped<BrowserTab>();
+        builder.Services.AddScoped<BrowserTimeZone>();
         return builder;
     }
 

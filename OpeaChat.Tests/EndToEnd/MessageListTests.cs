@@ -206,6 +206,28 @@ public sealed class MessageListTests(AppFixture app, ITestOutputHelper output)
         });
     }
 
+    [Fact]
+    public async Task Message_times_are_shown_in_the_browsers_time_zone_not_the_servers()
+    {
+        // A zone that differs from this machine's, so the server's own zone would show another time.
+        var zoneId = TimeZoneInfo.Local.BaseUtcOffset == TimeSpan.FromHours(9) ? "America/New_York" : "Asia/Tokyo";
+        using var gateway = app.CreateHttpClient("chatqna");
+        var id = await ImportConversationAsync(gateway, ExportJson($"Time zones {Guid.NewGuid():N}", "What time is it?", "Tea time."));
+        using var stored = System.Text.Json.JsonDocument.Parse(await gateway.GetStringAsync(new Uri($"v1/conversations/{id}/messages", UriKind.Relative)));
+        var sent = stored.RootElement.GetProperty("data")[0].GetProperty("created_at").GetDateTimeOffset();
+        var expected = TimeZoneInfo.ConvertTime(sent, TimeZoneInfo.FindSystemTimeZoneById(zoneId)).ToString("HH:mm", CultureInfo.InvariantCulture);
+        Assert.NotEqual(expected, sent.ToLocalTime().ToString("HH:mm", CultureInfo.InvariantCulture));
+
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine, timeZone: zoneId);
+        await _chat.RunAsync(page, "time-zone-failure.png", async () =>
+        {
+            await _chat.OpenAsync(page, $"c/{id}");
+            await page.WaitForFunctionAsync("time => document.querySelector('.chat-message.user time')?.textContent.trim() === time",
+                expected, new() { Timeout = Ms(ReadyTimeout) });
+        });
+    }
+
     /// <summary>A word unique to message <paramref name="index"/> of an imported conversation.</summary>
     private static string Marker(int index) => string.Create(CultureInfo.InvariantCulture, $"m{index:000}x");
 

@@ -38,9 +38,14 @@ public sealed class Browser : IAsyncDisposable
     }
 
     /// <summary>A page in a context of its own; <paramref name="clipboard"/> lets the page read and write the clipboard.</summary>
-    public async Task<IPage> NewPageAsync(int width = 1200, int height = 760, Action<string>? log = null, bool clipboard = false)
+    /// <param name="timeZone">The browser's IANA time zone (null: the machine's).</param>
+    public async Task<IPage> NewPageAsync(int width = 1200, int height = 760, Action<string>? log = null, bool clipboard = false, string? timeZone = null)
     {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            TimezoneId = timeZone,
+        });
         if (clipboard)
         {
             await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.FluentUI.AspNetCore.Components;
@@ -12,6 +13,7 @@ public sealed class MarkdownRenderingTests : BunitContext
     public MarkdownRenderingTests()
     {
         Services.AddFluentUIComponents();
+        Services.AddScoped<BrowserTimeZone>();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         JSInterop.Mode = JSRuntimeMode.Loose;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.FluentUI.AspNetCore.Components;
@@ -14,6 +15,7 @@ public sealed class MessageVersionTests : BunitContext
     public MessageVersionTests()
     {
         Services.AddFluentUIComponents();
+        Services.AddScoped<BrowserTimeZone>();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         JSInterop.Mode = JSRuntimeMode.Loose;
     }

@@ -75,6 +75,7 @@
 
     window.opeaChat = {
         copyText: text => navigator.clipboard.writeText(text),
+        timeZone: () => ({ id: Intl.DateTimeFormat().resolvedOptions().timeZone ?? null, offsetMinutes: -new Date().getTimezoneOffset() }),
         toggleDrawer: () => setDrawer(!document.getElementById('chat-page')?.classList.contains('drawer-open')),
     };
 })();

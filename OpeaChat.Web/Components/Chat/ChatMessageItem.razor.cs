@@ -10,7 +10,7 @@ namespace OpeaChat.Web.Components.Chat;
 /// </summary>
 public sealed partial class ChatMessageItem
 {
-    private (int Version, bool IsLast, bool IsBusy, bool Editing, int Position, int Count) _rendered = (-1, false, false, false, 0, 0);
+    private (int Version, bool IsLast, bool IsBusy, bool Editing, int Position, int Count, string Zone) _rendered = (-1, false, false, false, 0, 0, string.Empty);
     private int _htmlVersion = -1;
     private string _html = string.Empty;
     private bool _editing;
@@ -18,6 +18,9 @@ public sealed partial class ChatMessageItem
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
+
+    [Inject]
+    private BrowserTimeZone TimeZone { get; set; } = default!;
 
     [Parameter, EditorRequired]
     public ChatMessage Message { get; set; } = default!;
@@ -87,7 +90,7 @@ public sealed partial class ChatMessageItem
 
     protected override bool ShouldRender()
     {
-        var now = (Message.Version, IsLast, IsBusy, _editing, Position, Count);
+        var now = (Message.Version, IsLast, IsBusy, _editing, Position, Count, TimeZone.Id);
         if (now == _rendered)
         {
             return false;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.JSInterop;
 using Microsoft.FluentUI.AspNetCore.Components;
 using OpeaChat.Web.Chat;
 using OpeaChat.Web.Conversations;
@@ -38,6 +39,12 @@ public sealed partial class ChatPage
 
     [Inject]
     private TimeProvider Clock { get; set; } = default!;
+
+    [Inject]
+    private BrowserTimeZone TimeZone { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     /// <summary>Set once the circuit is live, the list is loaded and the input accepts typing (tests wait for it).</summary>
     private bool IsReady { get; set; }
@@ -101,6 +108,25 @@ public sealed partial class ChatPage
         {
             _ = WatchHealthAsync(_lifetime.Token);
             _ = LoadModelsAsync(_lifetime.Token);
+            _ = LearnTimeZoneAsync();
+        }
+    }
+
+    /// <summary>Times are shown in the person's zone, which only their browser knows.</summary>
+    private async Task LearnTimeZoneAsync()
+    {
+        try
+        {
+            await TimeZone.DetectAsync(JS);
+            await InvokeAsync(StateHasChanged);
+        }
+        catch (JSDisconnectedException)
+        {
+            // The tab closed.
+        }
+        catch (JSException)
+        {
+            // The browser would not say: the server's zone stays.
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
+using OpeaChat.Web.Chat;
 using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Web.Components.Chat;
@@ -38,14 +39,26 @@ public sealed partial class ConversationSidebar
     [Parameter]
     public EventCallback<IBrowserFile> OnImport { get; set; }
 
-    private IEnumerable<IGrouping<string, Conversation>> Groups => Conversations
-        .OrderByDescending(conversation => conversation.UpdatedAt)
-        .GroupBy(conversation => DayLabel(conversation.UpdatedAt));
+    [Inject]
+    private BrowserTimeZone TimeZone { get; set; } = default!;
 
-    internal static string DayLabel(DateTimeOffset when)
+    [Inject]
+    private TimeProvider Clock { get; set; } = default!;
+
+    private IEnumerable<IGrouping<string, Conversation>> Groups
     {
-        var day = when.ToLocalTime().Date;
-        var today = DateTime.Now.Date;
+        get
+        {
+            var today = TimeZone.Today(Clock);
+            return Conversations
+                .OrderByDescending(conversation => conversation.UpdatedAt)
+                .GroupBy(conversation => DayLabel(TimeZone.ToLocal(conversation.UpdatedAt).Date, today));
+        }
+    }
+
+    /// <summary>The group a day falls in, seen from <paramref name="today"/> (both in the person's time zone).</summary>
+    public static string DayLabel(DateTime day, DateTime today)
+    {
         return day == today ? "Today"
             : day == today.AddDays(-1) ? "Yesterday"
             : day > today.AddDays(-7) ? "Previous 7 days"
