@@ -51,8 +51,8 @@ public sealed class ErrorBarTests(AppFixture app, ITestOutputHelper output)
         const string Key = "shared-key";
         using var gateway = GatewayHost.Start(app.InferenceBaseUri, ("ApiKeys:0", Key),
             ("RateLimit:Enabled", "true"), ("RateLimit:BurstLimit", "3"), ("RateLimit:RequestsPerSecond", "1"));
-        using var web = WebFrontendHost.Start(gateway.Client.BaseAddress!, ("ChatQnA:ApiKey", Key));
-        var chat = new ChatPageDriver(web.BaseUri, output.WriteLine);
+        using var web = WebFrontendHost.Start(gateway.BaseAddress, ("ChatQnA:ApiKey", Key));
+        var chat = new ChatPageDriver(web.BaseAddress, output.WriteLine);
         const string Text = "Once upon a time";
 
         await using var browser = await Browser.LaunchAsync();

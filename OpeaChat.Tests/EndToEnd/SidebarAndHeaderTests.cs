@@ -97,7 +97,7 @@ public sealed class SidebarAndHeaderTests(AppFixture app, ITestOutputHelper outp
     {
         // A second web frontend pointed at a port where nothing listens: the shared app keeps running.
         using var web = WebFrontendHost.Start(GatewayHost.Nowhere());
-        var chat = new ChatPageDriver(web.BaseUri, output.WriteLine);
+        var chat = new ChatPageDriver(web.BaseAddress, output.WriteLine);
         const string Text = "Is anybody there?";
 
         await using var browser = await Browser.LaunchAsync();

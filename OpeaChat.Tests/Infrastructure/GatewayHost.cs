@@ -1,8 +1,5 @@
 extern alias ChatQnAService;
 
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace OpeaChat.Tests.Infrastructure;
@@ -11,22 +8,15 @@ namespace OpeaChat.Tests.Infrastructure;
 /// The ChatQnA gateway alone, in the test process, on a real Kestrel port, calling a real inference server over HTTP
 /// (or an address where nothing listens, to test outages), with settings chosen by the test.
 /// </summary>
-public sealed class GatewayHost : WebApplicationFactory<ChatQnAService::OpeaChat.ChatQnA.Caching.ResponseCache>
+public sealed class GatewayHost : KestrelTestHost<ChatQnAService::OpeaChat.ChatQnA.Caching.ResponseCache>
 {
-    private readonly Dictionary<string, string?> _settings;
-
     private GatewayHost(Dictionary<string, string?> settings)
+        : base(settings)
     {
-        _settings = settings;
-        UseKestrel(0);
-        StartServer();
-        Client = new HttpClient { BaseAddress = ClientOptions.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
     }
 
-    public HttpClient Client { get; }
-
     /// <summary>Where the gateway keeps its SQLite database.</summary>
-    public string DataDirectory => _settings["ChatQnA:DataDirectory"]!;
+    public string DataDirectory => Settings["ChatQnA:DataDirectory"]!;
 
     /// <summary>The gateway's own conversation store, for setting up or checking what the endpoints saved.</summary>
     public ChatQnAService::OpeaChat.ChatQnA.Conversations.ConversationStore Store =>
@@ -65,21 +55,5 @@ public sealed class GatewayHost : WebApplicationFactory<ChatQnAService::OpeaChat
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return new Uri($"http://127.0.0.1:{port}/");
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Development");
-        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            Client.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }

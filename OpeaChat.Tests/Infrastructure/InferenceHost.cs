@@ -1,29 +1,15 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
-
 namespace OpeaChat.Tests.Infrastructure;
 
 /// <summary>
 /// The inference service alone, in the test process, on a real Kestrel port and the real test model, with its
 /// settings chosen by the test (small queues, several model files, a body limit).
 /// </summary>
-public sealed class InferenceHost : WebApplicationFactory<OpeaChat.Inference.Models.ModelCatalog>
+public sealed class InferenceHost : KestrelTestHost<OpeaChat.Inference.Models.ModelCatalog>
 {
-    private readonly IReadOnlyDictionary<string, string?> _settings;
-
-    public InferenceHost(IReadOnlyDictionary<string, string?> settings)
+    private InferenceHost(IReadOnlyDictionary<string, string?> settings)
+        : base(settings)
     {
-        _settings = settings;
-        UseKestrel(0);
-        StartServer();
-        Client = new HttpClient { BaseAddress = ClientOptions.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
     }
-
-    /// <summary>A client over real HTTP to the server's port.</summary>
-    public HttpClient Client { get; }
-
-    public Uri BaseAddress => ClientOptions.BaseAddress;
 
     /// <summary>Settings under <c>Inference:</c>; the test model is the default unless the settings say otherwise.</summary>
     public static InferenceHost Start(params (string Key, string? Value)[] inference)
@@ -41,12 +27,6 @@ public sealed class InferenceHost : WebApplicationFactory<OpeaChat.Inference.Mod
         return WebHostStart.WithRetry(() => new InferenceHost(settings));
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Development");
-        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
-    }
-
     /// <summary>Waits (bounded) until the default model answers /health with 200.</summary>
     public async Task WaitUntilReadyAsync()
     {
@@ -61,15 +41,5 @@ public sealed class InferenceHost : WebApplicationFactory<OpeaChat.Inference.Mod
 
             await Task.Delay(100, timeout.Token);
         }
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            Client.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }

@@ -1,26 +1,15 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
-
 namespace OpeaChat.Tests.Infrastructure;
 
 /// <summary>
 /// A second web frontend, in the test process, on a real Kestrel port a browser can open, talking to the gateway
 /// at an address the test chooses (for example one where nothing listens), so the shared app keeps running.
 /// </summary>
-public sealed class WebFrontendHost : WebApplicationFactory<OpeaChat.Web.Chat.ChatQnAOptions>
+public sealed class WebFrontendHost : KestrelTestHost<OpeaChat.Web.Chat.ChatQnAOptions>
 {
-    private readonly Dictionary<string, string?> _settings;
-
     private WebFrontendHost(Dictionary<string, string?> settings)
+        : base(settings)
     {
-        _settings = settings;
-        UseKestrel(0);
-        StartServer();
     }
-
-    /// <summary>Where the browser opens this frontend.</summary>
-    public Uri BaseUri => ClientOptions.BaseAddress;
 
     /// <param name="settings">More settings, whole keys (for example <c>ChatQnA:ApiKey</c>).</param>
     public static WebFrontendHost Start(Uri gateway, params (string Key, string? Value)[] settings)
@@ -36,11 +25,5 @@ public sealed class WebFrontendHost : WebApplicationFactory<OpeaChat.Web.Chat.Ch
         }
 
         return WebHostStart.WithRetry(() => new WebFrontendHost(values));
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Development");
-        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
     }
 }
