@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Playwright;
 using OpeaChat.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -7,7 +8,7 @@ using static OpeaChat.Tests.Infrastructure.ChatPageDriver;
 namespace OpeaChat.Tests.EndToEnd;
 
 /// <summary>
-/// The message list in a real browser against the whole app: a long conversation is virtualized and opens at its end,
+/// The message list in a real browser against the whole app: a long conversation is windowed and opens at its end,
 /// the view follows a reply only while the user is at the bottom, and versions of a reply can be switched.
 /// </summary>
 [Collection(AppCollection.Name)]
@@ -30,6 +31,15 @@ public sealed class MessageListTests(AppFixture app, ITestOutputHelper output)
             if (!view || !message) { return false; }
             const box = message.getBoundingClientRect();
             return box.bottom <= view.bottom + 1 && box.bottom > view.top;
+        }
+        """;
+
+    /// <summary>True when at least one rendered message shows inside the list's view (it is never blank).</summary>
+    private const string SomeMessageInView =
+        """
+        () => {
+            const view = document.querySelector('.chat-scroll').getBoundingClientRect();
+            return [...document.querySelectorAll('.chat-message')].some(m => { const b = m.getBoundingClientRect(); return b.bottom > view.top && b.top < view.bottom; });
         }
         """;
 
@@ -71,6 +81,24 @@ public sealed class MessageListTests(AppFixture app, ITestOutputHelper output)
             Assert.Equal((LongConversation.ToString(CultureInfo.InvariantCulture), LongConversation.ToString(CultureInfo.InvariantCulture)),
                 (await lastMessage.GetAttributeAsync("aria-posinset"), await lastMessage.GetAttributeAsync("aria-setsize")));
 
+            // Near the top of the window, earlier messages come in above and the one being read stays where it was.
+            var before = await page.EvaluateAsync<JsonElement>(
+                """
+                () => {
+                    const s = document.querySelector('.chat-scroll');
+                    s.scrollTop = 200;
+                    const top = s.getBoundingClientRect().top;
+                    const m = [...document.querySelectorAll('.chat-message')].find(m => m.getBoundingClientRect().bottom > top);
+                    return { first: Number(document.querySelector('.chat-message').getAttribute('aria-posinset')), anchor: m.getAttribute('aria-posinset'), offset: m.getBoundingClientRect().top - top };
+                }
+                """);
+            await page.WaitForFunctionAsync("first => Number(document.querySelector('.chat-message').getAttribute('aria-posinset')) < first",
+                before.GetProperty("first").GetInt32(), new() { Timeout = Ms(ReadyTimeout) });
+            await page.WaitForFunctionAsync(
+                "b => Math.abs(document.querySelector(`.chat-message[aria-posinset='${b.anchor}']`).getBoundingClientRect().top - document.querySelector('.chat-scroll').getBoundingClientRect().top - b.offset) <= 2",
+                new { anchor = before.GetProperty("anchor").GetString(), offset = before.GetProperty("offset").GetDouble() },
+                new() { Timeout = Ms(ReadyTimeout) });
+
             // Scrolled to the top, the first message is rendered (and the last ones are dropped).
             await page.EvalOnSelectorAsync(".chat-scroll", "s => { s.scrollTop = 0; }");
             await page.WaitForFunctionAsync(
@@ -78,6 +106,19 @@ public sealed class MessageListTests(AppFixture app, ITestOutputHelper output)
                 Marker(0), new() { Timeout = Ms(ReadyTimeout) });
             Assert.InRange(await page.Locator(".chat-message").CountAsync(), 1, LongConversation / 4);
             Assert.Equal(0, await page.Locator(".chat-message", new() { HasTextString = Marker(LongConversation - 1) }).CountAsync());
+            await page.Locator("#jump-to-latest").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            Assert.True(await page.EvaluateAsync<bool>(SomeMessageInView), "the view is blank at the top");
+
+            // Scrolling back down moves the window back to the newest messages, and at the very end the view follows again.
+            await page.WaitForFunctionAsync(
+                "text => { const s = document.querySelector('.chat-scroll'); s.scrollTop = s.scrollHeight; return [...document.querySelectorAll('.chat-message .message-text')].some(m => m.textContent.includes(text)); }",
+                Marker(LongConversation - 1), new() { Timeout = Ms(ReadyTimeout) });
+            await page.EvalOnSelectorAsync(".chat-scroll", "s => { s.scrollTop = s.scrollHeight; }");
+            await page.WaitForFunctionAsync(AtBottom, null, new() { Timeout = Ms(ReadyTimeout) });
+            await page.Locator("#jump-to-latest").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Ms(ReadyTimeout) });
+            Assert.InRange(await page.Locator(".chat-message").CountAsync(), 1, LongConversation / 4);
+            Assert.True(await page.EvaluateAsync<bool>(SomeMessageInView), "the view is blank at the bottom");
+            await page.EvalOnSelectorAsync(".chat-scroll", "s => { s.scrollTop = 0; }");
             await page.Locator("#jump-to-latest").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
 
             // Another conversation chosen in the sidebar opens at its end too, following again.

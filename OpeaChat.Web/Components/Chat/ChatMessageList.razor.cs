@@ -5,18 +5,26 @@ using OpeaChat.Web.Chat;
 namespace OpeaChat.Web.Components.Chat;
 
 /// <summary>
-/// The conversation, virtualized (only the messages near the view are rendered), in its own scroll area. A small JS
-/// module keeps the newest message in view while the user is at the bottom ("following") and stops as soon as they
-/// scroll up; a "Jump to latest" button then takes them back and follows again. Opening a conversation or sending a
-/// message starts at the bottom.
+/// The conversation in its own scroll area, virtualized as a sliding window: only <see cref="WindowSize"/> messages
+/// are in the page, the newest ones unless the user scrolls towards either end, when the JS module moves the window
+/// by <see cref="WindowStep"/> and keeps the message they were looking at in place. (Blazor's Virtualize needs items of
+/// one height; chat messages are anything but, and it could leave the view blank.) The module also keeps the newest
+/// message in view while the user is at the bottom ("following") and stops as soon as they scroll up; "Jump to latest"
+/// takes them back. Opening a conversation or sending a message starts at the bottom.
 /// </summary>
 public sealed partial class ChatMessageList : IAsyncDisposable
 {
-    /// <summary>A first guess at a message's height in pixels; Virtualize measures the real ones as it renders.</summary>
-    private const float EstimatedMessageHeight = 120;
+    /// <summary>The most messages in the page at once: a long conversation costs no more to show than a short one.</summary>
+    public const int WindowSize = 40;
 
-    /// <summary>Messages rendered beyond each edge of the view, so a fast scroll does not show blank space.</summary>
-    private const int OverscanCount = 5;
+    /// <summary>How far the window moves when the user scrolls near one of its ends.</summary>
+    public const int WindowStep = 20;
+
+    /// <summary>The first message of the window (an index into <see cref="Messages"/>).</summary>
+    private int _windowStart;
+
+    /// <summary>Where the window ends when it does not reach the newest message; null while it does (it then grows with the conversation).</summary>
+    private int? _windowEnd;
 
     private ElementReference _scroller;
     private ElementReference _content;
@@ -48,8 +56,11 @@ public sealed partial class ChatMessageList : IAsyncDisposable
     [Parameter]
     public EventCallback<(ChatMessage Message, int Offset)> OnShowSibling { get; set; }
 
-    /// <summary>Virtualize reads a collection; the session's list is one already (copied only if it is not).</summary>
-    private ICollection<ChatMessage> Items => Messages as ICollection<ChatMessage> ?? [.. Messages];
+    private int WindowEnd => Math.Min(_windowEnd ?? Messages.Count, Messages.Count);
+
+    private bool HasEarlier => _windowStart > 0;
+
+    private bool HasLater => WindowEnd < Messages.Count;
 
     /// <summary>True right after the user sent a message: their question and the new reply end the list.</summary>
     private bool JustSent => Messages.Count >= 2
@@ -61,22 +72,18 @@ public sealed partial class ChatMessageList : IAsyncDisposable
 
     private bool _announcedReplying;
 
-    private int IndexOf(ChatMessage message)
-    {
-        // Messages near the end are the ones usually on screen: search from there.
-        for (var index = Messages.Count - 1; index >= 0; index--)
-        {
-            if (ReferenceEquals(Messages[index], message))
-            {
-                return index;
-            }
-        }
-
-        return -1;
-    }
-
     protected override void OnParametersSet()
     {
+        if (ConversationId != _shownConversation || (_windowStart >= Messages.Count && Messages.Count > 0))
+        {
+            ShowNewest(); // Another conversation, or the list was replaced by a shorter one.
+        }
+        else if (_windowEnd is null && _following)
+        {
+            // At the newest message the window moves on with the conversation (and fills once it has loaded).
+            _windowStart = Math.Max(0, Messages.Count - WindowSize);
+        }
+
         var last = Messages.Count > 0 ? Messages[^1] : null;
         if (last is { Role: ChatRole.Assistant, State: ReplyState.Streaming })
         {
@@ -143,13 +150,48 @@ public sealed partial class ChatMessageList : IAsyncDisposable
         return InvokeAsync(StateHasChanged);
     }
 
+    /// <summary>
+    /// Called by the JS module when the user scrolls near the top (<paramref name="direction"/> -1) or the bottom (+1) of
+    /// the window and there is more that way. Answers whether the window moved.
+    /// </summary>
+    [JSInvokable]
+    public bool ShiftWindow(int direction)
+    {
+        var end = WindowEnd;
+        if (direction < 0 && _windowStart > 0)
+        {
+            _windowStart = Math.Max(0, _windowStart - WindowStep);
+            _windowEnd = Math.Min(Messages.Count, _windowStart + WindowSize);
+        }
+        else if (direction > 0 && end < Messages.Count)
+        {
+            end = Math.Min(Messages.Count, end + WindowStep);
+            _windowEnd = end == Messages.Count ? null : end;
+            _windowStart = Math.Max(0, end - WindowSize);
+        }
+        else
+        {
+            return false;
+        }
+
+        StateHasChanged();
+        return true;
+    }
+
+    private void ShowNewest()
+    {
+        _windowEnd = null;
+        _windowStart = Math.Max(0, Messages.Count - WindowSize);
+    }
+
     private Task JumpToLatestAsync() => FollowAsync();
 
     private async Task FollowAsync()
     {
-        if (!_following)
+        if (!_following || _windowEnd is not null || _windowStart != Math.Max(0, Messages.Count - WindowSize))
         {
             _following = true;
+            ShowNewest();
             StateHasChanged(); // Hides "Jump to latest" (also when called after a render, where nothing else redraws).
         }
 
