@@ -1,21 +1,12 @@
 using Bunit;
-using Microsoft.AspNetCore.Components;
-using Microsoft.FluentUI.AspNetCore.Components;
 using OpeaChat.Web.Chat;
 using OpeaChat.Web.Components.Chat;
 
 namespace OpeaChat.Tests.Web;
 
 /// <summary>Each kind of failure gets its own message bar: title, colour, the gateway's words, advice, Retry.</summary>
-public sealed class ChatErrorBarTests : BunitContext
+public sealed class ChatErrorBarTests : ChatComponentTestContext
 {
-    public ChatErrorBarTests()
-    {
-        Services.AddFluentUIComponents();
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
     private IRenderedComponent<ChatErrorBar> RenderBar(ChatError error, GatewayHealth? health = null, Action? retry = null) =>
         Render<ChatErrorBar>(parameters => parameters
             .Add(bar => bar.Error, error)

@@ -1,23 +1,12 @@
-using Microsoft.Extensions.DependencyInjection;
 using Bunit;
-using Microsoft.AspNetCore.Components;
-using Microsoft.FluentUI.AspNetCore.Components;
 using OpeaChat.Web.Chat;
 using OpeaChat.Web.Components.Chat;
 
 namespace OpeaChat.Tests.Web;
 
 /// <summary>Assistant replies render as Markdown, and nothing a model writes can run script in the page.</summary>
-public sealed class MarkdownRenderingTests : BunitContext
+public sealed class MarkdownRenderingTests : ChatComponentTestContext
 {
-    public MarkdownRenderingTests()
-    {
-        Services.AddFluentUIComponents();
-        Services.AddScoped<BrowserTimeZone>();
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
     private IRenderedComponent<ChatMessageItem> RenderReply(string text, string status = "complete", bool isLast = true) =>
         Render<ChatMessageItem>(parameters => parameters
             .Add(item => item.Message, ChatMessage.FromStored(Guid.NewGuid(), "assistant", text, status, "stories260K",

@@ -1,24 +1,13 @@
-using Microsoft.Extensions.DependencyInjection;
 using Bunit;
-using Microsoft.AspNetCore.Components;
-using Microsoft.FluentUI.AspNetCore.Components;
 using OpeaChat.Web.Chat;
 using OpeaChat.Web.Components.Chat;
 
 namespace OpeaChat.Tests.Web;
 
 /// <summary>The ‹ n / m › buttons of a message with several versions: shown, enabled only where they lead somewhere.</summary>
-public sealed class MessageVersionTests : BunitContext
+public sealed class MessageVersionTests : ChatComponentTestContext
 {
     private static readonly Guid[] Ids = [Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid()];
-
-    public MessageVersionTests()
-    {
-        Services.AddFluentUIComponents();
-        Services.AddScoped<BrowserTimeZone>();
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
 
     private static ChatMessage Reply(int index, int count) => ChatMessage.FromStored(
         Ids[index], "assistant", $"Version {index + 1}", "complete", "stories260K", DateTimeOffset.UtcNow, 3, 100, count, index, Ids[..count]);
