@@ -8,6 +8,9 @@ public sealed record ChatError(ChatQnAFailure Failure, string Message, int Id, D
     /// <summary>Waiting will fix it (model loading, rate limited): a warning rather than an error.</summary>
     public bool IsWarning => Failure is ChatQnAFailure.Loading or ChatQnAFailure.RateLimited;
 
+    /// <summary>The service itself cannot answer (loading, unavailable, unreachable): what the health status also says.</summary>
+    public bool ConcernsTheService => Failure is ChatQnAFailure.Loading or ChatQnAFailure.Unavailable or ChatQnAFailure.Unreachable;
+
     public string Title => Failure switch
     {
         ChatQnAFailure.Loading => "The model is loading",

@@ -63,9 +63,7 @@ public sealed partial class ChatPage
 
     /// <summary>The service's state above the chat, unless the error bar already speaks of it.</summary>
     private GatewayHealth? HealthToShow =>
-        Health is { IsReady: false } health && Session.Error?.Failure is not (ChatQnAFailure.Loading or ChatQnAFailure.Unavailable or ChatQnAFailure.Unreachable)
-            ? health
-            : null;
+        Health is { IsReady: false } health && Session.Error is not { ConcernsTheService: true } ? health : null;
 
     /// <summary>Cut short the health loop's wait (a request just failed because the service is not ready).</summary>
     private TaskCompletionSource _checkHealthNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -130,22 +128,10 @@ public sealed partial class ChatPage
         }
     }
 
-    private async Task SendAsync(string text)
+    private Task SendAsync(string text)
     {
         _lastSent = text;
-        using var reply = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-        _reply = reply;
-        try
-        {
-            var outcome = await Session.SendAsync(text, _throttle!.Request, ConversationCreatedAsync, reply.Token);
-            await AfterReplyAsync(outcome, text);
-        }
-        finally
-        {
-            _reply = null;
-        }
-
-        _throttle.Flush();
+        return ReplyAsync(token => Session.SendAsync(text, _throttle!.Request, ConversationCreatedAsync, token), text);
     }
 
     private Task ConversationCreatedAsync(Guid id)
@@ -155,36 +141,29 @@ public sealed partial class ChatPage
         return Task.CompletedTask;
     }
 
-    private async Task RegenerateAsync()
+    private Task RegenerateAsync() => ReplyAsync(token => Session.RegenerateAsync(_throttle!.Request, token), text: null);
+
+    private Task EditAsync((ChatMessage Message, string Text) edit) =>
+        ReplyAsync(token => Session.EditAsync(edit.Message, edit.Text, _throttle!.Request, token), text: null);
+
+    /// <summary>
+    /// Runs one reply (send, regenerate or edit) that Stop and Escape can cancel, then draws its end.
+    /// <paramref name="text"/> is what the person typed, put back into the input if the reply fails.
+    /// </summary>
+    private async Task ReplyAsync(Func<CancellationToken, Task<SendOutcome>> start, string? text)
     {
         using var reply = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
         _reply = reply;
         try
         {
-            await AfterReplyAsync(await Session.RegenerateAsync(_throttle!.Request, reply.Token), text: null);
+            await AfterReplyAsync(await start(reply.Token), text);
         }
         finally
         {
             _reply = null;
         }
 
-        _throttle.Flush();
-    }
-
-    private async Task EditAsync((ChatMessage Message, string Text) edit)
-    {
-        using var reply = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-        _reply = reply;
-        try
-        {
-            await AfterReplyAsync(await Session.EditAsync(edit.Message, edit.Text, _throttle!.Request, reply.Token), text: null);
-        }
-        finally
-        {
-            _reply = null;
-        }
-
-        _throttle.Flush();
+        _throttle!.Flush();
     }
 
     private Task ShowSiblingAsync((ChatMessage Message, int Offset) request) =>
@@ -202,7 +181,7 @@ public sealed partial class ChatPage
         {
             Health = GatewayHealth.Ready;
         }
-        else if (Session.Error?.Failure is ChatQnAFailure.Loading or ChatQnAFailure.Unavailable or ChatQnAFailure.Unreachable)
+        else if (Session.Error is { ConcernsTheService: true })
         {
             // Show the load progress (or the outage) now rather than at the next scheduled check.
             _checkHealthNow.TrySetResult();
