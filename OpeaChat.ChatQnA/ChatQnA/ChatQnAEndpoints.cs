@@ -148,55 +148,24 @@ public static partial class ChatQnAEndpoints
     /// OPEA's stream: each text piece as <c>data: </c> + Python's repr of its UTF-8 bytes, then <c>data: [DONE]</c>.
     /// A failure part-way ends the stream with an <c>event: error</c> whose data is <c>{"detail": ...}</c>, and no [DONE].
     /// </summary>
-    private sealed class OpeaStreamResult(ReplyStream reply, ConversationTurn? turn, ILogger logger) : IResult
+    private sealed class OpeaStreamResult(ReplyStream reply, ConversationTurn? turn, ILogger logger) : RelayedReplyResult(reply, turn, logger)
     {
-        public async Task ExecuteAsync(HttpContext httpContext)
+        protected override async Task WriteChunkAsync(HttpResponse response, ChatCompletionChunk chunk, CancellationToken cancellationToken)
         {
-            var response = httpContext.Response;
-            var cancellationToken = httpContext.RequestAborted;
-            ServerSentEvents.Start(response);
-            SetTrimmedTurns(response, reply.TrimmedTurns);
-            await using (reply)
+            foreach (var choice in chunk.Choices)
             {
-                var saved = false;
-                try
+                if (!string.IsNullOrEmpty(choice.Delta.Content))
                 {
-                    await foreach (var chunk in reply.ReadAllAsync().WithCancellation(cancellationToken))
-                    {
-                        foreach (var choice in chunk.Choices)
-                        {
-                            if (!string.IsNullOrEmpty(choice.Delta.Content))
-                            {
-                                await ServerSentEvents.WriteDataAsync(response, Encoding.UTF8.GetBytes(PythonBytesLiteral.Format(choice.Delta.Content)), cancellationToken);
-                            }
-                        }
-                    }
-
-                    // Stored before [DONE]: a client that reads the conversation once the stream ends finds the reply.
-                    saved = true;
-                    await SaveQuietlyAsync(turn, reply, logger);
-                    await ServerSentEvents.WriteDoneAsync(response, cancellationToken);
-                }
-                catch (InferenceException exception)
-                {
-                    saved = true;
-                    await SaveQuietlyAsync(turn, reply, logger);
-                    LogStreamFailed(logger, exception.Message);
-                    var detail = JsonSerializer.SerializeToUtf8Bytes(new OpeaErrorDetail(exception.Message), OpeaJsonContext.Default.OpeaErrorDetail);
-                    await ServerSentEvents.WriteEventAsync(response, "error", detail, cancellationToken);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    // The client left; disposing the upstream stream cancels generation there too.
-                }
-                finally
-                {
-                    if (!saved)
-                    {
-                        await SaveQuietlyAsync(turn, reply, logger);
-                    }
+                    await ServerSentEvents.WriteDataAsync(response, Encoding.UTF8.GetBytes(PythonBytesLiteral.Format(choice.Delta.Content)), cancellationToken);
                 }
             }
+        }
+
+        protected override async Task WriteFailureAsync(HttpResponse response, InferenceException exception, CancellationToken cancellationToken)
+        {
+            LogStreamFailed(Logger, exception.Message);
+            var detail = JsonSerializer.SerializeToUtf8Bytes(new OpeaErrorDetail(exception.Message), OpeaJsonContext.Default.OpeaErrorDetail);
+            await ServerSentEvents.WriteEventAsync(response, "error", detail, cancellationToken);
         }
     }
 

@@ -151,54 +151,19 @@ public static partial class OpenAiEndpoints
         }, exception.RetryAfter);
 
     /// <summary>Relays inference's chunks in OpenAI's streaming format; a failure part-way ends with an error event.</summary>
-    private sealed class OpenAiStreamResult(ReplyStream reply, bool includeUsage, ConversationTurn? turn, ILogger logger) : IResult
+    private sealed class OpenAiStreamResult(ReplyStream reply, bool includeUsage, ConversationTurn? turn, ILogger logger)
+        : RelayedReplyResult(reply, turn, logger)
     {
-        public async Task ExecuteAsync(HttpContext httpContext)
+        protected override Task WriteChunkAsync(HttpResponse response, ChatCompletionChunk chunk, CancellationToken cancellationToken) =>
+            // The gateway always asks for usage (to store it); the client gets it only if it asked.
+            chunk.Choices.Count == 0 && chunk.Usage is not null && !includeUsage
+                ? Task.CompletedTask
+                : ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
+
+        protected override Task WriteFailureAsync(HttpResponse response, InferenceException exception, CancellationToken cancellationToken)
         {
-            var response = httpContext.Response;
-            var cancellationToken = httpContext.RequestAborted;
-            ServerSentEvents.Start(response);
-            ChatQnA.ChatQnAEndpoints.SetTrimmedTurns(response, reply.TrimmedTurns);
-            await using (reply)
-            {
-                var saved = false;
-                try
-                {
-                    await foreach (var chunk in reply.ReadAllAsync().WithCancellation(cancellationToken))
-                    {
-                        // The gateway always asks for usage (to store it); the client gets it only if it asked.
-                        if (chunk.Choices.Count == 0 && chunk.Usage is not null && !includeUsage)
-                        {
-                            continue;
-                        }
-
-                        await ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
-                    }
-
-                    // Stored before [DONE]: a client that reads the conversation once the stream ends finds the reply.
-                    saved = true;
-                    await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
-                    await ServerSentEvents.WriteDoneAsync(response, cancellationToken);
-                }
-                catch (InferenceException exception)
-                {
-                    saved = true;
-                    await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
-                    var error = new ErrorResponse(new ErrorBody { Message = exception.Message, Type = "server_error", Code = exception.Code ?? "inference_failed" });
-                    await ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    // The client left; disposing the upstream stream cancels generation there too.
-                }
-                finally
-                {
-                    if (!saved)
-                    {
-                        await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
-                    }
-                }
-            }
+            var error = new ErrorResponse(new ErrorBody { Message = exception.Message, Type = "server_error", Code = exception.Code ?? "inference_failed" });
+            return ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
         }
     }
 
