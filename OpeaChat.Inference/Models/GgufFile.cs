@@ -45,6 +45,19 @@ public sealed class GgufFile
 
     public long? GetArchitectureInteger(string suffix) => Architecture is { } architecture ? GetInteger($"{architecture}.{suffix}") : null;
 
+    /// <summary>The header of <paramref name="path"/>, or null when it cannot be read (missing, truncated, not GGUF).</summary>
+    public static GgufFile? TryRead(string path)
+    {
+        try
+        {
+            return Read(path);
+        }
+        catch (Exception exception) when (exception is IOException or InvalidDataException or EndOfStreamException or OverflowException)
+        {
+            return null;
+        }
+    }
+
     public static GgufFile Read(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

@@ -10,17 +10,8 @@ public sealed class ModelDescriber(ModelManager manager, IOptions<InferenceOptio
 
     public ModelInfo Describe(ModelFile file)
     {
-        var gguf = _headers.GetOrAdd((file.Path, File.GetLastWriteTimeUtc(file.Path)), static key =>
-        {
-            try
-            {
-                return GgufFile.Read(key.Path);
-            }
-            catch (Exception exception) when (exception is IOException or InvalidDataException or EndOfStreamException or OverflowException)
-            {
-                return null; // Listed, but described as unreadable: loading it will say why.
-            }
-        });
+        // Null: listed, but described as unreadable; loading it will say why.
+        var gguf = _headers.GetOrAdd((file.Path, File.GetLastWriteTimeUtc(file.Path)), static key => GgufFile.TryRead(key.Path));
 
         var state = manager.StateOf(file.Id);
         var loaded = manager.Loaded().FirstOrDefault(model => model.Id == file.Id);

@@ -238,12 +238,7 @@ public sealed partial class ModelManager : BackgroundService
 
     private string? CheckKvCacheFits(string path)
     {
-        GgufFile header;
-        try
-        {
-            header = GgufFile.Read(path);
-        }
-        catch (Exception exception) when (exception is InvalidDataException or IOException)
+        if (GgufFile.TryRead(path) is not { } header)
         {
             return null; // An unreadable header: llama.cpp's own load says what is wrong with the file.
         }
