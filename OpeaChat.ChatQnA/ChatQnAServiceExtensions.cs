@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Caching;
 using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Conversations;
-using OpeaChat.ChatQnA.Inference;
+using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Protection;
 using OpeaChat.ChatQnA.Telemetry;
 using Polly;

@@ -1,7 +1,7 @@
 using OpeaChat.ChatQnA;
-using OpeaChat.ChatQnA.ChatQnA;
 using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Conversations;
+using OpeaChat.ChatQnA.Opea;
 using OpeaChat.ChatQnA.Prompts;
 using OpeaChat.ChatQnA.Protection;
 using Scalar.AspNetCore;

@@ -1,3 +1,4 @@
+using OpeaChat.Contracts.OpenAi;
 using Spectre.Console;
 
 namespace OpeaChat.Benchmarks.Cli;

@@ -3,6 +3,7 @@ using OpeaChat.Benchmarks.Load;
 using OpeaChat.Benchmarks.Load.InProcess;
 using OpeaChat.Benchmarks.Load.Targets;
 using OpeaChat.Benchmarks.Reporting;
+using OpeaChat.Contracts.OpenAi;
 using Spectre.Console;
 
 namespace OpeaChat.Benchmarks.Cli;

@@ -1,5 +1,6 @@
 using OpeaChat.Benchmarks.Prefix;
 using OpeaChat.Benchmarks.Reporting;
+using OpeaChat.Contracts.OpenAi;
 using Spectre.Console;
 
 namespace OpeaChat.Benchmarks.Cli;

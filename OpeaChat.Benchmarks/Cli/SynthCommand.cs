@@ -1,4 +1,5 @@
 using OpeaChat.Benchmarks.Synth;
+using OpeaChat.Contracts.OpenAi;
 using Spectre.Console;
 
 namespace OpeaChat.Benchmarks.Cli;

@@ -1,3 +1,5 @@
+using OpeaChat.Contracts.OpenAi;
+
 namespace OpeaChat.Benchmarks.Load;
 
 /// <summary>Where the numbers of one target come from, written into the results beside them.</summary>

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using OpeaChat.Benchmarks.Load;
 using OpeaChat.Benchmarks.Reporting;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
 
 namespace OpeaChat.Benchmarks.Prefix;
 

@@ -3,7 +3,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Telemetry;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.ChatQnA.Caching;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using OpeaChat.ChatQnA.Caching;
-using OpeaChat.ChatQnA.Inference;
+using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Telemetry;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.ChatQnA.Completions;
 

@@ -1,4 +1,5 @@
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.ChatQnA.Completions;
 

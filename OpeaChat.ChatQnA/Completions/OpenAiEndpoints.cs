@@ -1,10 +1,13 @@
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using OpeaChat.ChatQnA.ChatQnA;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Data;
-using OpeaChat.ChatQnA.Inference;
-using OpeaChat.OpenAi;
+using OpeaChat.ChatQnA.Generation;
+using OpeaChat.ChatQnA.Opea;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
+using OpeaChat.ServiceDefaults.ServerSentEvents;
 
 namespace OpeaChat.ChatQnA.Completions;
 
@@ -16,7 +19,7 @@ public static partial class OpenAiEndpoints
 {
     public static IEndpointRouteBuilder MapOpenAiEndpoints(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithTags("OpenAI");
+        var v1 = app.MapGroup("/v1").WithTags("OpenAI").WithStoreErrors(FromStore);
         v1.MapPost("/chat/completions", CreateChatCompletionAsync)
             .WithName("GatewayChatCompletion")
             .WithSummary("OpenAI-compatible chat completion through the gateway.")
@@ -33,14 +36,12 @@ public static partial class OpenAiEndpoints
         HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         ChatCompletionRequest? request;
-        MemoryFields? fields;
         try
         {
-            // Read once, parsed twice: OpenAI's fields go to inference, the gateway's own (conversation_id, prompt_id, variables) stay here.
+            // Read whatever the content type says, as OpenAI's own server does.
             using var body = new MemoryStream();
             await httpContext.Request.Body.CopyToAsync(body, cancellationToken);
             request = JsonSerializer.Deserialize(body.GetBuffer().AsSpan(0, (int)body.Length), OpenAiJsonContext.Default.ChatCompletionRequest);
-            fields = JsonSerializer.Deserialize(body.GetBuffer().AsSpan(0, (int)body.Length), MemoryJsonContext.Default.MemoryFields);
         }
         catch (JsonException exception)
         {
@@ -50,21 +51,16 @@ public static partial class OpenAiEndpoints
                 param, param is null ? "invalid_json" : "invalid_type");
         }
 
-        if (request is null || fields is null)
+        if (request is null)
         {
             return OpenAiErrors.InvalidRequest("The request body must be a JSON object.", null, "invalid_json");
         }
 
-        PreparedChat prepared;
-        try
-        {
-            prepared = await memory.PrepareAsync(request, fields, cancellationToken);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return FromStore(exception);
-        }
+        // The gateway's own fields (conversation_id, prompt_id, variables) stay here; OpenAI's go on to inference.
+        var fields = new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables };
+        request = request with { ConversationId = null, PromptId = null, Variables = null };
 
+        var prepared = await memory.PrepareAsync(request, fields, cancellationToken);
         request = prepared.Request;
         if (string.IsNullOrEmpty(request.Model) && options.Value.DefaultModel is { } model)
         {
@@ -154,16 +150,19 @@ public static partial class OpenAiEndpoints
     private sealed class OpenAiStreamResult(ReplyStream reply, bool includeUsage, ConversationTurn? turn, ILogger logger)
         : RelayedReplyResult(reply, turn, logger)
     {
-        protected override Task WriteChunkAsync(HttpResponse response, ChatCompletionChunk chunk, CancellationToken cancellationToken) =>
+        protected override IEnumerable<SseItem<string>> EventsFor(ChatCompletionChunk chunk)
+        {
             // The gateway always asks for usage (to store it); the client gets it only if it asked.
-            chunk.Choices.Count == 0 && chunk.Usage is not null && !includeUsage
-                ? Task.CompletedTask
-                : ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
+            if (chunk.Choices.Count > 0 || chunk.Usage is null || includeUsage)
+            {
+                yield return EventStream.Data(JsonSerializer.Serialize(chunk, OpenAiJsonContext.Default.ChatCompletionChunk));
+            }
+        }
 
-        protected override Task WriteFailureAsync(HttpResponse response, InferenceException exception, CancellationToken cancellationToken)
+        protected override SseItem<string> FailureEvent(InferenceException exception)
         {
             var error = new ErrorResponse(new ErrorBody { Message = exception.Message, Type = "server_error", Code = exception.Code ?? "inference_failed" });
-            return ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
+            return EventStream.Data(JsonSerializer.Serialize(error, OpenAiJsonContext.Default.ErrorResponse));
         }
     }
 

@@ -1,14 +1,16 @@
-using System.Text.Json.Serialization;
 using OpeaChat.ChatQnA.Data;
-using OpeaChat.ChatQnA.Inference;
+using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Prompts;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.Conversations;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.Contracts.Prompts;
+using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.ChatQnA.Conversations;
 
 /// <summary>
-/// The gateway's extension fields on both chat doors: <c>conversation_id</c> (memory: the history comes from the
-/// store and the reply is saved there), <c>prompt_id</c> and <c>variables</c> (a system prompt or prompt template).
+/// The gateway's extension fields of both chat doors' requests: <c>conversation_id</c> (memory: the history comes from
+/// the store and the reply is saved there), <c>prompt_id</c> and <c>variables</c> (a system prompt or prompt template).
 /// </summary>
 public sealed record MemoryFields
 {
@@ -16,10 +18,6 @@ public sealed record MemoryFields
     public string? PromptId { get; init; }
     public Dictionary<string, string>? Variables { get; init; }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(MemoryFields))]
-public sealed partial class MemoryJsonContext : JsonSerializerContext;
 
 /// <summary>A chat ready to send, and (with memory) the turn whose reply must be saved.</summary>
 public sealed record PreparedChat(ChatCompletionRequest Request, ConversationTurn? Turn);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using OpeaChat.ChatQnA.ChatQnA;
+using OpeaChat.ChatQnA.Opea;
+using OpeaChat.Contracts.Opea;
 
 namespace OpeaChat.ChatQnA.Conversations;
 
@@ -36,18 +37,9 @@ public static class ConversationErrors
         return OpeaErrors.Validation(problem.Field, problem.Message, problem.Type);
     }
 
-    /// <summary>Parses an id from the path, or gives FastAPI's 422 for a malformed UUID.</summary>
-    public static bool TryParseId(string text, string name, out Guid id, out IResult? error)
-    {
-        if (Guid.TryParse(text, out id))
-        {
-            error = null;
-            return true;
-        }
-
-        error = Invalid("path", name, $"{name} must be a UUID; '{text}' is not one.", "uuid_parsing");
-        return false;
-    }
+    /// <summary>FastAPI's 422 for an id in the path that is not a UUID.</summary>
+    public static IResult MalformedId(string name, string text) =>
+        Invalid("path", name, $"{name} must be a UUID; '{text}' is not one.", "uuid_parsing");
 
     /// <summary>
     /// Reads a JSON body as the gateway's /v1/chatqna does: a syntax error is <c>json_invalid</c>, a wrong type names

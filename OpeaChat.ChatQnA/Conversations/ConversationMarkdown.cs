@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using OpeaChat.ChatQnA.Data;
+using OpeaChat.Contracts.Conversations;
 
 namespace OpeaChat.ChatQnA.Conversations;
 

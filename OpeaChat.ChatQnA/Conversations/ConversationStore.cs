@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using OpeaChat.ChatQnA.Data;
+using OpeaChat.Contracts.Conversations;
 
 namespace OpeaChat.ChatQnA.Conversations;
 

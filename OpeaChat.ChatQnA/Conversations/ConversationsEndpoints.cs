@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using OpeaChat.ChatQnA.ChatQnA;
+using Microsoft.AspNetCore.Http.HttpResults;
 using OpeaChat.ChatQnA.Data;
+using OpeaChat.ChatQnA.Opea;
+using OpeaChat.Contracts.Conversations;
 
 namespace OpeaChat.ChatQnA.Conversations;
 
@@ -25,26 +27,51 @@ public static class ConversationsEndpoints
 
     public static IEndpointRouteBuilder MapConversationEndpoints(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithTags("Conversations");
-        v1.MapGet("/conversations", ListAsync).WithName("ListConversations")
+        var conversations = app.MapGroup("/v1/conversations").WithTags("Conversations").WithOpeaStoreErrors();
+        conversations.MapGet("/", ListAsync).WithName("ListConversations")
             .WithSummary("Conversations, most recently updated first; q searches titles and messages.");
-        v1.MapPost("/conversations", CreateAsync).WithName("CreateConversation")
+        conversations.MapPost("/", CreateAsync).WithName("CreateConversation")
             .WithSummary("Start a conversation with its settings.");
-        v1.MapPost("/conversations/import", ImportAsync).WithName("ImportConversation")
+        conversations.MapPost("/import", ImportAsync).WithName("ImportConversation")
             .WithSummary("Create a conversation from a JSON export.");
-        v1.MapGet("/conversations/{id}", GetAsync).WithName("GetConversation");
-        v1.MapPatch("/conversations/{id}", UpdateAsync).WithName("UpdateConversation")
+        conversations.MapGet("/{conversationId:guid}", GetAsync).WithName("GetConversation");
+        conversations.MapPatch("/{conversationId:guid}", UpdateAsync).WithName("UpdateConversation")
             .WithSummary("Change settings: fields sent are set (null clears), others are kept.");
-        v1.MapDelete("/conversations/{id}", DeleteAsync).WithName("DeleteConversation");
-        v1.MapGet("/conversations/{id}/messages", GetMessagesAsync).WithName("GetConversationMessages")
+        conversations.MapDelete("/{conversationId:guid}", DeleteAsync).WithName("DeleteConversation");
+        conversations.MapGet("/{conversationId:guid}/messages", GetMessagesAsync).WithName("GetConversationMessages")
             .WithSummary("The active branch, root first, with each message's siblings.");
-        v1.MapPatch("/conversations/{id}/messages/{messageId}", EditMessageAsync).WithName("EditConversationMessage")
+        conversations.MapPatch("/{conversationId:guid}/messages/{messageId:guid}", EditMessageAsync).WithName("EditConversationMessage")
             .WithSummary("Edit a user message: a new branch with the new text (the old one is kept).");
-        v1.MapPost("/conversations/{id}/messages/{messageId}/activate", ActivateAsync).WithName("ActivateConversationBranch")
+        conversations.MapPost("/{conversationId:guid}/messages/{messageId:guid}/activate", ActivateAsync).WithName("ActivateConversationBranch")
             .WithSummary("Switch to the branch through this message.");
-        v1.MapGet("/conversations/{id}/export", ExportAsync).WithName("ExportConversation")
+        conversations.MapGet("/{conversationId:guid}/export", ExportAsync).WithName("ExportConversation")
             .WithSummary("Download as JSON (the whole tree, for import) or Markdown (the active branch).");
+
+        // What the {conversationId:guid} routes leave: FastAPI answers a malformed id in the path with 422, not 404.
+        conversations.Map("/{conversationId}/{**rest}", MalformedPath).ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>
+    /// A path under <c>/v1/conversations/{id}</c> that no route took: 422 naming a malformed id, 405 for a known path
+    /// with another method, 404 otherwise.
+    /// </summary>
+    private static IResult MalformedPath(string conversationId, string? rest)
+    {
+        if (!Guid.TryParse(conversationId, out _))
+        {
+            return ConversationErrors.MalformedId("conversation_id", conversationId);
+        }
+
+        var segments = (rest ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is ["messages", var messageId, ..] && !Guid.TryParse(messageId, out _))
+        {
+            return ConversationErrors.MalformedId("message_id", messageId);
+        }
+
+        return segments is [] or ["messages"] or ["export"] or ["messages", _] or ["messages", _, "activate" or "regenerate"]
+            ? new OpeaErrorResult(StatusCodes.Status405MethodNotAllowed, "Method Not Allowed")
+            : new OpeaErrorResult(StatusCodes.Status404NotFound, "Not Found");
     }
 
     private static async Task<IResult> ListAsync(ConversationStore store, string? q, string? limit, string? offset, CancellationToken cancellationToken)
@@ -72,36 +99,19 @@ public static class ConversationsEndpoints
             return ConversationErrors.Invalid(problem);
         }
 
-        try
-        {
-            var conversation = await store.CreateAsync(settings!, cancellationToken);
-            return Created(request, conversation);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        var conversation = await store.CreateAsync(settings!, cancellationToken);
+        return Created(request, conversation);
     }
 
-    private static async Task<IResult> GetAsync(string id, ConversationStore store, CancellationToken cancellationToken)
+    private static async Task<Results<JsonHttpResult<ConversationRecord>, OpeaErrorResult>> GetAsync(Guid conversationId, ConversationStore store, CancellationToken cancellationToken)
     {
-        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
-        {
-            return error!;
-        }
-
         return await store.GetAsync(conversationId, cancellationToken) is { } conversation
             ? TypedResults.Json(conversation, ConversationsJsonContext.Default.ConversationRecord)
             : NotFound(conversationId);
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(Guid conversationId, HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
     {
-        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
-        {
-            return error!;
-        }
-
         var (body, bodyError) = await ConversationErrors.ReadBodyAsync(request, ConversationsJsonContext.Default.JsonElement, cancellationToken);
         if (bodyError is not null)
         {
@@ -137,53 +147,18 @@ public static class ConversationsEndpoints
             Seed = Sent("seed") ? new(settings.Seed) : null,
         };
 
-        try
-        {
-            var conversation = await store.UpdateAsync(conversationId, changes, cancellationToken);
-            return TypedResults.Json(conversation, ConversationsJsonContext.Default.ConversationRecord);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        var conversation = await store.UpdateAsync(conversationId, changes, cancellationToken);
+        return TypedResults.Json(conversation, ConversationsJsonContext.Default.ConversationRecord);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, ConversationStore store, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, OpeaErrorResult>> DeleteAsync(Guid conversationId, ConversationStore store, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(conversationId, cancellationToken) ? TypedResults.NoContent() : NotFound(conversationId);
+
+    private static async Task<JsonHttpResult<MessageList>> GetMessagesAsync(Guid conversationId, ConversationStore store, CancellationToken cancellationToken) =>
+        TypedResults.Json(new MessageList(await store.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken)), ConversationsJsonContext.Default.MessageList);
+
+    private static async Task<IResult> EditMessageAsync(Guid conversationId, Guid messageId, HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
     {
-        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
-        {
-            return error!;
-        }
-
-        return await store.DeleteAsync(conversationId, cancellationToken) ? TypedResults.NoContent() : NotFound(conversationId);
-    }
-
-    private static async Task<IResult> GetMessagesAsync(string id, ConversationStore store, CancellationToken cancellationToken)
-    {
-        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
-        {
-            return error!;
-        }
-
-        try
-        {
-            var branch = await store.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken);
-            return TypedResults.Json(new MessageList(branch), ConversationsJsonContext.Default.MessageList);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
-    }
-
-    private static async Task<IResult> EditMessageAsync(string id, string messageId, HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
-    {
-        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error)
-            || !ConversationErrors.TryParseId(messageId, "message_id", out var editedId, out error))
-        {
-            return error!;
-        }
-
         var (edit, bodyError) = await ConversationErrors.ReadBodyAsync(request, ConversationsJsonContext.Default.EditMessageRequest, cancellationToken);
         if (bodyError is not null)
         {
@@ -195,69 +170,34 @@ public static class ConversationsEndpoints
             return OpeaErrors.Validation("content", "Field required: the new text of the message.", edit.Content is null ? "missing" : "string_too_short");
         }
 
-        try
-        {
-            var added = await store.EditUserMessageAsync(conversationId, editedId, edit.Content, cancellationToken);
-            var branch = await store.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken);
-            return TypedResults.Json(branch.Last(m => m.Id == added.Id), ConversationsJsonContext.Default.BranchMessage);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        var added = await store.EditUserMessageAsync(conversationId, messageId, edit.Content, cancellationToken);
+        var branch = await store.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken);
+        return TypedResults.Json(branch.Last(m => m.Id == added.Id), ConversationsJsonContext.Default.BranchMessage);
     }
 
-    private static async Task<IResult> ActivateAsync(string id, string messageId, ConversationStore store, CancellationToken cancellationToken)
+    private static async Task<JsonHttpResult<MessageList>> ActivateAsync(Guid conversationId, Guid messageId, ConversationStore store, CancellationToken cancellationToken) =>
+        TypedResults.Json(new MessageList(await store.ActivateAsync(conversationId, messageId, cancellationToken)), ConversationsJsonContext.Default.MessageList);
+
+    private static async Task<IResult> ExportAsync(Guid conversationId, string? format, ConversationStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error)
-            || !ConversationErrors.TryParseId(messageId, "message_id", out var activatedId, out error))
-        {
-            return error!;
-        }
-
-        try
-        {
-            var branch = await store.ActivateAsync(conversationId, activatedId, cancellationToken);
-            return TypedResults.Json(new MessageList(branch), ConversationsJsonContext.Default.MessageList);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
-    }
-
-    private static async Task<IResult> ExportAsync(string id, string? format, ConversationStore store, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var error))
-        {
-            return error!;
-        }
-
         var kind = string.IsNullOrWhiteSpace(format) ? "json" : format.Trim().ToLowerInvariant();
         if (kind is not ("json" or "markdown" or "md"))
         {
             return ConversationErrors.Invalid("query", "format", "format must be json or markdown.", "enum");
         }
 
-        try
+        var tree = await store.GetTreeAsync(conversationId, cancellationToken);
+        var now = time.GetUtcNow();
+        if (kind == "json")
         {
-            var tree = await store.GetTreeAsync(conversationId, cancellationToken);
-            var now = time.GetUtcNow();
-            if (kind == "json")
-            {
-                var export = new ConversationExport { ExportedAt = now, Conversation = tree.Conversation, Messages = tree.Messages };
-                return TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(export, s_exportJson.ConversationExport),
-                    "application/json; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "json"));
-            }
+            var export = new ConversationExport { ExportedAt = now, Conversation = tree.Conversation, Messages = tree.Messages };
+            return TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(export, s_exportJson.ConversationExport),
+                "application/json; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "json"));
+        }
 
-            var branch = await store.GetActiveBranchAsync(conversationId, cancellationToken);
-            return TypedResults.File(Encoding.UTF8.GetBytes(ConversationMarkdown.Write(tree.Conversation, branch, now)),
-                "text/markdown; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "md"));
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        var branch = await store.GetActiveBranchAsync(conversationId, cancellationToken);
+        return TypedResults.File(Encoding.UTF8.GetBytes(ConversationMarkdown.Write(tree.Conversation, branch, now)),
+            "text/markdown; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "md"));
     }
 
     private static async Task<IResult> ImportAsync(HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
@@ -268,14 +208,7 @@ public static class ConversationsEndpoints
             return error;
         }
 
-        try
-        {
-            return Created(request, await store.ImportAsync(import!, cancellationToken));
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        return Created(request, await store.ImportAsync(import!, cancellationToken));
     }
 
     private static IResult Created(HttpRequest request, ConversationRecord conversation)

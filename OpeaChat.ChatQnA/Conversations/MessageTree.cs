@@ -1,4 +1,5 @@
 using OpeaChat.ChatQnA.Data;
+using OpeaChat.Contracts.Conversations;
 
 namespace OpeaChat.ChatQnA.Conversations;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using OpeaChat.ChatQnA.ChatQnA;
 using OpeaChat.ChatQnA.Completions;
-using OpeaChat.OpenAi;
+using OpeaChat.ChatQnA.Opea;
+using OpeaChat.Contracts.OpenAi;
 
 namespace OpeaChat.ChatQnA.Conversations;
 
@@ -9,11 +9,12 @@ public static class RegenerateEndpoints
 {
     public static IEndpointRouteBuilder MapRegenerateEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/conversations").WithTags("Conversations")
-            .MapPost("/{id}/messages/{messageId}/regenerate", RegenerateAsync)
+        app.MapGroup("/v1/conversations").WithTags("Conversations").WithOpeaStoreErrors()
+            .MapPost("/{conversationId:guid}/messages/{messageId:guid}/regenerate", RegenerateAsync)
             .WithName("RegenerateReply")
             .WithSummary("A new reply to a stored message (an assistant reply is kept as a sibling); streamed in OpenAI's format unless stream is false.")
-            .Accepts<ChatCompletionRequest>(isOptional: true, "application/json")
+            // No Accepts metadata: the optional body is read whatever its content type, and Accepts would make routing
+            // refuse a body-less POST beside the malformed-id route (which accepts any content type).
             .Produces<ChatCompletionResponse>();
         return app;
     }
@@ -23,18 +24,8 @@ public static class RegenerateEndpoints
     /// messages are ignored, since the history comes from the conversation.
     /// </summary>
     private static async Task<IResult> RegenerateAsync(
-        string id, string messageId, HttpContext httpContext, ChatService chat, ChatMemory memory, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        Guid conversationId, Guid messageId, HttpContext httpContext, ChatService chat, ChatMemory memory, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        if (!ConversationErrors.TryParseId(id, "conversation_id", out var conversationId, out var badConversation))
-        {
-            return badConversation!;
-        }
-
-        if (!ConversationErrors.TryParseId(messageId, "message_id", out var replyTo, out var badMessage))
-        {
-            return badMessage!;
-        }
-
         ChatCompletionRequest overrides;
         try
         {
@@ -49,15 +40,7 @@ public static class RegenerateEndpoints
             return ConversationErrors.FromJsonException(exception);
         }
 
-        PreparedChat prepared;
-        try
-        {
-            prepared = await memory.PrepareRegenerationAsync(conversationId, replyTo, overrides with { Messages = null, Stream = overrides.Stream ?? true }, cancellationToken);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        var prepared = await memory.PrepareRegenerationAsync(conversationId, messageId, overrides with { Messages = null, Stream = overrides.Stream ?? true }, cancellationToken);
 
         ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, prepared.Turn);
         return await OpenAiEndpoints.AnswerAsync(httpContext, chat, prepared.Request, prepared.Turn,

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Data;
+using OpeaChat.Contracts.Prompts;
 
 namespace OpeaChat.ChatQnA.Prompts;
 

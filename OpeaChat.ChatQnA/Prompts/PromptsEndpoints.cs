@@ -1,6 +1,8 @@
-using OpeaChat.ChatQnA.ChatQnA;
+using Microsoft.AspNetCore.Http.HttpResults;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Data;
+using OpeaChat.ChatQnA.Opea;
+using OpeaChat.Contracts.Prompts;
 
 namespace OpeaChat.ChatQnA.Prompts;
 
@@ -9,13 +11,13 @@ public static class PromptsEndpoints
 {
     public static IEndpointRouteBuilder MapPromptEndpoints(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithTags("Prompts");
-        v1.MapGet("/prompts", ListAsync).WithName("ListPrompts").WithSummary("Built-in prompts first, then yours by name; ?kind=system|template.");
-        v1.MapPost("/prompts", CreateAsync).WithName("CreatePrompt");
-        v1.MapGet("/prompts/{id}", GetAsync).WithName("GetPrompt");
-        v1.MapPut("/prompts/{id}", UpdateAsync).WithName("UpdatePrompt").WithSummary("Replace name, kind and text (not for built-in prompts).");
-        v1.MapDelete("/prompts/{id}", DeleteAsync).WithName("DeletePrompt");
-        v1.MapPost("/prompts/{id}/render", RenderAsync).WithName("RenderPrompt").WithSummary("Fill the prompt's {placeholders} with the given variables.");
+        var prompts = app.MapGroup("/v1/prompts").WithTags("Prompts").WithOpeaStoreErrors();
+        prompts.MapGet("/", ListAsync).WithName("ListPrompts").WithSummary("Built-in prompts first, then yours by name; ?kind=system|template.");
+        prompts.MapPost("/", CreateAsync).WithName("CreatePrompt");
+        prompts.MapGet("/{id}", GetAsync).WithName("GetPrompt");
+        prompts.MapPut("/{id}", UpdateAsync).WithName("UpdatePrompt").WithSummary("Replace name, kind and text (not for built-in prompts).");
+        prompts.MapDelete("/{id}", DeleteAsync).WithName("DeletePrompt");
+        prompts.MapPost("/{id}/render", RenderAsync).WithName("RenderPrompt").WithSummary("Fill the prompt's {placeholders} with the given variables.");
         return app;
     }
 
@@ -29,7 +31,7 @@ public static class PromptsEndpoints
         return TypedResults.Json(new PromptList(await store.ListAsync(kind, cancellationToken)), PromptsJsonContext.Default.PromptList);
     }
 
-    private static async Task<IResult> GetAsync(string id, PromptStore store, CancellationToken cancellationToken) =>
+    private static async Task<Results<JsonHttpResult<PromptRecord>, OpeaErrorResult>> GetAsync(string id, PromptStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is { } prompt
             ? TypedResults.Json(prompt, PromptsJsonContext.Default.PromptRecord)
             : NotFound(id);
@@ -42,16 +44,9 @@ public static class PromptsEndpoints
             return error;
         }
 
-        try
-        {
-            var prompt = await store.CreateAsync(draft!, cancellationToken);
-            request.HttpContext.Response.Headers.Location = $"/v1/prompts/{prompt.Id}";
-            return TypedResults.Json(prompt, PromptsJsonContext.Default.PromptRecord, statusCode: StatusCodes.Status201Created);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        var prompt = await store.CreateAsync(draft!, cancellationToken);
+        request.HttpContext.Response.Headers.Location = $"/v1/prompts/{prompt.Id}";
+        return TypedResults.Json(prompt, PromptsJsonContext.Default.PromptRecord, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> UpdateAsync(string id, HttpRequest request, PromptStore store, CancellationToken cancellationToken)
@@ -62,27 +57,13 @@ public static class PromptsEndpoints
             return error;
         }
 
-        try
-        {
-            return TypedResults.Json(await store.UpdateAsync(id, draft!, cancellationToken), PromptsJsonContext.Default.PromptRecord);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        return TypedResults.Json(await store.UpdateAsync(id, draft!, cancellationToken), PromptsJsonContext.Default.PromptRecord);
     }
 
     private static async Task<IResult> DeleteAsync(string id, PromptStore store, CancellationToken cancellationToken)
     {
-        try
-        {
-            await store.DeleteAsync(id, cancellationToken);
-            return TypedResults.NoContent();
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        await store.DeleteAsync(id, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> RenderAsync(string id, HttpRequest request, PromptStore store, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
-using OpeaChat.ChatQnA.ChatQnA;
-using OpeaChat.OpenAi;
+using OpeaChat.ChatQnA.Opea;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.ChatQnA.Protection;
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -6,7 +8,9 @@ using Microsoft.Extensions.Options;
 using OpeaChat.Inference.Engine;
 using OpeaChat.Inference.Models;
 using OpeaChat.Inference.Telemetry;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
+using OpeaChat.ServiceDefaults.ServerSentEvents;
 
 namespace OpeaChat.Inference.Chat;
 
@@ -90,7 +94,7 @@ public static class ChatCompletionsEndpoints
         activity?.SetTag("gen_ai.request.seed", request.Sampling.Seed);
         var completion = new CompletionWriter($"{shape.IdPrefix}{Guid.NewGuid():N}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model.Id, shape);
         return parameters.Stream == true
-            ? new CompletionStreamResult(completion, updates, parameters.StreamOptions?.IncludeUsage == true, activity)
+            ? EventStream.Of(StreamAsync(completion, updates, parameters.StreamOptions?.IncludeUsage == true, activity))
             : new CompletionResult(completion, updates, activity, cancellationToken);
     }
 
@@ -134,11 +138,11 @@ public static class ChatCompletionsEndpoints
     /// <summary>Builds the response objects of one completion in its shape.</summary>
     private sealed record CompletionWriter(string Id, long Created, string Model, CompletionShape Shape)
     {
-        public byte[] Chunk(string? role, string? text, string? finishReason, Usage? usage, bool withChoice = true)
+        public string Chunk(string? role, string? text, string? finishReason, Usage? usage, bool withChoice = true)
         {
             if (Shape.IsChat)
             {
-                return JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
+                return JsonSerializer.Serialize(new ChatCompletionChunk
                 {
                     Id = Id,
                     Created = Created,
@@ -148,7 +152,7 @@ public static class ChatCompletionsEndpoints
                 }, OpenAiJsonContext.Default.ChatCompletionChunk);
             }
 
-            return JsonSerializer.SerializeToUtf8Bytes(new CompletionResponse
+            return JsonSerializer.Serialize(new CompletionResponse
             {
                 Id = Id,
                 Created = Created,
@@ -207,56 +211,48 @@ public static class ChatCompletionsEndpoints
         }
     }
 
-    /// <summary>Writes OpenAI's streaming format: <c>data: {chunk}</c> events, then <c>data: [DONE]</c>.</summary>
-    private sealed class CompletionStreamResult(CompletionWriter writer, ChannelReader<GenerationUpdate> updates, bool includeUsage, Activity? activity) : IResult
+    /// <summary>OpenAI's streaming format: <c>data: {chunk}</c> events, then <c>data: [DONE]</c>.</summary>
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(
+        CompletionWriter writer, ChannelReader<GenerationUpdate> updates, bool includeUsage, Activity? activity, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        public async Task ExecuteAsync(HttpContext httpContext)
+        // The client leaving cancels this token; the decode loop sees the same token and frees the sequence.
+        GenerationResult? result = null;
+        try
         {
-            var response = httpContext.Response;
-            var cancellationToken = httpContext.RequestAborted;
-            ServerSentEvents.Start(response);
-            GenerationResult? result = null;
-            try
+            // Headers and the role go out at once, so a client (or the gateway's timeout) knows the request was accepted.
+            yield return EventStream.Data(writer.Chunk(writer.Shape.IsChat ? "assistant" : null, string.Empty, null, null));
+            await foreach (var update in updates.ReadAllAsync(cancellationToken))
             {
-                // Headers and the role go out at once, so a client (or the gateway's timeout) knows the request was accepted.
-                await ServerSentEvents.WriteDataAsync(response, writer.Chunk(writer.Shape.IsChat ? "assistant" : null, string.Empty, null, null), cancellationToken);
-                await foreach (var update in updates.ReadAllAsync(cancellationToken))
+                if (update.Text is { } text)
                 {
-                    if (update.Text is { } text)
-                    {
-                        await ServerSentEvents.WriteDataAsync(response, writer.Chunk(null, text, null, null), cancellationToken);
-                    }
-
-                    if (update.Result is not { } final)
-                    {
-                        continue;
-                    }
-
-                    result = final;
-                    if (final.Error is not null)
-                    {
-                        var error = new ErrorResponse(new ErrorBody { Message = final.Error, Type = "server_error", Code = "generation_failed" });
-                        await ServerSentEvents.WriteDataAsync(response, JsonSerializer.SerializeToUtf8Bytes(error, OpenAiJsonContext.Default.ErrorResponse), cancellationToken);
-                        return;
-                    }
-
-                    await ServerSentEvents.WriteDataAsync(response, writer.Chunk(null, writer.Shape.IsChat ? null : string.Empty, final.FinishReason, null), cancellationToken);
-                    if (includeUsage)
-                    {
-                        await ServerSentEvents.WriteDataAsync(response, writer.Chunk(null, null, null, ToUsage(final), withChoice: false), cancellationToken);
-                    }
+                    yield return EventStream.Data(writer.Chunk(null, text, null, null));
                 }
 
-                await ServerSentEvents.WriteDoneAsync(response, cancellationToken);
+                if (update.Result is not { } final)
+                {
+                    continue;
+                }
+
+                result = final;
+                if (final.Error is not null)
+                {
+                    var error = new ErrorResponse(new ErrorBody { Message = final.Error, Type = "server_error", Code = "generation_failed" });
+                    yield return EventStream.Data(JsonSerializer.Serialize(error, OpenAiJsonContext.Default.ErrorResponse));
+                    yield break;
+                }
+
+                yield return EventStream.Data(writer.Chunk(null, writer.Shape.IsChat ? null : string.Empty, final.FinishReason, null));
+                if (includeUsage)
+                {
+                    yield return EventStream.Data(writer.Chunk(null, null, null, ToUsage(final), withChoice: false));
+                }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // The client left; the decode loop sees the same token and frees the sequence.
-            }
-            finally
-            {
-                Finish(activity, result);
-            }
+
+            yield return EventStream.Data(EventStream.Done);
+        }
+        finally
+        {
+            Finish(activity, result);
         }
     }
 }

@@ -1,7 +1,8 @@
 using LLama.Native;
 using OpeaChat.Inference.Engine;
 using OpeaChat.Inference.Models;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.Inference.Chat;
 

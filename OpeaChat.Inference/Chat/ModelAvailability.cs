@@ -1,5 +1,6 @@
 using OpeaChat.Inference.Models;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.Inference.Chat;
 

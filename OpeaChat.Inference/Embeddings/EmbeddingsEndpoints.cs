@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Options;
 using OpeaChat.Inference.Chat;
 using OpeaChat.Inference.Models;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.Inference.Embeddings;
 

@@ -238,7 +238,7 @@ public sealed partial class DecodeLoop : IAsyncDisposable
             var token = sequence.Conversation.Sample(sequence.Sampler);
             if (token.IsEndOfGeneration(vocab) && !request.Sampling.IgnoreEndOfGeneration)
             {
-                Finish(i, OpenAi.FinishReasons.Stop);
+                Finish(i, Contracts.OpenAi.FinishReasons.Stop);
                 continue;
             }
 
@@ -261,11 +261,11 @@ public sealed partial class DecodeLoop : IAsyncDisposable
 
             if (sequence.StopMatcher.Stopped)
             {
-                Finish(i, OpenAi.FinishReasons.Stop);
+                Finish(i, Contracts.OpenAi.FinishReasons.Stop);
             }
             else if (sequence.CompletionTokens >= request.MaxTokens)
             {
-                Finish(i, OpenAi.FinishReasons.Length);
+                Finish(i, Contracts.OpenAi.FinishReasons.Length);
             }
             else
             {

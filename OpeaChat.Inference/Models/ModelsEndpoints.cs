@@ -1,7 +1,7 @@
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpeaChat.Inference.Chat;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.Inference.Models;
 
@@ -24,15 +24,15 @@ public static class ModelsEndpoints
     }
 
     private static JsonHttpResult<ModelList> ListModels(ModelManager manager, ModelDescriber describer) =>
-        TypedResults.Json(new ModelList(manager.Catalog.List().Select(describer.Describe).ToArray()), ModelsJsonContext.Default.ModelList);
+        TypedResults.Json(new ModelList(manager.Catalog.List().Select(describer.Describe).ToArray()), OpenAiJsonContext.Default.ModelList);
 
-    private static IResult GetModel(string id, ModelManager manager, ModelDescriber describer) =>
+    private static Results<JsonHttpResult<ModelInfo>, OpenAiErrorResult> GetModel(string id, ModelManager manager, ModelDescriber describer) =>
         manager.Catalog.Find(id) is { } file ? Describe(describer, file) : OpenAiErrors.ModelNotFound(id);
 
     private static JsonHttpResult<ModelInfo> Describe(ModelDescriber describer, ModelFile file) =>
-        TypedResults.Json(describer.Describe(file), ModelsJsonContext.Default.ModelInfo);
+        TypedResults.Json(describer.Describe(file), OpenAiJsonContext.Default.ModelInfo);
 
-    private static async Task<IResult> LoadModelAsync(string id, ModelManager manager, ModelDescriber describer, CancellationToken cancellationToken)
+    private static async Task<Results<JsonHttpResult<ModelInfo>, OpenAiErrorResult>> LoadModelAsync(string id, ModelManager manager, ModelDescriber describer, CancellationToken cancellationToken)
     {
         if (manager.Catalog.Find(id) is not { } file)
         {
@@ -51,7 +51,7 @@ public static class ModelsEndpoints
         return Describe(describer, file);
     }
 
-    private static async Task<IResult> UnloadModelAsync(string id, ModelManager manager, ModelDescriber describer)
+    private static async Task<Results<JsonHttpResult<ModelInfo>, OpenAiErrorResult>> UnloadModelAsync(string id, ModelManager manager, ModelDescriber describer)
     {
         if (manager.Catalog.Find(id) is not { } file)
         {
@@ -62,39 +62,3 @@ public static class ModelsEndpoints
         return Describe(describer, file);
     }
 }
-
-/// <summary>OpenAI's model list; each entry adds what llama-server users look for (architecture, size, context, state).</summary>
-public sealed record ModelList(IReadOnlyList<ModelInfo> Data)
-{
-    public string Object => "list";
-}
-
-public sealed record ModelInfo
-{
-    public required string Id { get; init; }
-    public string Object => "model";
-    public required long Created { get; init; }
-    public string OwnedBy => "opeachat";
-    public string? Architecture { get; init; }
-    public long Parameters { get; init; }
-    public required string Quantization { get; init; }
-    public long FileSize { get; init; }
-    public long? ContextLength { get; init; }
-    public long? VocabularySize { get; init; }
-    public long? BlockCount { get; init; }
-    public long? EmbeddingLength { get; init; }
-    public bool ChatTemplate { get; init; }
-    public required string Status { get; init; }
-    public bool Loaded { get; init; }
-    public double? LoadProgress { get; init; }
-    public int? ActiveSequences { get; init; }
-    public int? QueuedRequests { get; init; }
-    public int? MaxParallelSequences { get; init; }
-    public int? SequenceContextSize { get; init; }
-    public bool Default { get; init; }
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ModelList))]
-[JsonSerializable(typeof(ModelInfo))]
-public sealed partial class ModelsJsonContext : JsonSerializerContext;

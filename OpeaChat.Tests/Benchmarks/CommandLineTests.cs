@@ -1,6 +1,4 @@
-extern alias BenchmarksTool;
-
-using BenchmarksTool::OpeaChat.Benchmarks.Cli;
+using OpeaChat.Benchmarks.Cli;
 using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.Benchmarks;

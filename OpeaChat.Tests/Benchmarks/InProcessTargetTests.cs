@@ -1,8 +1,6 @@
-extern alias BenchmarksTool;
-
-using BenchmarksTool::OpeaChat.Benchmarks.Load;
-using BenchmarksTool::OpeaChat.Benchmarks.Load.InProcess;
-using BenchmarksTool::OpeaChat.Benchmarks.Load.Targets;
+using OpeaChat.Benchmarks.Load;
+using OpeaChat.Benchmarks.Load.InProcess;
+using OpeaChat.Benchmarks.Load.Targets;
 using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.Benchmarks;

@@ -1,8 +1,6 @@
-extern alias BenchmarksTool;
-
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using BenchmarksTool::OpeaChat.Benchmarks.Load;
+using OpeaChat.Benchmarks.Load;
 
 namespace OpeaChat.Tests.Benchmarks;
 

@@ -1,10 +1,9 @@
-extern alias BenchmarksTool;
-
 using System.Diagnostics;
 using System.Text.Json;
-using BenchmarksTool::OpeaChat.Benchmarks.Load;
-using BenchmarksTool::OpeaChat.Benchmarks.Prefix;
-using BenchmarksTool::OpeaChat.Benchmarks.Reporting;
+using OpeaChat.Benchmarks.Load;
+using OpeaChat.Benchmarks.Prefix;
+using OpeaChat.Benchmarks.Reporting;
+using OpeaChat.Contracts.OpenAi;
 
 namespace OpeaChat.Tests.Benchmarks;
 

@@ -1,10 +1,8 @@
-extern alias BenchmarksTool;
-
-using BenchmarksTool::OpeaChat.Benchmarks.Synth;
 using LLama;
 using LLama.Batched;
 using LLama.Common;
 using LLama.Native;
+using OpeaChat.Benchmarks.Synth;
 using OpeaChat.Inference.Models;
 using OpeaChat.Tests.Infrastructure;
 

@@ -1,10 +1,8 @@
-extern alias ChatQnAService;
-
 using System.Net.Http.Json;
 using System.Text.Json;
-using ChatQnAService::OpeaChat.ChatQnA.Completions;
+using OpeaChat.ChatQnA.Completions;
 using OpeaChat.Tests.Infrastructure;
-using Message = ChatQnAService::OpeaChat.OpenAi.ChatMessage;
+using Message = OpeaChat.Contracts.OpenAi.ChatMessage;
 
 namespace OpeaChat.Tests.ChatQnA;
 

@@ -1,8 +1,7 @@
-extern alias ChatQnAService;
-
 using System.Text.Json;
-using ChatQnAService::OpeaChat.ChatQnA;
-using ChatQnAService::OpeaChat.ChatQnA.ChatQnA;
+using OpeaChat.ChatQnA;
+using OpeaChat.ChatQnA.Opea;
+using OpeaChat.Contracts.Opea;
 
 namespace OpeaChat.Tests.ChatQnA;
 

@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
 using OpeaChat.Tests.Infrastructure;
-using static OpeaChat.Tests.Infrastructure.ChatPageDriver;
 using Xunit.Abstractions;
+using static OpeaChat.Tests.Infrastructure.ChatPageDriver;
 
 namespace OpeaChat.Tests.EndToEnd;
 

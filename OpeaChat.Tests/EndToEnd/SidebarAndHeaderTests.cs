@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using OpeaChat.Tests.Infrastructure;
-using static OpeaChat.Tests.Infrastructure.ChatPageDriver;
 using Xunit.Abstractions;
+using static OpeaChat.Tests.Infrastructure.ChatPageDriver;
 
 namespace OpeaChat.Tests.EndToEnd;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using OpeaChat.Contracts.OpenAi;
 using OpeaChat.Inference.Chat;
-using OpeaChat.OpenAi;
 
 namespace OpeaChat.Tests.Inference;
 

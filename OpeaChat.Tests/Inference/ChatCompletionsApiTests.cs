@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using OpeaChat.Contracts.OpenAi;
 using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.Inference;

@@ -1,7 +1,5 @@
-extern alias BenchmarksTool;
-
 using System.Text.Json;
-using BenchmarksTool::OpeaChat.Benchmarks.Synth;
+using OpeaChat.Benchmarks.Synth;
 using OpeaChat.Inference.Models;
 using OpeaChat.Tests.Infrastructure;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using OpeaChat.Contracts.OpenAi;
 using OpeaChat.Tests.Infrastructure;
 using OpenAI;
 using OpenAI.Chat;

@@ -1,5 +1,3 @@
-extern alias ChatQnAService;
-
 using Microsoft.Extensions.DependencyInjection;
 
 namespace OpeaChat.Tests.Infrastructure;
@@ -8,7 +6,7 @@ namespace OpeaChat.Tests.Infrastructure;
 /// The ChatQnA gateway alone, in the test process, on a real Kestrel port, calling a real inference server over HTTP
 /// (or an address where nothing listens, to test outages), with settings chosen by the test.
 /// </summary>
-public sealed class GatewayHost : KestrelTestHost<ChatQnAService::OpeaChat.ChatQnA.Caching.ResponseCache>
+public sealed class GatewayHost : KestrelTestHost<OpeaChat.ChatQnA.Caching.ResponseCache>
 {
     private GatewayHost(Dictionary<string, string?> settings)
         : base(settings)
@@ -19,8 +17,8 @@ public sealed class GatewayHost : KestrelTestHost<ChatQnAService::OpeaChat.ChatQ
     public string DataDirectory => Settings["ChatQnA:DataDirectory"]!;
 
     /// <summary>The gateway's own conversation store, for setting up or checking what the endpoints saved.</summary>
-    public ChatQnAService::OpeaChat.ChatQnA.Conversations.ConversationStore Store =>
-        Services.GetRequiredService<ChatQnAService::OpeaChat.ChatQnA.Conversations.ConversationStore>();
+    public OpeaChat.ChatQnA.Conversations.ConversationStore Store =>
+        Services.GetRequiredService<OpeaChat.ChatQnA.Conversations.ConversationStore>();
 
     /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>, <c>services:</c>) are given whole.</summary>
     public static GatewayHost Start(Uri inference, params (string Key, string? Value)[] settings) =>

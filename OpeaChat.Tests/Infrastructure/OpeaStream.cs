@@ -1,28 +1,25 @@
-using System.Text;
+using System.Net.ServerSentEvents;
 using System.Text.RegularExpressions;
+using OpeaChat.Contracts.Opea;
 
 namespace OpeaChat.Tests.Infrastructure;
 
-/// <summary>Reads OPEA's event stream in tests: the raw data lines, and the text they carry.</summary>
+/// <summary>Reads OPEA's event stream in tests: each event's data as sent (System.Net.ServerSentEvents), and its text.</summary>
 public static partial class OpeaStream
 {
     public static async Task<IReadOnlyList<string>> ReadDataLinesAsync(HttpResponseMessage response)
     {
         var lines = new List<string>();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        while (await reader.ReadLineAsync() is { } line)
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
         {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                lines.Add(line[6..]);
-            }
+            lines.Add(item.Data);
         }
 
         return lines;
     }
 
     /// <summary>
-    /// Posts <paramref name="body"/> and reads data lines only up to <c>[DONE]</c>, leaving the rest of the response
+    /// Posts <paramref name="body"/> and reads events only up to <c>[DONE]</c>, leaving the rest of the response
     /// unread, as a browser client that stops at [DONE] does.
     /// </summary>
     public static async Task<IReadOnlyList<string>> PostAndReadUntilDoneAsync(HttpClient client, string path, object body)
@@ -31,16 +28,12 @@ public static partial class OpeaStream
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         var lines = new List<string>();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        while (await reader.ReadLineAsync() is { } line)
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
         {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            lines.Add(item.Data);
+            if (item.Data == ChatQnAStream.Done)
             {
-                lines.Add(line[6..]);
-                if (line == "data: [DONE]")
-                {
-                    break;
-                }
+                break;
             }
         }
 
@@ -50,7 +43,6 @@ public static partial class OpeaStream
     [GeneratedRegex("""^b('([^'\\]|\\.)*'|"([^"\\]|\\.)*")$""")]
     public static partial Regex BytesLiteral();
 
-    /// <summary>Joins the text of Python bytes literals with the web client's decoder (the inverse of repr).</summary>
-    public static string DecodeText(IEnumerable<string> literals) =>
-        Encoding.UTF8.GetString(literals.SelectMany(literal => PythonBytesLiteral.Decode(literal)).ToArray());
+    /// <summary>Joins the text of Python bytes literals (the inverse of repr).</summary>
+    public static string DecodeText(IEnumerable<string> literals) => PythonBytesLiteral.DecodeText(literals);
 }

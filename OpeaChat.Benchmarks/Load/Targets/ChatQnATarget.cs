@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OpeaChat.Contracts.Opea;
+using OpeaChat.Contracts.OpenAi;
 
 namespace OpeaChat.Benchmarks.Load.Targets;
 
@@ -34,7 +36,7 @@ public sealed class ChatQnATarget(Uri baseUri) : HttpTarget(baseUri)
         HttpResponseMessage response;
         try
         {
-            response = await Client.PostAsJsonAsync(ChatPath, request, LoadWireJsonContext.Default.OpeaLoadRequest, cancellationToken).ConfigureAwait(false);
+            response = await Client.PostAsJsonAsync(ChatPath, request, OpeaJsonContext.Default.OpeaChatRequest, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException exception)
         {
@@ -48,65 +50,54 @@ public sealed class ChatQnATarget(Uri baseUri) : HttpTarget(baseUri)
                 throw new InvalidOperationException($"{Address} refused a calibration request: {await DescribeFailureAsync(response, cancellationToken).ConfigureAwait(false)}");
             }
 
-            var answer = await response.Content.ReadFromJsonAsync(LoadWireJsonContext.Default.CompletionUsage, cancellationToken).ConfigureAwait(false);
+            var answer = await response.Content.ReadFromJsonAsync(OpeaJsonContext.Default.OpeaChatResponse, cancellationToken).ConfigureAwait(false);
             Model = answer?.Model;
-            return answer?.Usage?.PromptTokens ?? throw new InvalidOperationException($"{Address} answered without usage.prompt_tokens.");
+            return answer?.Usage.PromptTokens ?? throw new InvalidOperationException($"{Address} answered without usage.prompt_tokens.");
         }
     }
 
     protected override async Task<RequestSample> StreamAsync(long start, string prompt, LoadWorkload workload, CancellationToken cancellationToken)
     {
         var request = CreateRequest(prompt, workload.MaxTokens, stream: true, workload);
-        using var message = new HttpRequestMessage(HttpMethod.Post, ChatPath) { Content = JsonContent.Create(request, LoadWireJsonContext.Default.OpeaLoadRequest) };
-        using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        var (response, refused) = await OpenStreamAsync(start, ChatPath, JsonContent.Create(request, OpeaJsonContext.Default.OpeaChatRequest), cancellationToken).ConfigureAwait(false);
+        if (response is null)
         {
-            return RequestSample.Failed(start, Stopwatch.GetTimestamp(), await DescribeFailureAsync(response, cancellationToken).ConfigureAwait(false));
+            return refused!.Value;
         }
 
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(body);
-        long? firstToken = null;
-        var events = 0;
-        var errorEvent = false;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        using (response)
         {
-            if (line == "event: error")
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            long? firstToken = null;
+            var events = 0;
+            try
             {
-                errorEvent = true;
-                continue;
+                await foreach (var literal in ChatQnAStream.ReadLiteralsAsync(body, cancellationToken).ConfigureAwait(false))
+                {
+                    if (literal.Length > 3) // b'' carries nothing
+                    {
+                        firstToken ??= Stopwatch.GetTimestamp();
+                        events++;
+                    }
+                }
+            }
+            catch (ChatQnAStreamException exception)
+            {
+                return RequestSample.Failed(start, Stopwatch.GetTimestamp(),
+                    exception.Detail is { } detail ? $"stream error: {detail}" : "the stream ended without [DONE]", events);
             }
 
-            if (!line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var data = line.AsSpan(6);
-            if (errorEvent)
-            {
-                var detail = JsonSerializer.Deserialize(data, LoadWireJsonContext.Default.OpeaError)?.Detail.ToString();
-                return RequestSample.Failed(start, Stopwatch.GetTimestamp(), $"stream error: {detail}", events);
-            }
-
-            if (data.SequenceEqual("[DONE]"))
-            {
-                return new RequestSample(start, firstToken, Stopwatch.GetTimestamp(), events, null, null);
-            }
-
-            if (data.Length > 3) // b'' carries nothing
-            {
-                firstToken ??= Stopwatch.GetTimestamp();
-                events++;
-            }
+            return new RequestSample(start, firstToken, Stopwatch.GetTimestamp(), events, null, null);
         }
-
-        return RequestSample.Failed(start, Stopwatch.GetTimestamp(), "the stream ended without [DONE]", events);
     }
 
-    private static OpeaLoadRequest CreateRequest(string prompt, int maxTokens, bool stream, LoadWorkload workload) => new()
+    /// <summary>
+    /// OPEA's request. <c>ignore_eos</c> and <c>cache_prompt</c> are llama-server extensions: sent so that a gateway that
+    /// passes them on gives exactly the asked lengths; one that drops them still answers (OPEA ignores unknown fields).
+    /// </summary>
+    private static OpeaChatRequest CreateRequest(string prompt, int maxTokens, bool stream, LoadWorkload workload) => new()
     {
-        Messages = [new OpeaLoadMessage("user", prompt)],
+        Messages = new OpeaMessages([new OpeaMessage("user", prompt)], WasPlainString: false),
         Stream = stream,
         MaxTokens = maxTokens,
         Temperature = workload.Sampling.Temperature,

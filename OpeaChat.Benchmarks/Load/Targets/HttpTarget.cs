@@ -59,6 +59,22 @@ public abstract class HttpTarget : ILoadTarget
     /// <summary>Sends the request and reads its stream to the end; <paramref name="start"/> is when the request began.</summary>
     protected abstract Task<RequestSample> StreamAsync(long start, string prompt, LoadWorkload workload, CancellationToken cancellationToken);
 
+    /// <summary>Sends a streaming request: its response once the headers came with success, or the failed sample.</summary>
+    protected async Task<(HttpResponseMessage? Response, RequestSample? Refused)> OpenStreamAsync(long start, string path, HttpContent content, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return (response, null);
+        }
+
+        using (response)
+        {
+            return (null, RequestSample.Failed(start, Stopwatch.GetTimestamp(), await DescribeFailureAsync(response, cancellationToken).ConfigureAwait(false)));
+        }
+    }
+
     /// <summary>A short description of a refused request: status and the start of its body.</summary>
     protected static async Task<string> DescribeFailureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
 
 namespace OpeaChat.Benchmarks.Load.Targets;
 
@@ -25,9 +25,9 @@ public sealed class OpenAiTarget(Uri baseUri) : HttpTarget(baseUri)
         {
             using var response = await Client.GetAsync(new Uri("v1/models", UriKind.Relative), cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode
-                && await response.Content.ReadFromJsonAsync(LoadWireJsonContext.Default.ModelList, cancellationToken).ConfigureAwait(false) is { Data: { Count: > 0 } models })
+                && await response.Content.ReadFromJsonAsync(TolerantOpenAiJson.TypeInfo<ModelList>(), cancellationToken).ConfigureAwait(false) is { Data: { Count: > 0 } models })
             {
-                var model = models.FirstOrDefault(entry => entry.Default == true) ?? models.FirstOrDefault(entry => entry.Loaded == true) ?? models[0];
+                var model = models.FirstOrDefault(entry => entry.Default) ?? models.FirstOrDefault(entry => entry.Loaded) ?? models[0];
                 _model = model.Id;
                 return new TargetInfo(model.Id, model.MaxParallelSequences is null ? null
                     : new TargetSettings(null, null, null, model.MaxParallelSequences, model.SequenceContextSize, null, null));
@@ -50,53 +50,45 @@ public sealed class OpenAiTarget(Uri baseUri) : HttpTarget(baseUri)
             throw new InvalidOperationException($"{Address} refused a calibration request: {await DescribeFailureAsync(response, cancellationToken).ConfigureAwait(false)}");
         }
 
-        var answer = await response.Content.ReadFromJsonAsync(LoadWireJsonContext.Default.CompletionUsage, cancellationToken).ConfigureAwait(false);
+        var answer = await response.Content.ReadFromJsonAsync(TolerantOpenAiJson.TypeInfo<ChatCompletionResponse>(), cancellationToken).ConfigureAwait(false);
         return answer?.Usage?.PromptTokens ?? throw new InvalidOperationException($"{Address} answered without usage.prompt_tokens.");
     }
 
     protected override async Task<RequestSample> StreamAsync(long start, string prompt, LoadWorkload workload, CancellationToken cancellationToken)
     {
         var request = CreateRequest(prompt, workload.MaxTokens, stream: true, workload);
-        using var message = new HttpRequestMessage(HttpMethod.Post, ChatPath) { Content = JsonContent.Create(request, OpenAiJsonContext.Default.ChatCompletionRequest) };
-        using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        var (response, refused) = await OpenStreamAsync(start, ChatPath, JsonContent.Create(request, OpenAiJsonContext.Default.ChatCompletionRequest), cancellationToken).ConfigureAwait(false);
+        if (response is null)
         {
-            return RequestSample.Failed(start, Stopwatch.GetTimestamp(), await DescribeFailureAsync(response, cancellationToken).ConfigureAwait(false));
+            return refused!.Value;
         }
 
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(body);
-        long? firstToken = null;
-        var pieces = 0;
-        TokenUsage? usage = null;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        using (response)
         {
-            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            long? firstToken = null;
+            var pieces = 0;
+            Usage? usage = null;
+            try
             {
-                continue;
+                await foreach (var chunk in ChatCompletionStream.ReadAsync(body, TolerantOpenAiJson.TypeInfo<ChatCompletionChunk>(), cancellationToken).ConfigureAwait(false))
+                {
+                    usage = chunk.Usage ?? usage;
+                    if (chunk.Choices?.Any(choice => !string.IsNullOrEmpty(choice.Delta?.Content)) == true)
+                    {
+                        firstToken ??= Stopwatch.GetTimestamp();
+                        pieces++;
+                    }
+                }
+            }
+            catch (ChatCompletionStreamException exception)
+            {
+                return RequestSample.Failed(start, Stopwatch.GetTimestamp(),
+                    exception.Error is { } error ? $"stream error {error.Code}: {error.Message}" : "the stream ended without [DONE]", pieces);
             }
 
-            if (line.AsSpan(6).SequenceEqual("[DONE]"))
-            {
-                var end = Stopwatch.GetTimestamp();
-                return new RequestSample(start, firstToken, end, usage?.CompletionTokens ?? pieces, usage?.PromptTokens, null);
-            }
-
-            var chunk = JsonSerializer.Deserialize(line.AsSpan(6), LoadWireJsonContext.Default.StreamChunk);
-            if (chunk?.Error is { } error)
-            {
-                return RequestSample.Failed(start, Stopwatch.GetTimestamp(), $"stream error {error.Code}: {error.Message}", pieces);
-            }
-
-            usage = chunk?.Usage ?? usage;
-            if (chunk?.Choices is { } choices && choices.Any(choice => !string.IsNullOrEmpty(choice.Delta?.Content)))
-            {
-                firstToken ??= Stopwatch.GetTimestamp();
-                pieces++;
-            }
+            return new RequestSample(start, firstToken, Stopwatch.GetTimestamp(), usage?.CompletionTokens ?? pieces, usage?.PromptTokens, null);
         }
-
-        return RequestSample.Failed(start, Stopwatch.GetTimestamp(), "the stream ended without [DONE]", pieces);
     }
 
     private ChatCompletionRequest CreateRequest(string prompt, int maxTokens, bool stream, LoadWorkload workload) => new()

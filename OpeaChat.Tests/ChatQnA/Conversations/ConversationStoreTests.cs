@@ -1,13 +1,12 @@
-extern alias ChatQnAService;
-
 using System.Data.Common;
 using System.Text.RegularExpressions;
-using ChatQnAService::OpeaChat.ChatQnA.Conversations;
-using ChatQnAService::OpeaChat.ChatQnA.Data;
-using ChatQnAService::OpeaChat.ChatQnA.Prompts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpeaChat.ChatQnA.Conversations;
+using OpeaChat.ChatQnA.Data;
+using OpeaChat.ChatQnA.Prompts;
+using OpeaChat.Contracts.Conversations;
 
 namespace OpeaChat.Tests.ChatQnA.Conversations;
 

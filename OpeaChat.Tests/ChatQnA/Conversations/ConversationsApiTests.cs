@@ -1,10 +1,8 @@
-extern alias ChatQnAService;
-
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using ChatQnAService::OpeaChat.ChatQnA.Conversations;
+using OpeaChat.ChatQnA.Conversations;
 
 namespace OpeaChat.Tests.ChatQnA.Conversations;
 
@@ -100,6 +98,22 @@ public sealed class ConversationsApiTests(GatewayFixture gateway) : IClassFixtur
 
         Assert.False(string.IsNullOrWhiteSpace(issue.GetString("msg")));
         Assert.False(string.IsNullOrWhiteSpace(issue.GetString("type")));
+    }
+
+    [Fact]
+    public async Task A_malformed_message_id_is_422_and_a_known_path_with_another_method_is_405()
+    {
+        var id = (await _client.PostJsonAsync("/v1/conversations", new { })).GetGuid("id");
+
+        using var badMessage = await _client.PostAsync($"/v1/conversations/{id}/messages/not-a-uuid/activate", null);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badMessage.StatusCode);
+        Assert.Equal(["path", "message_id"], Loc(await badMessage.ReadJsonAsync()));
+
+        using var wrongMethod = await _client.PutAsync($"/v1/conversations/{id}", null);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+
+        using var unknown = await _client.GetAsync($"/v1/conversations/{id}/nothing-here");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Fact]

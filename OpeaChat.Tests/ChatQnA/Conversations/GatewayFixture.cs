@@ -1,9 +1,7 @@
-extern alias ChatQnAService;
-
 using System.Net.Http.Json;
 using System.Text.Json;
-using ChatQnAService::OpeaChat.ChatQnA.Conversations;
 using Microsoft.Data.Sqlite;
+using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.ChatQnA.Conversations;

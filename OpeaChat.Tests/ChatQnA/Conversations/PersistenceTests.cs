@@ -1,9 +1,6 @@
-extern alias ChatQnAService;
-
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
-
 using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.ChatQnA.Conversations;

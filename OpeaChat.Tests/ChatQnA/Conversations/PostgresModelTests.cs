@@ -1,12 +1,10 @@
-extern alias ChatQnAService;
-
-using ChatQnAService::OpeaChat.ChatQnA;
-using ChatQnAService::OpeaChat.ChatQnA.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpeaChat.ChatQnA;
+using OpeaChat.ChatQnA.Data;
 
 namespace OpeaChat.Tests.ChatQnA.Conversations;
 

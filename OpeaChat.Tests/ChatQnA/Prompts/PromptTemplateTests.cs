@@ -1,6 +1,4 @@
-extern alias ChatQnAService;
-
-using ChatQnAService::OpeaChat.ChatQnA.Prompts;
+using OpeaChat.ChatQnA.Prompts;
 
 namespace OpeaChat.Tests.ChatQnA.Prompts;
 

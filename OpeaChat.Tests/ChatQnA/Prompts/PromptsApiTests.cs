@@ -1,9 +1,7 @@
-extern alias ChatQnAService;
-
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using ChatQnAService::OpeaChat.ChatQnA.Prompts;
+using OpeaChat.ChatQnA.Prompts;
 using OpeaChat.Tests.ChatQnA.Conversations;
 
 namespace OpeaChat.Tests.ChatQnA.Prompts;

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.ServiceDiscovery;
+using OpeaChat.Contracts.Health;
 
-namespace OpeaChat.ChatQnA.Inference;
+namespace OpeaChat.ChatQnA.Generation;
 
 /// <summary>
 /// Knows the inference replicas (every service-discovery endpoint, and every address of a name such as compose's
@@ -130,18 +131,14 @@ public sealed partial class InferenceBalancer(
                 return new Replica(address, false, int.MaxValue);
             }
 
-            using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-            var load = Number(health.RootElement, "active_sequences") + Number(health.RootElement, "queued_requests");
-            return new Replica(address, true, load);
+            var health = await response.Content.ReadFromJsonAsync(HealthJsonContext.Default.HealthResponse, cancellationToken);
+            return new Replica(address, true, (health?.ActiveSequences ?? 0) + (health?.QueuedRequests ?? 0));
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
         {
             return new Replica(address, false, int.MaxValue);
         }
     }
-
-    private static int Number(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt32() : 0;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Inference replicas: {Replicas}")]
     private partial void LogReplicas(string replicas);

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace OpeaChat.ChatQnA.Inference;
+namespace OpeaChat.ChatQnA.Generation;
 
 /// <summary>The gateway is ready when inference is reachable and its model is loaded; otherwise it passes on why not.</summary>
 public sealed class InferenceHealthCheck(IHttpClientFactory httpClientFactory) : IHealthCheck

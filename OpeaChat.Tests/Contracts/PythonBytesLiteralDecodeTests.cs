@@ -1,8 +1,8 @@
 using System.Text;
+using OpeaChat.Contracts.Opea;
 using OpeaChat.Tests.Infrastructure;
-using OpeaChat.Web.Chat;
 
-namespace OpeaChat.Tests.Web;
+namespace OpeaChat.Tests.Contracts;
 
 /// <summary>Each literal is what CPython 3 prints for <c>repr(text.encode("utf-8"))</c>.</summary>
 public sealed class PythonBytesLiteralDecodeTests

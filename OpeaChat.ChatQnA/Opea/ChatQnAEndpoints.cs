@@ -1,20 +1,23 @@
+using System.Net.ServerSentEvents;
 using System.Text;
-using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Data;
-using OpeaChat.ChatQnA.Inference;
-using OpeaChat.OpenAi;
+using OpeaChat.ChatQnA.Generation;
+using OpeaChat.Contracts.Opea;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.ServerSentEvents;
 
-namespace OpeaChat.ChatQnA.ChatQnA;
+namespace OpeaChat.ChatQnA.Opea;
 
 public static partial class ChatQnAEndpoints
 {
     public static IEndpointRouteBuilder MapChatQnAEndpoints(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithTags("ChatQnA");
+        var v1 = app.MapGroup("/v1").WithTags("ChatQnA").WithOpeaStoreErrors();
         v1.MapPost("/chatqna", ChatAsync)
             .WithName("ChatQnA")
             .WithSummary("OPEA ChatQnA: answer a chat, streamed in OPEA's format by default.");
@@ -57,16 +60,8 @@ public static partial class ChatQnAEndpoints
             return invalid;
         }
 
-        PreparedChat prepared;
-        try
-        {
-            prepared = await memory.PrepareAsync(OpeaRequestMapper.ToCompletionRequest(request),
-                new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables }, cancellationToken);
-        }
-        catch (ConversationStoreException exception)
-        {
-            return exception.ToResult();
-        }
+        var prepared = await memory.PrepareAsync(OpeaRequestMapper.ToCompletionRequest(request),
+            new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables }, cancellationToken);
 
         var completionRequest = OpeaRequestMapper.WithOpeaDefaults(prepared.Request, options.Value);
         var logger = loggerFactory.CreateLogger(typeof(ChatQnAEndpoints));
@@ -150,22 +145,15 @@ public static partial class ChatQnAEndpoints
     /// </summary>
     private sealed class OpeaStreamResult(ReplyStream reply, ConversationTurn? turn, ILogger logger) : RelayedReplyResult(reply, turn, logger)
     {
-        protected override async Task WriteChunkAsync(HttpResponse response, ChatCompletionChunk chunk, CancellationToken cancellationToken)
-        {
-            foreach (var choice in chunk.Choices)
-            {
-                if (!string.IsNullOrEmpty(choice.Delta.Content))
-                {
-                    await ServerSentEvents.WriteDataAsync(response, Encoding.UTF8.GetBytes(PythonBytesLiteral.Format(choice.Delta.Content)), cancellationToken);
-                }
-            }
-        }
+        protected override IEnumerable<SseItem<string>> EventsFor(ChatCompletionChunk chunk) =>
+            chunk.Choices
+                .Where(choice => !string.IsNullOrEmpty(choice.Delta.Content))
+                .Select(choice => EventStream.Data(PythonBytesLiteral.Format(choice.Delta.Content!)));
 
-        protected override async Task WriteFailureAsync(HttpResponse response, InferenceException exception, CancellationToken cancellationToken)
+        protected override SseItem<string> FailureEvent(InferenceException exception)
         {
             LogStreamFailed(Logger, exception.Message);
-            var detail = JsonSerializer.SerializeToUtf8Bytes(new OpeaErrorDetail(exception.Message), OpeaJsonContext.Default.OpeaErrorDetail);
-            await ServerSentEvents.WriteEventAsync(response, "error", detail, cancellationToken);
+            return EventStream.Named(ChatQnAStream.ErrorEvent, JsonSerializer.Serialize(new OpeaErrorDetail(exception.Message), OpeaJsonContext.Default.OpeaErrorDetail));
         }
     }
 

@@ -1,17 +1,17 @@
 using System.Text;
-using OpeaChat.Tests.Infrastructure;
-using OpeaChat.Web.Chat;
+using OpeaChat.Contracts.Opea;
 
-namespace OpeaChat.Tests.Web;
+namespace OpeaChat.Tests.Contracts;
 
-public sealed class OpeaStreamReaderTests
+/// <summary>OPEA's stream as clients read it: <see cref="ChatQnAStream"/> over System.Net.ServerSentEvents.</summary>
+public sealed class ChatQnAStreamTests
 {
     private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
 
     private static async Task<List<string>> ReadAllAsync(Stream stream, CancellationToken cancellationToken = default)
     {
         var pieces = new List<string>();
-        await foreach (var piece in OpeaStreamReader.ReadAsync(stream, cancellationToken))
+        await foreach (var piece in ChatQnAStream.ReadTextAsync(stream, cancellationToken))
         {
             pieces.Add(piece);
         }
@@ -72,15 +72,15 @@ public sealed class OpeaStreamReaderTests
         using var stream = Stream("data: b'Once'\n\ndata: b' upon'\n\n");
         var pieces = new List<string>();
 
-        var error = await Assert.ThrowsAsync<ChatQnAException>(async () =>
+        var error = await Assert.ThrowsAsync<ChatQnAStreamException>(async () =>
         {
-            await foreach (var piece in OpeaStreamReader.ReadAsync(stream))
+            await foreach (var piece in ChatQnAStream.ReadTextAsync(stream))
             {
                 pieces.Add(piece);
             }
         });
 
-        Assert.Equal(ChatQnAFailure.CutOff, error.Failure);
+        Assert.Null(error.Detail);
         Assert.Contains("cut off", error.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(["Once", " upon"], pieces);
     }
@@ -90,20 +90,19 @@ public sealed class OpeaStreamReaderTests
     {
         using var stream = Stream(string.Empty);
 
-        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ReadAllAsync(stream));
+        var error = await Assert.ThrowsAsync<ChatQnAStreamException>(() => ReadAllAsync(stream));
 
-        Assert.Equal(ChatQnAFailure.CutOff, error.Failure);
+        Assert.Null(error.Detail);
     }
 
     [Fact]
-    public async Task A_broken_connection_is_cut_off()
+    public async Task A_broken_connection_is_the_connections_own_error()
     {
         using var stream = new BreakingStream(Encoding.UTF8.GetBytes("data: b'Once'\n\n"));
 
-        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ReadAllAsync(stream));
+        var error = await Assert.ThrowsAsync<IOException>(() => ReadAllAsync(stream));
 
-        Assert.Equal(ChatQnAFailure.CutOff, error.Failure);
-        Assert.IsType<IOException>(error.InnerException);
+        Assert.Contains("prematurely", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -111,10 +110,7 @@ public sealed class OpeaStreamReaderTests
     {
         using var stream = Stream("data: b'ok'\n\ndata: hello\n\ndata: [DONE]\n\n");
 
-        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ReadAllAsync(stream));
-
-        Assert.Equal(ChatQnAFailure.InvalidReply, error.Failure);
-        Assert.IsType<FormatException>(error.InnerException);
+        await Assert.ThrowsAsync<FormatException>(() => ReadAllAsync(stream));
     }
 
     [Fact]
@@ -122,10 +118,9 @@ public sealed class OpeaStreamReaderTests
     {
         using var stream = Stream("data: b'ok'\n\ndata: {\"detail\":\"Inference stopped: out of memory\"}\n\n");
 
-        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ReadAllAsync(stream));
+        var error = await Assert.ThrowsAsync<ChatQnAStreamException>(() => ReadAllAsync(stream));
 
-        Assert.Equal(ChatQnAFailure.HttpError, error.Failure);
-        Assert.Equal("Inference stopped: out of memory", error.Message);
+        Assert.Equal("Inference stopped: out of memory", error.Detail);
     }
 
     [Fact]
@@ -134,17 +129,16 @@ public sealed class OpeaStreamReaderTests
         using var stream = Stream("data: b'Once'\n\nevent: error\ndata: {\"detail\":\"Generation failed: context is full.\"}\n\n");
         var pieces = new List<string>();
 
-        var error = await Assert.ThrowsAsync<ChatQnAException>(async () =>
+        var error = await Assert.ThrowsAsync<ChatQnAStreamException>(async () =>
         {
-            await foreach (var piece in OpeaStreamReader.ReadAsync(stream))
+            await foreach (var piece in ChatQnAStream.ReadTextAsync(stream))
             {
                 pieces.Add(piece);
             }
         });
 
         Assert.Equal(["Once"], pieces);
-        Assert.Equal(ChatQnAFailure.HttpError, error.Failure);
-        Assert.Equal("Generation failed: context is full.", error.Message);
+        Assert.Equal("Generation failed: context is full.", error.Detail);
     }
 
     [Fact]
@@ -152,9 +146,9 @@ public sealed class OpeaStreamReaderTests
     {
         using var stream = Stream("event: error\ndata: something broke\n\n");
 
-        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ReadAllAsync(stream));
+        var error = await Assert.ThrowsAsync<ChatQnAStreamException>(() => ReadAllAsync(stream));
 
-        Assert.Equal("something broke", error.Message);
+        Assert.Equal("something broke", error.Detail);
     }
 
     [Fact]
@@ -166,7 +160,7 @@ public sealed class OpeaStreamReaderTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var piece in OpeaStreamReader.ReadAsync(stream, cancellation.Token))
+            await foreach (var piece in ChatQnAStream.ReadTextAsync(stream, cancellation.Token))
             {
                 pieces.Add(piece);
                 await cancellation.CancelAsync();

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OpeaChat.Contracts.OpenAi;
 
-namespace OpeaChat.ChatQnA.ChatQnA;
+namespace OpeaChat.Contracts.Opea;
 
 // OPEA's ChatQnA megaservice contract (GenAIComps' ChatCompletionRequest / ChatCompletionResponse). Fields that OPEA
 // clients send but this gateway does not use (context, meta, logit_bias, ...) are accepted and ignored.
@@ -22,7 +23,7 @@ public sealed record OpeaChatRequest
     public float? FrequencyPenalty { get; init; }
     public float? PresencePenalty { get; init; }
     public long? Seed { get; init; }
-    public OpenAi.StopSequences? Stop { get; init; }
+    public StopSequences? Stop { get; init; }
 
     /// <summary>OpeaChat's memory: continue this stored conversation (the history comes from it; the reply is saved to it).</summary>
     public Guid? ConversationId { get; init; }

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 using OpeaChat.ChatQnA.Telemetry;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
-namespace OpeaChat.ChatQnA.Inference;
+namespace OpeaChat.ChatQnA.Generation;
 
 /// <summary>How a reply ended: all of it, cut off by the client, or broken by a failure.</summary>
 public enum ReplyStatus

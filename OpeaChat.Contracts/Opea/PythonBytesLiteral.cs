@@ -1,11 +1,63 @@
-namespace OpeaChat.Tests.Infrastructure;
+using System.Text;
+
+namespace OpeaChat.Contracts.Opea;
 
 /// <summary>
-/// Decodes the text of a Python <c>bytes</c> literal as written by <c>repr(b"...")</c>, for example
-/// <c>b'caf\xc3\xa9'</c> or <c>b"it's"</c>. OPEA's ChatQnA megaservice sends every streamed piece this way.
+/// Python's <c>repr()</c> of a <c>bytes</c> value, both ways. OPEA's gateway streams each text piece as
+/// <c>data: {repr(piece.encode("utf-8"))}</c>, and OPEA's UIs parse exactly that, so <see cref="Format(ReadOnlySpan{byte})"/>
+/// must match CPython byte for byte; <see cref="Decode"/> reads it back (clients, benchmarks, tests).
 /// </summary>
 public static class PythonBytesLiteral
 {
+    public static string Format(ReadOnlySpan<byte> bytes)
+    {
+        // CPython uses double quotes only when the value has a single quote and no double quote.
+        var quote = bytes.Contains((byte)'\'') && !bytes.Contains((byte)'"') ? '"' : '\'';
+        var builder = new StringBuilder(bytes.Length + 3);
+        builder.Append('b').Append(quote);
+        foreach (var value in bytes)
+        {
+            switch (value)
+            {
+                case (byte)'\\':
+                    builder.Append(@"\\");
+                    break;
+                case (byte)'\t':
+                    builder.Append(@"\t");
+                    break;
+                case (byte)'\n':
+                    builder.Append(@"\n");
+                    break;
+                case (byte)'\r':
+                    builder.Append(@"\r");
+                    break;
+                default:
+                    if (value == quote)
+                    {
+                        builder.Append('\\').Append(quote);
+                    }
+                    else if (value < 0x20 || value >= 0x7f)
+                    {
+                        builder.Append(@"\x").Append(value.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        builder.Append((char)value);
+                    }
+
+                    break;
+            }
+        }
+
+        return builder.Append(quote).ToString();
+    }
+
+    public static string Format(string text) => Format(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The text of a stream's pieces: each literal decoded, the bytes joined, then read as UTF-8.</summary>
+    public static string DecodeText(IEnumerable<string> literals) =>
+        Encoding.UTF8.GetString(literals.SelectMany(literal => Decode(literal)).ToArray());
+
     /// <summary>Returns the bytes the literal stands for.</summary>
     /// <exception cref="FormatException">The text is not a well-formed Python bytes literal.</exception>
     public static byte[] Decode(ReadOnlySpan<char> literal)

@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
-namespace OpeaChat.ChatQnA.Inference;
+namespace OpeaChat.ChatQnA.Generation;
 
 /// <summary>
 /// The inference service refused or could not serve a request. <see cref="StatusCode"/> and <see cref="Message"/>
@@ -58,48 +59,30 @@ public sealed class InferenceClient(HttpClient httpClient)
         using var response = await SendAsync(request with { Stream = true, StreamOptions = new StreamOptions { IncludeUsage = true } },
             HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var reader = new StreamReader(body);
-        var done = false;
-        while (!done)
+        await using var chunks = ChatCompletionStream.ReadAsync(body, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
         {
-            string? line;
             try
             {
-                line = await reader.ReadLineAsync(cancellationToken);
+                if (!await chunks.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (ChatCompletionStreamException exception) when (exception.Error is null)
+            {
+                throw new InferenceException(HttpStatusCode.BadGateway, "The inference service ended the reply before it was complete.", "inference_stream_broken", inner: exception);
+            }
+            catch (ChatCompletionStreamException exception)
+            {
+                throw new InferenceException(HttpStatusCode.BadGateway, exception.Error!.Message, exception.Error.Code, inner: exception);
             }
             catch (Exception exception) when (exception is IOException or HttpRequestException)
             {
                 throw new InferenceException(HttpStatusCode.BadGateway, $"The connection to the inference service broke during the reply: {exception.Message}", "inference_stream_broken", inner: exception);
             }
 
-            if (line is null)
-            {
-                throw new InferenceException(HttpStatusCode.BadGateway, "The inference service ended the reply before it was complete.", "inference_stream_broken");
-            }
-
-            if (!line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var data = line.AsMemory(6);
-            if (data.Span.SequenceEqual("[DONE]"))
-            {
-                done = true;
-                continue;
-            }
-
-            if (data.Span.StartsWith("{\"error\"", StringComparison.Ordinal))
-            {
-                var error = JsonSerializer.Deserialize(data.Span, OpenAiJsonContext.Default.ErrorResponse);
-                throw new InferenceException(HttpStatusCode.BadGateway, error?.Error.Message ?? "The inference service failed during the reply.", error?.Error.Code);
-            }
-
-            var chunk = JsonSerializer.Deserialize(data.Span, OpenAiJsonContext.Default.ChatCompletionChunk);
-            if (chunk is not null)
-            {
-                yield return chunk;
-            }
+            yield return chunks.Current;
         }
     }
 
@@ -107,7 +90,8 @@ public sealed class InferenceClient(HttpClient httpClient)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, ChatCompletionsPath)
         {
-            Content = JsonContent.Create(request, OpenAiJsonContext.Default.ChatCompletionRequest),
+            // The gateway's own fields never go further.
+            Content = JsonContent.Create(request with { ConversationId = null, PromptId = null, Variables = null }, OpenAiJsonContext.Default.ChatCompletionRequest),
         };
 
         HttpResponseMessage response;

@@ -1,7 +1,8 @@
 using System.Globalization;
-using OpeaChat.ChatQnA.Inference;
+using OpeaChat.ChatQnA.Generation;
+using OpeaChat.Contracts.Opea;
 
-namespace OpeaChat.ChatQnA.ChatQnA;
+namespace OpeaChat.ChatQnA.Opea;
 
 /// <summary>Errors in the shape OPEA's FastAPI gateway uses, so OPEA clients show them unchanged.</summary>
 public sealed class OpeaErrorResult(int statusCode, string detail, TimeSpan? retryAfter = null) : IResult, IStatusCodeHttpResult

@@ -1,9 +1,11 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using OpeaChat.Contracts.OpenAi;
 
-namespace OpeaChat.OpenAi;
+namespace OpeaChat.ServiceDefaults.OpenAi;
 
-// OpenAI's error responses as ASP.NET Core results; shared (like OpenAiWire.cs) by the inference service and the gateway.
+// OpenAI's error responses as ASP.NET Core results, for both services that speak OpenAI's wire (inference and the
+// gateway's OpenAI door); the body's shape is OpeaChat.Contracts' ErrorResponse.
 
 /// <summary>An error in OpenAI's shape <c>{"error":{"message","type","param","code"}}</c>, with an optional Retry-After.</summary>
 public sealed class OpenAiErrorResult(int statusCode, ErrorBody error, TimeSpan? retryAfter = null) : IResult, IStatusCodeHttpResult
@@ -81,37 +83,4 @@ public static class OpenAiErrors
 
     public static OpenAiErrorResult ServerError(string message) =>
         new(StatusCodes.Status500InternalServerError, new ErrorBody { Message = message, Type = "server_error", Code = "generation_failed" });
-}
-
-/// <summary>Server-sent events as OpenAI's and OPEA's clients read them: <c>data:</c> lines, each flushed at once.</summary>
-public static class ServerSentEvents
-{
-    private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
-    private static readonly byte[] s_done = "[DONE]"u8.ToArray();
-
-    public static void Start(HttpResponse response)
-    {
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no"; // stop proxies such as nginx from holding tokens back
-    }
-
-    public static async Task WriteDataAsync(HttpResponse response, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        await response.Body.WriteAsync(s_dataPrefix, cancellationToken);
-        await response.Body.WriteAsync(data, cancellationToken);
-        await response.Body.WriteAsync(s_eventEnd, cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
-    }
-
-    public static Task WriteDoneAsync(HttpResponse response, CancellationToken cancellationToken) =>
-        WriteDataAsync(response, s_done, cancellationToken);
-
-    /// <summary>A named event (<c>event: NAME</c>) with one data line.</summary>
-    public static async Task WriteEventAsync(HttpResponse response, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        await response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"event: {name}\n"), cancellationToken);
-        await WriteDataAsync(response, data, cancellationToken);
-    }
 }

@@ -1,6 +1,8 @@
-using OpeaChat.OpenAi;
+using OpeaChat.Contracts.Opea;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.ServiceDefaults.OpenAi;
 
-namespace OpeaChat.ChatQnA.ChatQnA;
+namespace OpeaChat.ChatQnA.Opea;
 
 /// <summary>Checks an OPEA request and turns it into the OpenAI request the inference service understands.</summary>
 public static class OpeaRequestMapper

@@ -1,8 +1,7 @@
-extern alias ChatQnAService;
+using OpeaChat.ChatQnA.Opea;
+using OpeaChat.Contracts.Opea;
 
-using ChatQnAService::OpeaChat.ChatQnA.ChatQnA;
-
-namespace OpeaChat.Tests.ChatQnA;
+namespace OpeaChat.Tests.Contracts;
 
 /// <summary>Each expected value is what CPython 3 prints for <c>repr(text.encode("utf-8"))</c>.</summary>
 public sealed class PythonBytesLiteralTests

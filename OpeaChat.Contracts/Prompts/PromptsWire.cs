@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace OpeaChat.ChatQnA.Prompts;
+namespace OpeaChat.Contracts.Prompts;
 
 /// <summary>A prompt as the store and <c>/v1/prompts</c> give it.</summary>
 public sealed record PromptRecord

@@ -1,0 +1,138 @@
+using System.Text.Json.Serialization;
+
+namespace OpeaChat.Contracts.OpenAi;
+
+// OpenAI's chat-completions wire, field for field: the inference service serves it, the gateway calls it and serves it
+// again (with OpeaChat's memory fields), and the web, the benchmarks and the tests read it.
+
+/// <summary>The sampling and length fields that chat and text completions share.</summary>
+public abstract record GenerationParameters
+{
+    public string? Model { get; init; }
+    public int? MaxTokens { get; init; }
+    public float? Temperature { get; init; }
+    public float? TopP { get; init; }
+    public int? TopK { get; init; }
+    public float? MinP { get; init; }
+    public float? FrequencyPenalty { get; init; }
+    public float? PresencePenalty { get; init; }
+    public float? RepeatPenalty { get; init; }
+    public long? Seed { get; init; }
+    public StopSequences? Stop { get; init; }
+    public bool? Stream { get; init; }
+    public StreamOptions? StreamOptions { get; init; }
+    public int? N { get; init; }
+
+    /// <summary>llama-server's extension: keep generating past the end-of-generation token.</summary>
+    public bool? IgnoreEos { get; init; }
+
+    /// <summary>llama-server's extension: reuse (and keep) the KV cache of a matching earlier prompt. Default true.</summary>
+    public bool? CachePrompt { get; init; }
+
+    public string? User { get; init; }
+}
+
+public sealed record ChatCompletionRequest : GenerationParameters
+{
+    public IReadOnlyList<ChatMessage>? Messages { get; init; }
+    public int? MaxCompletionTokens { get; init; }
+    public ResponseFormat? ResponseFormat { get; init; }
+
+    /// <summary>OpeaChat's memory (the gateway only): continue this stored conversation; the history comes from it.</summary>
+    public Guid? ConversationId { get; init; }
+
+    /// <summary>OpeaChat's prompts (the gateway only): a system prompt or prompt template by id…</summary>
+    public string? PromptId { get; init; }
+
+    /// <summary>…and the values of its <c>{placeholders}</c>.</summary>
+    public Dictionary<string, string>? Variables { get; init; }
+}
+
+public sealed record StreamOptions
+{
+    public bool? IncludeUsage { get; init; }
+}
+
+public sealed record ResponseFormat
+{
+    public string? Type { get; init; }
+}
+
+public sealed record ChatMessage
+{
+    public string? Role { get; init; }
+    public MessageContent? Content { get; init; }
+
+    public static ChatMessage Create(string role, string text) => new() { Role = role, Content = new MessageContent(text) };
+}
+
+/// <summary>A message's content: OpenAI allows a plain string or a list of typed parts; only text parts carry text.</summary>
+[JsonConverter(typeof(MessageContentConverter))]
+public sealed record MessageContent(string Text);
+
+/// <summary>OpenAI's <c>stop</c>: a single string or a list of strings.</summary>
+[JsonConverter(typeof(StopSequencesConverter))]
+public sealed record StopSequences(IReadOnlyList<string> Values);
+
+public sealed record ChatCompletionResponse
+{
+    public required string Id { get; init; }
+    public string Object { get; init; } = "chat.completion";
+    public required long Created { get; init; }
+    public required string Model { get; init; }
+    public required IReadOnlyList<ChatCompletionChoice> Choices { get; init; }
+    public required Usage Usage { get; init; }
+    public string? SystemFingerprint { get; init; }
+}
+
+public sealed record ChatCompletionChoice
+{
+    public int Index { get; init; }
+    public required ChatMessage Message { get; init; }
+    public required string FinishReason { get; init; }
+}
+
+public sealed record ChatCompletionChunk
+{
+    public required string Id { get; init; }
+    public string Object { get; init; } = "chat.completion.chunk";
+    public required long Created { get; init; }
+    public required string Model { get; init; }
+    public required IReadOnlyList<ChatCompletionChunkChoice> Choices { get; init; }
+    public Usage? Usage { get; init; }
+    public string? SystemFingerprint { get; init; }
+}
+
+public sealed record ChatCompletionChunkChoice
+{
+    public int Index { get; init; }
+    public required ChatDelta Delta { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? FinishReason { get; init; }
+}
+
+public sealed record ChatDelta
+{
+    public string? Role { get; init; }
+    public string? Content { get; init; }
+}
+
+public sealed record Usage
+{
+    public int PromptTokens { get; init; }
+    public int CompletionTokens { get; init; }
+    public int TotalTokens { get; init; }
+    public PromptTokensDetails? PromptTokensDetails { get; init; }
+}
+
+public sealed record PromptTokensDetails
+{
+    /// <summary>Prompt tokens served from the KV cache of an earlier request.</summary>
+    public int CachedTokens { get; init; }
+}
+
+public static class FinishReasons
+{
+    public const string Stop = "stop";
+    public const string Length = "length";
+}
