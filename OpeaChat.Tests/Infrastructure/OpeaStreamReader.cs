@@ -1,4 +1,4 @@
-using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 using System.Runtime.CompilerServices;
 using System.Text;
 

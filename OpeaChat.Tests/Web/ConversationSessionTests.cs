@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Tests.Web;

@@ -1,6 +1,6 @@
 using System.Text;
 using OpeaChat.Tests.Infrastructure;
-using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Tests.Web;
 

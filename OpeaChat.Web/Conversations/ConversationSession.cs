@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Web.Conversations;
 

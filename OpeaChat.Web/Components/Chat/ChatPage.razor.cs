@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.JSInterop;
 using Microsoft.FluentUI.AspNetCore.Components;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Web.Components.Chat;
@@ -29,7 +30,7 @@ public sealed partial class ChatPage
     private ConversationSession Session { get; set; } = default!;
 
     [Inject]
-    private ChatQnAClient Client { get; set; } = default!;
+    private GatewayHealthClient Client { get; set; } = default!;
 
     [Inject]
     private ConversationsClient Conversations { get; set; } = default!;
