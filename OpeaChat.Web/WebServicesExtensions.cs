@@ -8,7 +8,7 @@ namespace OpeaChat.Web;
 
 public static class WebServicesExtensions
 {
-    /// <summary>The web frontend's own services: the ChatQnA gateway's clients and the per-circuit chat session.</summary>
+    /// <summary>The web frontend's own services: the ChatQnA gateway's clients and the per-circuit chat state.</summary>
     public static IHostApplicationBuilder AddWebServices(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -26,8 +26,13 @@ public static class WebServicesExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
 
-        // One conversation per browser tab: scoped services live as long as the Blazor circuit.
-        builder.Services.AddScoped<ConversationSession>();
+        // One chat per browser tab: scoped services live as long as the Blazor circuit.
+        builder.Services.AddScoped<ChatErrorState>();
+        builder.Services.AddScoped<ConversationList>();
+        builder.Services.AddScoped<OpenConversation>();
+        builder.Services.AddScoped<ConversationReplies>();
+        builder.Services.AddScoped<GatewayCatalog>();
+        builder.Services.AddScoped<ServiceHealthMonitor>();
         builder.Services.AddScoped<BrowserTab>();
         builder.Services.AddScoped<BrowserTimeZone>();
         return builder;
