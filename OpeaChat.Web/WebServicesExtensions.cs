@@ -1,13 +1,14 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Web;
 
 public static class WebServicesExtensions
 {
-    /// <summary>The web frontend's own services: the ChatQnA gateway client and the per-circuit chat session.</summary>
+    /// <summary>The web frontend's own services: the ChatQnA gateway's clients and the per-circuit chat state.</summary>
     public static IHostApplicationBuilder AddWebServices(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -20,13 +21,18 @@ public static class WebServicesExtensions
         // No resilience handler and no timeout: a streamed reply may take minutes and must never be retried
         // once it started; the page cancels it through its CancellationToken. Service discovery (added to
         // every client by the service defaults) turns http://chatqna into the gateway's real address.
-        builder.Services.AddHttpClient<ChatQnAClient>(ConfigureGateway);
+        builder.Services.AddHttpClient<GatewayHealthClient>(ConfigureGateway);
         builder.Services.AddHttpClient<ConversationsClient>(ConfigureGateway);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
 
-        // One conversation per browser tab: scoped services live as long as the Blazor circuit.
-        builder.Services.AddScoped<ConversationSession>();
+        // One chat per browser tab: scoped services live as long as the Blazor circuit.
+        builder.Services.AddScoped<ChatErrorState>();
+        builder.Services.AddScoped<ConversationList>();
+        builder.Services.AddScoped<OpenConversation>();
+        builder.Services.AddScoped<ConversationReplies>();
+        builder.Services.AddScoped<GatewayCatalog>();
+        builder.Services.AddScoped<ServiceHealthMonitor>();
         builder.Services.AddScoped<BrowserTab>();
         builder.Services.AddScoped<BrowserTimeZone>();
         return builder;

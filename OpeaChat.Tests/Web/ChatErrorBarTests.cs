@@ -1,5 +1,6 @@
 using Bunit;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Components.Chat;
 
 namespace OpeaChat.Tests.Web;

@@ -1,3 +1,4 @@
+using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Tests.Web;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
-using OpeaChat.Web.Chat;
-using OpeaChat.Web.Conversations;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Tests.Web;
 

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Options;
-using OpeaChat.Web.Chat;
-using OpeaChat.Web.Conversations;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Tests.Web;
 
@@ -23,7 +22,7 @@ internal sealed class FakeGateway : HttpMessageHandler
     public static HttpResponseMessage Respond(HttpStatusCode status, string body, string mediaType) =>
         new(status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
 
-    public ChatQnAClient CreateClient() =>
+    public GatewayHealthClient CreateHealthClient() =>
         new(new HttpClient(this) { BaseAddress = new Uri("http://chatqna/") }, Options.Create(new ChatQnAOptions()));
 
     public ConversationsClient CreateConversationsClient() => new(new HttpClient(this) { BaseAddress = new Uri("http://chatqna/") });

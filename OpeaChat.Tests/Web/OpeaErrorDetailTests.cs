@@ -1,4 +1,4 @@
-using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Tests.Web;
 

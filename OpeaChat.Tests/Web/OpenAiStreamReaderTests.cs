@@ -1,6 +1,5 @@
 using System.Text;
-using OpeaChat.Web.Chat;
-using OpeaChat.Web.Conversations;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Tests.Web;
 

@@ -31,6 +31,27 @@ public sealed class BrowserTimeZone
         Zone = FromAnswer(answer);
     }
 
+    /// <summary>
+    /// <see cref="DetectAsync"/> for a page that cannot do anything about a failure: false when the tab closed or
+    /// the browser would not say (the server's zone stays).
+    /// </summary>
+    public async Task<bool> TryDetectAsync(IJSRuntime js)
+    {
+        try
+        {
+            await DetectAsync(js);
+            return true;
+        }
+        catch (JSDisconnectedException)
+        {
+            return false;
+        }
+        catch (JSException)
+        {
+            return false;
+        }
+    }
+
     public static TimeZoneInfo FromAnswer(BrowserZoneAnswer? answer)
     {
         if (answer?.Id is { Length: > 0 } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone))

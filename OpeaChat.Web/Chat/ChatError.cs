@@ -1,3 +1,5 @@
+using OpeaChat.Web.ChatQnA;
+
 namespace OpeaChat.Web.Chat;
 
 /// <summary>An error to show above the input, in the gateway's own words where it gave any.</summary>

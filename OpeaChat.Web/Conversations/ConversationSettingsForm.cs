@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Web.Conversations;
 

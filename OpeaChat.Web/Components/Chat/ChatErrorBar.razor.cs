@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Web.Components.Chat;
 

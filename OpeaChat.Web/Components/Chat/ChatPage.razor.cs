@@ -1,15 +1,17 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.JSInterop;
-using Microsoft.FluentUI.AspNetCore.Components;
 using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Web.Components.Chat;
 
 /// <summary>
-/// The chat page: wires the stored conversations (<see cref="ConversationSession"/>) to the view, throttles
-/// redraws while a reply streams, and watches the gateway's health. <c>/c/{id}</c> opens a conversation.
+/// The chat page: wires this tab's state (the <see cref="ConversationList"/>, the <see cref="OpenConversation"/>
+/// and its <see cref="ConversationReplies"/>, the <see cref="GatewayCatalog"/>, the <see cref="ChatErrorState"/> and
+/// the <see cref="ServiceHealthMonitor"/>) to the view, throttles redraws while a reply streams, and lets Stop cancel
+/// it. <c>/c/{id}</c> opens a conversation.
 /// </summary>
 public sealed partial class ChatPage
 {
@@ -26,13 +28,22 @@ public sealed partial class ChatPage
     public Guid? ConversationId { get; set; }
 
     [Inject]
-    private ConversationSession Session { get; set; } = default!;
+    private ConversationList List { get; set; } = default!;
 
     [Inject]
-    private ChatQnAClient Client { get; set; } = default!;
+    private OpenConversation Open { get; set; } = default!;
 
     [Inject]
-    private ConversationsClient Conversations { get; set; } = default!;
+    private ConversationReplies Replies { get; set; } = default!;
+
+    [Inject]
+    private GatewayCatalog Catalog { get; set; } = default!;
+
+    [Inject]
+    private ChatErrorState Errors { get; set; } = default!;
+
+    [Inject]
+    private ServiceHealthMonitor HealthMonitor { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
@@ -57,16 +68,7 @@ public sealed partial class ChatPage
     private bool _settingsOpen;
     private bool _promptsLoaded;
 
-    private GatewayHealth? Health { get; set; }
-
-    private IReadOnlyList<ModelInfo> Models { get; set; } = [];
-
-    /// <summary>The service's state above the chat, unless the error bar already speaks of it.</summary>
-    private GatewayHealth? HealthToShow =>
-        Health is { IsReady: false } health && Session.Error is not { ConcernsTheService: true } ? health : null;
-
-    /// <summary>Cut short the health loop's wait (a request just failed because the service is not ready).</summary>
-    private TaskCompletionSource _checkHealthNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private GatewayHealth? Health => HealthMonitor.Health;
 
     protected override void OnInitialized() =>
         _throttle = new RenderThrottle(() => InvokeAsync(StateHasChanged), RenderInterval, Clock);
@@ -81,19 +83,19 @@ public sealed partial class ChatPage
         if (!_loaded)
         {
             _loaded = true;
-            await Session.RefreshListAsync();
+            await List.RefreshAsync();
         }
 
         if (ConversationId is { } id)
         {
-            if (Session.ConversationId != id)
+            if (Open.ConversationId != id)
             {
-                await Session.OpenAsync(id);
+                await Open.OpenAsync(id);
             }
         }
-        else if (Session.ConversationId is not null && !Session.IsSending)
+        else if (Open.ConversationId is not null && !Open.IsSending)
         {
-            Session.StartNew();
+            Open.StartNew();
         }
 
         _settled = true;
@@ -104,47 +106,46 @@ public sealed partial class ChatPage
     {
         if (firstRender && RendererInfo.IsInteractive)
         {
-            _ = WatchHealthAsync(_lifetime.Token);
+            _ = HealthMonitor.WatchAsync(() => InvokeAsync(StateHasChanged), _lifetime.Token);
             _ = LoadModelsAsync(_lifetime.Token);
             _ = LearnTimeZoneAsync();
+        }
+    }
+
+    private async Task LoadModelsAsync(CancellationToken cancellationToken)
+    {
+        if (await Catalog.LoadModelsAsync(cancellationToken))
+        {
+            await InvokeAsync(StateHasChanged);
         }
     }
 
     /// <summary>Times are shown in the person's zone, which only their browser knows.</summary>
     private async Task LearnTimeZoneAsync()
     {
-        try
+        if (await TimeZone.TryDetectAsync(JS))
         {
-            await TimeZone.DetectAsync(JS);
             await InvokeAsync(StateHasChanged);
-        }
-        catch (JSDisconnectedException)
-        {
-            // The tab closed.
-        }
-        catch (JSException)
-        {
-            // The browser would not say: the server's zone stays.
         }
     }
 
     private Task SendAsync(string text)
     {
         _lastSent = text;
-        return ReplyAsync(token => Session.SendAsync(text, _throttle!.Request, ConversationCreatedAsync, token), text);
+        return ReplyAsync(token => Replies.SendAsync(text, _throttle!.Request, ConversationCreatedAsync, token), text);
     }
 
     private Task ConversationCreatedAsync(Guid id)
     {
-        // The page stays (same component, same session); the address now names the stored conversation.
+        // The page stays (same component, same state); the address now names the stored conversation.
         Navigation.NavigateTo($"c/{id}");
         return Task.CompletedTask;
     }
 
-    private Task RegenerateAsync() => ReplyAsync(token => Session.RegenerateAsync(_throttle!.Request, token), text: null);
+    private Task RegenerateAsync() => ReplyAsync(token => Replies.RegenerateAsync(_throttle!.Request, token), text: null);
 
     private Task EditAsync((ChatMessage Message, string Text) edit) =>
-        ReplyAsync(token => Session.EditAsync(edit.Message, edit.Text, _throttle!.Request, token), text: null);
+        ReplyAsync(token => Replies.EditAsync(edit.Message, edit.Text, _throttle!.Request, token), text: null);
 
     /// <summary>
     /// Runs one reply (send, regenerate or edit) that Stop and Escape can cancel, then draws its end.
@@ -156,7 +157,14 @@ public sealed partial class ChatPage
         _reply = reply;
         try
         {
-            await AfterReplyAsync(await start(reply.Token), text);
+            var outcome = await start(reply.Token);
+            if (outcome == SendOutcome.Failed && text is not null && _input is not null && !_lifetime.IsCancellationRequested)
+            {
+                // Nothing typed is ever lost: the question goes back into the input, ready to send again.
+                await _input.RestoreTextAsync(text);
+            }
+
+            HealthMonitor.AfterReply(outcome, Errors.Error);
         }
         finally
         {
@@ -167,42 +175,23 @@ public sealed partial class ChatPage
     }
 
     private Task ShowSiblingAsync((ChatMessage Message, int Offset) request) =>
-        Session.ShowSiblingAsync(request.Message, request.Offset, _lifetime.Token);
-
-    private async Task AfterReplyAsync(SendOutcome outcome, string? text)
-    {
-        if (outcome == SendOutcome.Failed && text is not null && _input is not null && !_lifetime.IsCancellationRequested)
-        {
-            // Nothing typed is ever lost: the question goes back into the input, ready to send again.
-            await _input.RestoreTextAsync(text);
-        }
-
-        if (outcome == SendOutcome.Replied)
-        {
-            Health = GatewayHealth.Ready;
-        }
-        else if (Session.Error is { ConcernsTheService: true })
-        {
-            // Show the load progress (or the outage) now rather than at the next scheduled check.
-            _checkHealthNow.TrySetResult();
-        }
-    }
+        Open.ShowSiblingAsync(request.Message, request.Offset, _lifetime.Token);
 
     private async Task RetryAsync()
     {
-        if (Session.RetryAction is { } retry)
+        if (Errors.RetryAction is { } retry)
         {
-            Session.DismissError();
+            Errors.Dismiss();
             await retry();
             return;
         }
 
-        Session.DismissError();
+        Errors.Dismiss();
         if (_input is not null && await _input.TakeTextAsync() is { Length: > 0 } text)
         {
             await SendAsync(text);
         }
-        else if (_lastSent is not null && Session.LastReply is { State: ReplyState.CutOff })
+        else if (_lastSent is not null && Open.LastReply is { State: ReplyState.CutOff })
         {
             await RegenerateAsync();
         }
@@ -212,12 +201,12 @@ public sealed partial class ChatPage
 
     private async Task StartNewChat()
     {
-        if (Session.IsSending)
+        if (Open.IsSending)
         {
             return;
         }
 
-        Session.StartNew();
+        Open.StartNew();
         if (ConversationId is not null)
         {
             Navigation.NavigateTo(string.Empty);
@@ -229,14 +218,14 @@ public sealed partial class ChatPage
         }
     }
 
-    private Task SearchAsync(string query) => Session.RefreshListAsync(query);
+    private Task SearchAsync(string query) => List.RefreshAsync(query);
 
-    private Task RenameAsync((Guid Id, string Title) rename) => Session.RenameAsync(rename.Id, rename.Title);
+    private Task RenameAsync((Guid Id, string Title) rename) => List.RenameAsync(rename.Id, rename.Title);
 
     private async Task DeleteAsync(Guid id)
     {
-        var wasOpen = Session.ConversationId == id;
-        if (await Session.DeleteAsync(id) && wasOpen)
+        var wasOpen = Open.ConversationId == id;
+        if (await List.DeleteAsync(id) && wasOpen)
         {
             Navigation.NavigateTo(string.Empty);
         }
@@ -251,7 +240,7 @@ public sealed partial class ChatPage
         }
 
         buffer.Position = 0;
-        if (await Session.ImportAsync(buffer) is { } imported)
+        if (await List.ImportAsync(buffer) is { } imported)
         {
             Navigation.NavigateTo($"c/{imported.Id}");
         }
@@ -263,15 +252,15 @@ public sealed partial class ChatPage
         if (_settingsOpen && !_promptsLoaded)
         {
             _promptsLoaded = true;
-            await Session.LoadPromptsAsync(_lifetime.Token);
+            await Catalog.LoadPromptsAsync(_lifetime.Token);
         }
     }
 
     private void CloseSettings() => _settingsOpen = false;
 
-    private Task<string?> SaveSettingsAsync(ConversationSettingsUpdate settings) => Session.SaveSettingsAsync(settings, _lifetime.Token);
+    private Task<string?> SaveSettingsAsync(ConversationSettingsUpdate settings) => Open.SaveSettingsAsync(settings, _lifetime.Token);
 
-    private async Task SelectModelAsync(string model) => await Session.SelectModelAsync(model);
+    private async Task SelectModelAsync(string model) => await Open.SelectModelAsync(model);
 
     private void MarkReady()
     {
@@ -281,66 +270,6 @@ public sealed partial class ChatPage
     }
 
     private void UpdateReady() => IsReady = _inputReady && _settled;
-
-    private async Task LoadModelsAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            Models = await Conversations.GetModelsAsync(cancellationToken);
-            await InvokeAsync(StateHasChanged);
-        }
-        catch (ChatQnAException)
-        {
-            // The picker stays empty: chatting still works with the gateway's default model.
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task WatchHealthAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var health = await Client.GetHealthAsync(cancellationToken);
-                if (health != Health)
-                {
-                    Health = health;
-                    await InvokeAsync(StateHasChanged);
-                }
-
-                var delay = health.IsReady ? TimeSpan.FromSeconds(30)
-                    : health.State == GatewayState.Loading ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
-                await Task.WhenAny(Task.Delay(delay, Clock, cancellationToken), _checkHealthNow.Task);
-                cancellationToken.ThrowIfCancellationRequested();
-                if (_checkHealthNow.Task.IsCompleted)
-                {
-                    _checkHealthNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The page was closed.
-        }
-    }
-
-    private static MessageBarIntent HealthIntent(GatewayHealth health) => health.State switch
-    {
-        GatewayState.Loading => MessageBarIntent.Info,
-        GatewayState.NoModel => MessageBarIntent.Warning,
-        _ => MessageBarIntent.Error,
-    };
-
-    private static string HealthTitle(GatewayHealth health) => health.State switch
-    {
-        GatewayState.Loading => "Loading the model",
-        GatewayState.NoModel => "No model",
-        GatewayState.Unreachable => "Service unreachable",
-        _ => "Not ready",
-    };
 
     public void Dispose()
     {

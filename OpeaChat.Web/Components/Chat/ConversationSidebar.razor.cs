@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.Conversations;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Web.Components.Chat;
 

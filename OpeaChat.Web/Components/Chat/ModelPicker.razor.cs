@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
-using OpeaChat.Web.Chat;
-using OpeaChat.Web.Conversations;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Web.Components.Chat;
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Conversations;
 
 namespace OpeaChat.Web.Components.Chat;

@@ -1,17 +1,17 @@
 using System.Net;
-using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
 
 namespace OpeaChat.Tests.Web;
 
 /// <summary>The page's view of the gateway's health.</summary>
-public sealed class ChatQnAClientTests
+public sealed class GatewayHealthClientTests
 {
     [Fact]
     public async Task Health_ok_is_ready()
     {
         var gateway = new FakeGateway(_ => FakeGateway.Respond(HttpStatusCode.OK, """{"status":"ok"}""", "application/json"));
 
-        var health = await gateway.CreateClient().GetHealthAsync();
+        var health = await gateway.CreateHealthClient().GetHealthAsync();
 
         Assert.True(health.IsReady);
         Assert.Equal("http://chatqna/health", gateway.Requests.Single().Uri?.ToString());
@@ -27,7 +27,7 @@ public sealed class ChatQnAClientTests
     {
         var gateway = new FakeGateway(_ => FakeGateway.Respond(HttpStatusCode.ServiceUnavailable, body, "application/json"));
 
-        var health = await gateway.CreateClient().GetHealthAsync();
+        var health = await gateway.CreateHealthClient().GetHealthAsync();
 
         Assert.Equal(new GatewayHealth(state, message, progress), health);
         Assert.False(health.IsReady);
@@ -38,7 +38,7 @@ public sealed class ChatQnAClientTests
     {
         var gateway = new FakeGateway(_ => throw new HttpRequestException("Connection refused"));
 
-        var health = await gateway.CreateClient().GetHealthAsync();
+        var health = await gateway.CreateHealthClient().GetHealthAsync();
 
         Assert.Equal(GatewayState.Unreachable, health.State);
         Assert.Contains("cannot be reached", health.Message, StringComparison.Ordinal);

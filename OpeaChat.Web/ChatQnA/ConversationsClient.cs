@@ -5,9 +5,8 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using OpeaChat.Web.Chat;
 
-namespace OpeaChat.Web.Conversations;
+namespace OpeaChat.Web.ChatQnA;
 
 /// <summary>
 /// Typed client for the gateway's conversations API and its chat with memory. Its <see cref="HttpClient"/> has no

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace OpeaChat.Web.Chat;
+namespace OpeaChat.Web.ChatQnA;
 
 // The gateway's health answer as this frontend reads it.
 

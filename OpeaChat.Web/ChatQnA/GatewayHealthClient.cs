@@ -2,13 +2,13 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 
-namespace OpeaChat.Web.Chat;
+namespace OpeaChat.Web.ChatQnA;
 
 /// <summary>
-/// The gateway's readiness (<c>GET /health</c>) for the page's status. Chat itself goes through
-/// <see cref="Conversations.ConversationsClient"/>.
+/// Asks the gateway whether it is ready (<c>GET /health</c>) for the page's status. Chat itself goes through
+/// <see cref="ConversationsClient"/>.
 /// </summary>
-public sealed class ChatQnAClient(HttpClient http, IOptions<ChatQnAOptions> options)
+public sealed class GatewayHealthClient(HttpClient http, IOptions<ChatQnAOptions> options)
 {
     private const string HealthPath = "health";
     private const string UnreachableMessage = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running.";

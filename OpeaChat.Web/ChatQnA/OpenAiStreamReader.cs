@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using OpeaChat.Web.Chat;
 
-namespace OpeaChat.Web.Conversations;
+namespace OpeaChat.Web.ChatQnA;
 
 /// <summary>
 /// Reads an OpenAI chat-completion event stream (<c>data: {chunk}</c> lines ending with <c>data: [DONE]</c>) and

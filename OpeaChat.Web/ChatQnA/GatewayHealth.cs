@@ -1,4 +1,4 @@
-namespace OpeaChat.Web.Chat;
+namespace OpeaChat.Web.ChatQnA;
 
 /// <summary>Whether the gateway can answer chat requests now, as its <c>GET /health</c> says.</summary>
 public enum GatewayState

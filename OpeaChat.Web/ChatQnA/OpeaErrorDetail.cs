@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace OpeaChat.Web.Chat;
+namespace OpeaChat.Web.ChatQnA;
 
 /// <summary>
 /// Reads the human-readable message out of an error body from the gateway: FastAPI's <c>{"detail":"..."}</c>,

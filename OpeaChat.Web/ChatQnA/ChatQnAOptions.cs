@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace OpeaChat.Web.Chat;
+namespace OpeaChat.Web.ChatQnA;
 
 /// <summary>How the web frontend reaches the ChatQnA gateway (configuration section <c>ChatQnA</c>).</summary>
 public sealed class ChatQnAOptions

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace OpeaChat.Web.Conversations;
+namespace OpeaChat.Web.ChatQnA;
 
 // The gateway's conversations API (docs/api-conversations.md) and its chat-with-memory door (POST /v1/chat/completions).
 

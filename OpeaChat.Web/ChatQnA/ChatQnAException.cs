@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace OpeaChat.Web.Chat;
+namespace OpeaChat.Web.ChatQnA;
 
 /// <summary>What went wrong while talking to the ChatQnA gateway, in the terms the page shows.</summary>
 public enum ChatQnAFailure

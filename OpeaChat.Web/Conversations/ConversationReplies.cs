@@ -1,0 +1,178 @@
+using OpeaChat.Web.Chat;
+using OpeaChat.Web.ChatQnA;
+
+namespace OpeaChat.Web.Conversations;
+
+/// <summary>
+/// Asks the gateway for replies in the open conversation (<see cref="OpenConversation"/>): a new message, a new
+/// version of the last reply, or an edited question. Each reply streams into the messages as it arrives; then the
+/// branch as the gateway stored it replaces what was shown. <c>changed</c> callbacks tell the page when to draw.
+/// </summary>
+public sealed class ConversationReplies(ConversationsClient client, OpenConversation open, ConversationList list, ChatErrorState errors)
+{
+    /// <summary>
+    /// Sends <paramref name="text"/> to the open conversation (creating it first for a new chat, then calling
+    /// <paramref name="created"/>) and streams the reply into <see cref="OpenConversation.Messages"/>.
+    /// </summary>
+    public async Task<SendOutcome> SendAsync(string text, Action changed, Func<Guid, Task> created, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        ArgumentNullException.ThrowIfNull(created);
+        text = text?.Trim() ?? string.Empty;
+        if (text.Length == 0 || open.IsSending)
+        {
+            return SendOutcome.NotSent;
+        }
+
+        errors.Dismiss();
+        Guid id;
+        try
+        {
+            if (open.ConversationId is { } existing)
+            {
+                id = existing;
+            }
+            else
+            {
+                var settings = open.PendingSettings ?? new ConversationSettingsUpdate(null, null, null, null, null, null, null);
+                var conversation = await client.CreateAsync(settings with { Model = open.SelectedModel }, cancellationToken);
+                id = conversation.Id;
+                open.Created(conversation);
+                await created(id);
+            }
+        }
+        catch (ChatQnAException exception)
+        {
+            errors.Show(exception, retry: null);
+            return SendOutcome.Failed;
+        }
+
+        open.Add(ChatMessage.FromUser(text));
+        return await StreamAsync(token => client.StreamChatAsync(id, text, open.SelectedModel, token), changed, cancellationToken);
+    }
+
+    /// <summary>Asks for a new version of the last reply (a sibling on the gateway) and streams it.</summary>
+    public async Task<SendOutcome> RegenerateAsync(Action changed, CancellationToken cancellationToken)
+    {
+        if (open.IsSending || open.ConversationId is not { } id || open.LastReply is not { Id: { } replyId } reply)
+        {
+            return SendOutcome.NotSent;
+        }
+
+        errors.Dismiss();
+        open.Remove(reply);
+        // Until the new version is stored, the branch still ends in the old one: wait for a different reply.
+        return await StreamAsync(token => client.StreamRegenerateAsync(id, replyId, token), changed, cancellationToken,
+            stored => stored[^1].Id != replyId);
+    }
+
+    /// <summary>Edits a user message (a new branch on the gateway) and streams the answer to the new text.</summary>
+    public async Task<SendOutcome> EditAsync(ChatMessage message, string text, Action changed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        text = text?.Trim() ?? string.Empty;
+        if (open.IsSending || text.Length == 0 || open.ConversationId is not { } id || message is not { Role: ChatRole.User, Id: { } messageId })
+        {
+            return SendOutcome.NotSent;
+        }
+
+        errors.Dismiss();
+        StoredMessage edited;
+        try
+        {
+            edited = await client.EditMessageAsync(id, messageId, text, cancellationToken);
+        }
+        catch (ChatQnAException exception)
+        {
+            errors.Show(exception, retry: null);
+            return SendOutcome.Failed;
+        }
+
+        open.RemoveFrom(message);
+        open.Add(OpenConversation.ToMessage(edited));
+        return await StreamAsync(token => client.StreamRegenerateAsync(id, edited.Id, token), changed, cancellationToken,
+            stored => stored[^1].ParentId == edited.Id);
+    }
+
+    private async Task<SendOutcome> StreamAsync(
+        Func<CancellationToken, IAsyncEnumerable<string>> stream, Action changed, CancellationToken cancellationToken,
+        Func<IReadOnlyList<StoredMessage>, bool>? stored = null)
+    {
+        var reply = ChatMessage.StartReply();
+        open.Add(reply);
+        open.IsSending = true;
+        changed();
+        SendOutcome outcome;
+        try
+        {
+            await foreach (var piece in stream(cancellationToken))
+            {
+                reply.Append(piece);
+                changed();
+            }
+
+            reply.End(ReplyState.Complete);
+            outcome = SendOutcome.Replied;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            reply.End(ReplyState.Stopped);
+            outcome = SendOutcome.Stopped;
+        }
+        catch (ChatQnAException exception)
+        {
+            errors.Log(exception);
+            reply.End(ReplyState.CutOff);
+            if (reply.IsEmpty)
+            {
+                open.Remove(reply);
+            }
+
+            errors.Show(exception, retry: null);
+            outcome = SendOutcome.Failed;
+        }
+        finally
+        {
+            open.IsSending = false;
+        }
+
+        // The stored branch has the ids, statuses, models and token counts: show those.
+        await SyncAfterReplyAsync(expectReply: !reply.IsEmpty || outcome != SendOutcome.Failed, stored);
+        changed();
+        return outcome;
+    }
+
+    private async Task SyncAfterReplyAsync(bool expectReply, Func<IReadOnlyList<StoredMessage>, bool>? isNewReply)
+    {
+        if (open.ConversationId is not { } id)
+        {
+            return;
+        }
+
+        try
+        {
+            // The gateway stores the reply as its stream ends (a stopped one a moment after): wait for it briefly,
+            // and keep what was shown if it does not appear.
+            for (var attempt = 0; attempt < 100; attempt++)
+            {
+                var stored = await client.GetMessagesAsync(id);
+                // Without a reply to wait for (the request was refused), what is stored now is the answer.
+                var settled = !expectReply || (stored.Count > 0 && stored[^1].Status != "streaming"
+                    && stored[^1].Role == "assistant" && (isNewReply is null || isNewReply(stored)));
+                if (settled)
+                {
+                    open.ShowBranch(stored);
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+
+            await list.ReloadAsync();
+        }
+        catch (ChatQnAException exception)
+        {
+            errors.Log(exception);
+        }
+    }
+}
