@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Conversations;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web;
 
@@ -13,8 +13,8 @@ public static class WebServicesExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
 
-        builder.Services.AddOptions<ChatQnAOptions>()
-            .Bind(builder.Configuration.GetSection(ChatQnAOptions.SectionName))
+        builder.Services.AddOptions<GatewayOptions>()
+            .Bind(builder.Configuration.GetSection(GatewayOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -40,7 +40,7 @@ public static class WebServicesExtensions
 
     private static void ConfigureGateway(IServiceProvider services, HttpClient http)
     {
-        var gateway = services.GetRequiredService<IOptions<ChatQnAOptions>>().Value;
+        var gateway = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         http.BaseAddress = new Uri(gateway.BaseUrl.EndsWith('/') ? gateway.BaseUrl : gateway.BaseUrl + "/");
         http.Timeout = Timeout.InfiniteTimeSpan;
         if (!string.IsNullOrEmpty(gateway.ApiKey))

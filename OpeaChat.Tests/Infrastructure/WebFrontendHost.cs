@@ -4,7 +4,7 @@ namespace OpeaChat.Tests.Infrastructure;
 /// A second web frontend, in the test process, on a real Kestrel port a browser can open, talking to the gateway
 /// at an address the test chooses (for example one where nothing listens), so the shared app keeps running.
 /// </summary>
-public sealed class WebFrontendHost : KestrelTestHost<OpeaChat.Web.ChatQnA.ChatQnAOptions>
+public sealed class WebFrontendHost : KestrelTestHost<OpeaChat.Web.Gateway.GatewayOptions>
 {
     private WebFrontendHost(Dictionary<string, string?> settings)
         : base(settings)

@@ -1,7 +1,7 @@
 using Bunit;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Components.Chat;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
 

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text;
+using OpeaChat.Contracts.Conversations;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 using static OpeaChat.Tests.Web.TestTab;
 
 namespace OpeaChat.Tests.Web;
@@ -113,7 +114,7 @@ public sealed class ConversationRepliesTests
         });
         tab.Open.SelectedModel = "stories260K";
 
-        Assert.Null(await tab.Open.SaveSettingsAsync(new ConversationSettingsUpdate("Be brief.", null, null, 0.3, null, 7, 42)));
+        Assert.Null(await tab.Open.SaveSettingsAsync(new ConversationUpdate { SystemPrompt = "Be brief.", Temperature = 0.3f, MaxTokens = 7, Seed = 42 }));
         Assert.Empty(gateway.Requests); // Nothing is stored before the first message.
         await tab.Replies.SendAsync("Hi", () => { }, _ => Task.CompletedTask, CancellationToken.None);
 

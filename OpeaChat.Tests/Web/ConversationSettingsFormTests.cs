@@ -1,13 +1,15 @@
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Contracts.Conversations;
+using OpeaChat.Contracts.Prompts;
 using OpeaChat.Web.Conversations;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
 
 /// <summary>The settings panel's checks: the gateway's limits, each problem named at its field.</summary>
 public sealed class ConversationSettingsFormTests
 {
-    private static readonly PromptInfo Template = new("rag", "RAG", "template", "### Search results: {context} ### Question: {question}", false, ["context", "question"]);
-    private static readonly PromptInfo System = new("assistant", "Helpful assistant", "system", "You help.", true, []);
+    private static readonly PromptRecord Template = new() { Id = "rag", Name = "RAG", Kind = "template", Text = "### Search results: {context} ### Question: {question}", Variables = ["context", "question"] };
+    private static readonly PromptRecord System = new() { Id = "assistant", Name = "Helpful assistant", Kind = "system", Text = "You help.", BuiltIn = true };
 
     [Fact]
     public void Typed_values_become_the_settings_to_save_and_blank_ones_are_cleared()
@@ -16,7 +18,7 @@ public sealed class ConversationSettingsFormTests
 
         Assert.True(form.TryBuild([System], out var settings));
 
-        Assert.Equal(new ConversationSettingsUpdate("Be brief.", null, null, 0.25, null, 64, -3), settings);
+        Assert.Equal(new ConversationUpdate { SystemPrompt = "Be brief.", Temperature = 0.25f, MaxTokens = 64, Seed = -3 }, settings);
         Assert.Empty(form.Errors);
     }
 
@@ -72,8 +74,12 @@ public sealed class ConversationSettingsFormTests
     [Fact]
     public void A_stored_conversation_fills_the_form_as_a_person_would_type_it()
     {
-        var conversation = new Conversation(Guid.NewGuid(), "Chat", "Be brief.", "m", "rag", new Dictionary<string, string> { ["context"] = "x" },
-            0.699999988079071, 0.95, 256, 42, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        var conversation = new ConversationRecord
+        {
+            Id = Guid.NewGuid(), Title = "Chat", SystemPrompt = "Be brief.", Model = "m", PromptId = "rag",
+            Variables = new Dictionary<string, string> { ["context"] = "x" }, Temperature = 0.7f, TopP = 0.95f, MaxTokens = 256, Seed = 42,
+            CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+        };
 
         var form = ConversationSettingsForm.From(conversation);
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
 

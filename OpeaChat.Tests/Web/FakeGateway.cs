@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Options;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
 
@@ -23,7 +23,7 @@ internal sealed class FakeGateway : HttpMessageHandler
         new(status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
 
     public GatewayHealthClient CreateHealthClient() =>
-        new(new HttpClient(this) { BaseAddress = new Uri("http://chatqna/") }, Options.Create(new ChatQnAOptions()));
+        new(new HttpClient(this) { BaseAddress = new Uri("http://chatqna/") }, Options.Create(new GatewayOptions()));
 
     public ConversationsClient CreateConversationsClient() => new(new HttpClient(this) { BaseAddress = new Uri("http://chatqna/") });
 

@@ -9,7 +9,7 @@ public sealed class MarkdownRenderingTests : ChatComponentTestContext
 {
     private IRenderedComponent<ChatMessageItem> RenderReply(string text, string status = "complete", bool isLast = true) =>
         Render<ChatMessageItem>(parameters => parameters
-            .Add(item => item.Message, ChatMessage.FromStored(Guid.NewGuid(), "assistant", text, status, "stories260K",
+            .Add(item => item.Message, DisplayedMessage.FromStored(Guid.NewGuid(), "assistant", text, status, "stories260K",
                 DateTimeOffset.Parse("2026-11-27T10:15:00Z", System.Globalization.CultureInfo.InvariantCulture), 42, 1234.5, 1, 0))
             .Add(item => item.IsLast, isLast));
 
@@ -126,7 +126,7 @@ public sealed class MarkdownRenderingTests : ChatComponentTestContext
     [Fact]
     public void A_streaming_reply_without_text_shows_it_is_thinking()
     {
-        var item = Render<ChatMessageItem>(parameters => parameters.Add(i => i.Message, ChatMessage.StartReply()).Add(i => i.IsLast, true).Add(i => i.IsBusy, true));
+        var item = Render<ChatMessageItem>(parameters => parameters.Add(i => i.Message, DisplayedMessage.StartReply()).Add(i => i.IsLast, true).Add(i => i.IsBusy, true));
 
         Assert.Contains("Thinking", item.Find(".message-waiting").TextContent, StringComparison.Ordinal);
         Assert.Empty(item.FindAll(".regenerate-button"));
@@ -136,7 +136,7 @@ public sealed class MarkdownRenderingTests : ChatComponentTestContext
     public void A_user_message_is_plain_text_and_can_be_edited()
     {
         var item = Render<ChatMessageItem>(parameters => parameters
-            .Add(i => i.Message, ChatMessage.FromStored(Guid.NewGuid(), "user", "**not bold** <b>x</b>", "complete", null, DateTimeOffset.UtcNow, null, null, 1, 0)));
+            .Add(i => i.Message, DisplayedMessage.FromStored(Guid.NewGuid(), "user", "**not bold** <b>x</b>", "complete", null, DateTimeOffset.UtcNow, null, null, 1, 0)));
 
         Assert.Equal("**not bold** <b>x</b>", item.Find(".message-text").TextContent);
         Assert.Empty(item.FindAll(".message-text b"));

@@ -9,10 +9,10 @@ public sealed class MessageVersionTests : ChatComponentTestContext
 {
     private static readonly Guid[] Ids = [Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid()];
 
-    private static ChatMessage Reply(int index, int count) => ChatMessage.FromStored(
+    private static DisplayedMessage Reply(int index, int count) => DisplayedMessage.FromStored(
         Ids[index], "assistant", $"Version {index + 1}", "complete", "stories260K", DateTimeOffset.UtcNow, 3, 100, count, index, Ids[..count]);
 
-    private IRenderedComponent<ChatMessageItem> RenderItem(ChatMessage message, bool isBusy, List<(ChatMessage Message, int Offset)> asked) =>
+    private IRenderedComponent<ChatMessageItem> RenderItem(DisplayedMessage message, bool isBusy, List<(DisplayedMessage Message, int Offset)> asked) =>
         Render<ChatMessageItem>(parameters => parameters
             .Add(item => item.Message, message)
             .Add(item => item.IsLast, true)
@@ -32,7 +32,7 @@ public sealed class MessageVersionTests : ChatComponentTestContext
     [Fact]
     public void The_middle_version_goes_both_ways_and_says_which_version_it_asks_for()
     {
-        List<(ChatMessage Message, int Offset)> asked = [];
+        List<(DisplayedMessage Message, int Offset)> asked = [];
         var message = Reply(1, 3);
         var item = RenderItem(message, isBusy: false, asked);
 

@@ -1,5 +1,5 @@
 using System.Text;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
 

@@ -1,5 +1,6 @@
 using System.Net;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Contracts.Conversations;
+using OpeaChat.Web.Gateway;
 using static OpeaChat.Tests.Web.TestTab;
 
 namespace OpeaChat.Tests.Web;
@@ -25,7 +26,7 @@ public sealed class OpenConversationTests
         });
         await tab.Open.OpenAsync(Id);
 
-        Assert.Null(await tab.Open.SaveSettingsAsync(new ConversationSettingsUpdate(null, null, null, 1.1, null, null, null)));
+        Assert.Null(await tab.Open.SaveSettingsAsync(new ConversationUpdate { Temperature = 1.1f }));
 
         var patch = gateway.Requests.Single(request => request.Method == HttpMethod.Patch);
         Assert.Equal($"/v1/conversations/{Id}", patch.Uri!.AbsolutePath);
@@ -51,7 +52,7 @@ public sealed class OpenConversationTests
         });
         await tab.Open.OpenAsync(Id);
 
-        var error = await tab.Open.SaveSettingsAsync(new ConversationSettingsUpdate(null, null, null, 5, null, null, null));
+        var error = await tab.Open.SaveSettingsAsync(new ConversationUpdate { Temperature = 5f });
 
         Assert.Equal("temperature: temperature must be from 0 to 2.", error);
         Assert.Null(tab.Open.Current!.Temperature);

@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpeaChat.Web;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Conversations;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
 

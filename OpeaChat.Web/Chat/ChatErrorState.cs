@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Chat;
 

@@ -1,5 +1,6 @@
+using OpeaChat.Contracts.Conversations;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Conversations;
 
@@ -13,19 +14,19 @@ public sealed class ConversationList(ConversationsClient client, ChatErrorState 
     private int _listVersion;
 
     /// <summary>The conversations the sidebar shows: all of them, or those that match <see cref="SearchQuery"/>.</summary>
-    public IReadOnlyList<Conversation> Items { get; private set; } = [];
+    public IReadOnlyList<ConversationRecord> Items { get; private set; } = [];
 
     public string? SearchQuery { get; private set; }
 
     /// <summary>A conversation was changed here (renamed): its new record.</summary>
-    public event Action<Conversation>? Changed;
+    public event Action<ConversationRecord>? Changed;
 
     /// <summary>A conversation was deleted here: its id.</summary>
     public event Action<Guid>? Deleted;
 
     public bool Contains(Guid id) => Items.Any(conversation => conversation.Id == id);
 
-    public Conversation? Find(Guid? id) => Items.FirstOrDefault(conversation => conversation.Id == id);
+    public ConversationRecord? Find(Guid? id) => Items.FirstOrDefault(conversation => conversation.Id == id);
 
     /// <summary>Lists the conversations again (matching <paramref name="query"/>, or all); a failure is shown.</summary>
     public async Task RefreshAsync(string? query = null, CancellationToken cancellationToken = default)
@@ -47,10 +48,10 @@ public sealed class ConversationList(ConversationsClient client, ChatErrorState 
         Items = await client.ListAsync(SearchQuery, cancellationToken);
 
     /// <summary>Puts a conversation just created at the top, before the gateway is asked again.</summary>
-    public void AddCreated(Conversation conversation) => Items = [conversation, .. Items];
+    public void AddCreated(ConversationRecord conversation) => Items = [conversation, .. Items];
 
     /// <summary>Shows the new record of a conversation changed elsewhere (its settings saved).</summary>
-    public void Replace(Conversation changed)
+    public void Replace(ConversationRecord changed)
     {
         ArgumentNullException.ThrowIfNull(changed);
         Items = [.. Items.Select(conversation => conversation.Id == changed.Id ? changed : conversation)];
@@ -82,9 +83,9 @@ public sealed class ConversationList(ConversationsClient client, ChatErrorState 
     }
 
     /// <summary>Imports an exported conversation (JSON); null when the gateway refused it (the error says why).</summary>
-    public async Task<Conversation?> ImportAsync(Stream json)
+    public async Task<ConversationRecord?> ImportAsync(Stream json)
     {
-        Conversation? imported = null;
+        ConversationRecord? imported = null;
         await errors.RunAsync(async () =>
         {
             imported = await client.ImportAsync(json);

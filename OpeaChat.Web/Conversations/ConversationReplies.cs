@@ -1,5 +1,6 @@
+using OpeaChat.Contracts.Conversations;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Conversations;
 
@@ -34,7 +35,7 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
             }
             else
             {
-                var settings = open.PendingSettings ?? new ConversationSettingsUpdate(null, null, null, null, null, null, null);
+                var settings = open.PendingSettings ?? new ConversationUpdate();
                 var conversation = await client.CreateAsync(settings with { Model = open.SelectedModel }, cancellationToken);
                 id = conversation.Id;
                 open.Created(conversation);
@@ -47,7 +48,7 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
             return SendOutcome.Failed;
         }
 
-        open.Add(ChatMessage.FromUser(text));
+        open.Add(DisplayedMessage.FromUser(text));
         return await StreamAsync(token => client.StreamChatAsync(id, text, open.SelectedModel, token), changed, cancellationToken);
     }
 
@@ -67,7 +68,7 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
     }
 
     /// <summary>Edits a user message (a new branch on the gateway) and streams the answer to the new text.</summary>
-    public async Task<SendOutcome> EditAsync(ChatMessage message, string text, Action changed, CancellationToken cancellationToken)
+    public async Task<SendOutcome> EditAsync(DisplayedMessage message, string text, Action changed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         text = text?.Trim() ?? string.Empty;
@@ -77,7 +78,7 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
         }
 
         errors.Dismiss();
-        StoredMessage edited;
+        BranchMessage edited;
         try
         {
             edited = await client.EditMessageAsync(id, messageId, text, cancellationToken);
@@ -96,9 +97,9 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
 
     private async Task<SendOutcome> StreamAsync(
         Func<CancellationToken, IAsyncEnumerable<string>> stream, Action changed, CancellationToken cancellationToken,
-        Func<IReadOnlyList<StoredMessage>, bool>? stored = null)
+        Func<IReadOnlyList<BranchMessage>, bool>? stored = null)
     {
-        var reply = ChatMessage.StartReply();
+        var reply = DisplayedMessage.StartReply();
         open.Add(reply);
         open.IsSending = true;
         changed();
@@ -142,7 +143,7 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
         return outcome;
     }
 
-    private async Task SyncAfterReplyAsync(bool expectReply, Func<IReadOnlyList<StoredMessage>, bool>? isNewReply)
+    private async Task SyncAfterReplyAsync(bool expectReply, Func<IReadOnlyList<BranchMessage>, bool>? isNewReply)
     {
         if (open.ConversationId is not { } id)
         {

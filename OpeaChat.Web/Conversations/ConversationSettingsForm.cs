@@ -1,5 +1,7 @@
 using System.Globalization;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Contracts.Conversations;
+using OpeaChat.Contracts.Prompts;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Conversations;
 
@@ -41,12 +43,20 @@ public sealed class ConversationSettingsForm
     /// <summary>Problems found by the last <see cref="TryBuild"/>, by field (snake_case, as the gateway names them).</summary>
     public IReadOnlyDictionary<string, string> Errors => _errors;
 
-    public static ConversationSettingsForm From(Conversation? conversation) => conversation is null
+    public static ConversationSettingsForm From(ConversationRecord? conversation) => conversation is null
         ? new ConversationSettingsForm()
-        : From(new ConversationSettingsUpdate(conversation.SystemPrompt, conversation.PromptId, conversation.Variables,
-            conversation.Temperature, conversation.TopP, conversation.MaxTokens, conversation.Seed));
+        : From(new ConversationUpdate
+        {
+            SystemPrompt = conversation.SystemPrompt,
+            PromptId = conversation.PromptId,
+            Variables = conversation.Variables,
+            Temperature = conversation.Temperature,
+            TopP = conversation.TopP,
+            MaxTokens = conversation.MaxTokens,
+            Seed = conversation.Seed,
+        });
 
-    public static ConversationSettingsForm From(ConversationSettingsUpdate? settings)
+    public static ConversationSettingsForm From(ConversationUpdate? settings)
     {
         var form = new ConversationSettingsForm();
         if (settings is null)
@@ -69,11 +79,11 @@ public sealed class ConversationSettingsForm
     }
 
     /// <summary>The placeholders of <paramref name="prompt"/> a person fills in (all but the question).</summary>
-    public static IReadOnlyList<string> AskedVariables(PromptInfo? prompt) =>
+    public static IReadOnlyList<string> AskedVariables(PromptRecord? prompt) =>
         prompt is null ? [] : prompt.Variables.Where(name => name != QuestionVariable).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>Checks every field; on success <paramref name="settings"/> is what to save (blank fields cleared).</summary>
-    public bool TryBuild(IReadOnlyList<PromptInfo> prompts, out ConversationSettingsUpdate settings)
+    public bool TryBuild(IReadOnlyList<PromptRecord> prompts, out ConversationUpdate settings)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         _errors.Clear();
@@ -103,9 +113,16 @@ public sealed class ConversationSettingsForm
             (variables ??= new Dictionary<string, string>(StringComparer.Ordinal))[name] = value;
         }
 
-        settings = new ConversationSettingsUpdate(
-            string.IsNullOrWhiteSpace(SystemPrompt) ? null : SystemPrompt.Trim(),
-            promptId, variables, temperature, topP, maxTokens is null ? null : (int)maxTokens.Value, seed);
+        settings = new ConversationUpdate
+        {
+            SystemPrompt = string.IsNullOrWhiteSpace(SystemPrompt) ? null : SystemPrompt.Trim(),
+            PromptId = promptId,
+            Variables = variables,
+            Temperature = (float?)temperature,
+            TopP = (float?)topP,
+            MaxTokens = maxTokens is null ? null : (int)maxTokens.Value,
+            Seed = seed,
+        };
         return _errors.Count == 0;
     }
 

@@ -1,5 +1,7 @@
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.Contracts.Prompts;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Conversations;
 
@@ -12,7 +14,7 @@ public sealed class GatewayCatalog(ConversationsClient client, ChatErrorState er
     public IReadOnlyList<ModelInfo> Models { get; private set; } = [];
 
     /// <summary>The gateway's stored prompts (the page loads them once, when the settings panel first opens).</summary>
-    public IReadOnlyList<PromptInfo> Prompts { get; private set; } = [];
+    public IReadOnlyList<PromptRecord> Prompts { get; private set; } = [];
 
     /// <summary>
     /// Loads the models for the picker. False when they did not come: the picker stays empty, and chatting still

@@ -1,5 +1,6 @@
+using OpeaChat.Contracts.Conversations;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Conversations;
 
@@ -10,13 +11,13 @@ namespace OpeaChat.Web.Conversations;
 /// </summary>
 public sealed class OpenConversation
 {
-    private readonly List<ChatMessage> _messages = [];
+    private readonly List<DisplayedMessage> _messages = [];
     private readonly ConversationsClient _client;
     private readonly ConversationList _list;
     private readonly ChatErrorState _errors;
 
     /// <summary>The open conversation as last read from the gateway (the list may not hold it while searching).</summary>
-    private Conversation? _record;
+    private ConversationRecord? _record;
 
     public OpenConversation(ConversationsClient client, ConversationList list, ChatErrorState errors)
     {
@@ -37,12 +38,12 @@ public sealed class OpenConversation
     /// <summary>The stored conversation shown; null for a new chat not sent yet.</summary>
     public Guid? ConversationId { get; private set; }
 
-    public Conversation? Current => _list.Find(ConversationId) ?? (_record?.Id == ConversationId ? _record : null);
+    public ConversationRecord? Current => _list.Find(ConversationId) ?? (_record?.Id == ConversationId ? _record : null);
 
     /// <summary>Settings chosen for a new chat before its first message; they are saved when it is created.</summary>
-    public ConversationSettingsUpdate? PendingSettings { get; private set; }
+    public ConversationUpdate? PendingSettings { get; private set; }
 
-    public IReadOnlyList<ChatMessage> Messages => _messages;
+    public IReadOnlyList<DisplayedMessage> Messages => _messages;
 
     /// <summary>True while a reply streams into <see cref="Messages"/> (set by <see cref="ConversationReplies"/>).</summary>
     public bool IsSending { get; internal set; }
@@ -53,7 +54,7 @@ public sealed class OpenConversation
     /// <summary>The model new chats use (and the open one, once set on it); null: the gateway's default.</summary>
     public string? SelectedModel { get; set; }
 
-    public ChatMessage? LastReply => _messages.Count > 0 && _messages[^1].Role == ChatRole.Assistant ? _messages[^1] : null;
+    public DisplayedMessage? LastReply => _messages.Count > 0 && _messages[^1].Role == ChatRole.Assistant ? _messages[^1] : null;
 
     /// <summary>Shows an empty new chat; the gateway stores it once the first message is sent.</summary>
     public void StartNew()
@@ -112,7 +113,7 @@ public sealed class OpenConversation
     /// Saves the settings panel to the open conversation, or keeps them for a new chat until it is created.
     /// Returns null when saved, else the gateway's reason (the form gets it at the field the gateway named).
     /// </summary>
-    public async Task<string?> SaveSettingsAsync(ConversationSettingsUpdate settings, CancellationToken cancellationToken = default)
+    public async Task<string?> SaveSettingsAsync(ConversationUpdate settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (ConversationId is not { } id)
@@ -139,7 +140,7 @@ public sealed class OpenConversation
     /// next. The gateway makes the branch through that sibling the active one (so a reload shows it too), and that
     /// branch replaces <see cref="Messages"/>. Returns false when there is no such version or nothing changed.
     /// </summary>
-    public async Task<bool> ShowSiblingAsync(ChatMessage message, int offset, CancellationToken cancellationToken = default)
+    public async Task<bool> ShowSiblingAsync(DisplayedMessage message, int offset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         var target = message.SiblingIndex + offset;
@@ -169,7 +170,7 @@ public sealed class OpenConversation
     }
 
     /// <summary>A new chat was just stored by its first message: it is now the open conversation.</summary>
-    internal void Created(Conversation conversation)
+    internal void Created(ConversationRecord conversation)
     {
         ConversationId = conversation.Id;
         _record = conversation;
@@ -177,12 +178,12 @@ public sealed class OpenConversation
         _list.AddCreated(conversation);
     }
 
-    internal void Add(ChatMessage message) => _messages.Add(message);
+    internal void Add(DisplayedMessage message) => _messages.Add(message);
 
-    internal void Remove(ChatMessage message) => _messages.Remove(message);
+    internal void Remove(DisplayedMessage message) => _messages.Remove(message);
 
     /// <summary>Removes <paramref name="message"/> and every message after it (an edit starts a new branch there).</summary>
-    internal void RemoveFrom(ChatMessage message)
+    internal void RemoveFrom(DisplayedMessage message)
     {
         var index = _messages.IndexOf(message);
         if (index >= 0)
@@ -192,13 +193,13 @@ public sealed class OpenConversation
     }
 
     /// <summary>Replaces <see cref="Messages"/> with a branch as the gateway stored it (ids, statuses, token counts).</summary>
-    internal void ShowBranch(IEnumerable<StoredMessage> stored)
+    internal void ShowBranch(IEnumerable<BranchMessage> stored)
     {
         _messages.Clear();
         _messages.AddRange(stored.Select(ToMessage));
     }
 
-    internal static ChatMessage ToMessage(StoredMessage message) => ChatMessage.FromStored(
+    internal static DisplayedMessage ToMessage(BranchMessage message) => DisplayedMessage.FromStored(
         message.Id, message.Role, message.Content, message.Status, message.Model, message.CreatedAt,
         message.CompletionTokens, message.TokensPerSecond, message.SiblingCount, message.SiblingIndex, message.SiblingIds);
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Components.Chat;
 

@@ -23,7 +23,7 @@ public sealed partial class ChatMessageItem
     private BrowserTimeZone TimeZone { get; set; } = default!;
 
     [Parameter, EditorRequired]
-    public ChatMessage Message { get; set; } = default!;
+    public DisplayedMessage Message { get; set; } = default!;
 
     [Parameter]
     public bool IsLast { get; set; }
@@ -42,11 +42,11 @@ public sealed partial class ChatMessageItem
     public EventCallback OnRegenerate { get; set; }
 
     [Parameter]
-    public EventCallback<(ChatMessage Message, string Text)> OnEdit { get; set; }
+    public EventCallback<(DisplayedMessage Message, string Text)> OnEdit { get; set; }
 
     /// <summary>Asks for another version of this message: -1 the previous, +1 the next.</summary>
     [Parameter]
-    public EventCallback<(ChatMessage Message, int Offset)> OnShowSibling { get; set; }
+    public EventCallback<(DisplayedMessage Message, int Offset)> OnShowSibling { get; set; }
 
     private bool IsWaiting => Message is { Role: ChatRole.Assistant, State: ReplyState.Streaming, IsEmpty: true };
 

@@ -32,13 +32,13 @@ public sealed partial class ChatMessageList : IAsyncDisposable
     private DotNetObjectReference<ChatMessageList>? _self;
     private bool _following = true;
     private Guid? _shownConversation;
-    private ChatMessage? _shownLast;
+    private DisplayedMessage? _shownLast;
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
     [Parameter, EditorRequired]
-    public IReadOnlyList<ChatMessage> Messages { get; set; } = [];
+    public IReadOnlyList<DisplayedMessage> Messages { get; set; } = [];
 
     /// <summary>The open conversation: when it changes, the view goes to its newest message.</summary>
     [Parameter]
@@ -51,10 +51,10 @@ public sealed partial class ChatMessageList : IAsyncDisposable
     public EventCallback OnRegenerate { get; set; }
 
     [Parameter]
-    public EventCallback<(ChatMessage Message, string Text)> OnEdit { get; set; }
+    public EventCallback<(DisplayedMessage Message, string Text)> OnEdit { get; set; }
 
     [Parameter]
-    public EventCallback<(ChatMessage Message, int Offset)> OnShowSibling { get; set; }
+    public EventCallback<(DisplayedMessage Message, int Offset)> OnShowSibling { get; set; }
 
     private int WindowEnd => Math.Min(_windowEnd ?? Messages.Count, Messages.Count);
 

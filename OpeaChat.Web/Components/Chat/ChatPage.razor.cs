@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.JSInterop;
+using OpeaChat.Contracts.Conversations;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
 using OpeaChat.Web.Conversations;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Components.Chat;
 
@@ -144,7 +145,7 @@ public sealed partial class ChatPage
 
     private Task RegenerateAsync() => ReplyAsync(token => Replies.RegenerateAsync(_throttle!.Request, token), text: null);
 
-    private Task EditAsync((ChatMessage Message, string Text) edit) =>
+    private Task EditAsync((DisplayedMessage Message, string Text) edit) =>
         ReplyAsync(token => Replies.EditAsync(edit.Message, edit.Text, _throttle!.Request, token), text: null);
 
     /// <summary>
@@ -174,7 +175,7 @@ public sealed partial class ChatPage
         _throttle!.Flush();
     }
 
-    private Task ShowSiblingAsync((ChatMessage Message, int Offset) request) =>
+    private Task ShowSiblingAsync((DisplayedMessage Message, int Offset) request) =>
         Open.ShowSiblingAsync(request.Message, request.Offset, _lifetime.Token);
 
     private async Task RetryAsync()
@@ -258,7 +259,7 @@ public sealed partial class ChatPage
 
     private void CloseSettings() => _settingsOpen = false;
 
-    private Task<string?> SaveSettingsAsync(ConversationSettingsUpdate settings) => Open.SaveSettingsAsync(settings, _lifetime.Token);
+    private Task<string?> SaveSettingsAsync(ConversationUpdate settings) => Open.SaveSettingsAsync(settings, _lifetime.Token);
 
     private async Task SelectModelAsync(string model) => await Open.SelectModelAsync(model);
 

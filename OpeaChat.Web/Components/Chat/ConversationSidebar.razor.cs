@@ -2,8 +2,9 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
+using OpeaChat.Contracts.Conversations;
 using OpeaChat.Web.Chat;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Components.Chat;
 
@@ -16,7 +17,7 @@ public sealed partial class ConversationSidebar
     private Guid? _deletingId;
 
     [Parameter, EditorRequired]
-    public IReadOnlyList<Conversation> Conversations { get; set; } = [];
+    public IReadOnlyList<ConversationRecord> Conversations { get; set; } = [];
 
     [Parameter]
     public Guid? ActiveId { get; set; }
@@ -45,7 +46,7 @@ public sealed partial class ConversationSidebar
     [Inject]
     private TimeProvider Clock { get; set; } = default!;
 
-    private IEnumerable<IGrouping<string, Conversation>> Groups
+    private IEnumerable<IGrouping<string, ConversationRecord>> Groups
     {
         get
         {
@@ -71,7 +72,7 @@ public sealed partial class ConversationSidebar
         await OnSearch.InvokeAsync(_search ?? string.Empty);
     }
 
-    private void StartRename(Conversation conversation)
+    private void StartRename(ConversationRecord conversation)
     {
         _deletingId = null;
         _renamingId = conversation.Id;

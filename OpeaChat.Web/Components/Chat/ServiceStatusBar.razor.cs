@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.FluentUI.AspNetCore.Components;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Components.Chat;
 

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Contracts.Conversations;
+using OpeaChat.Contracts.Prompts;
 using OpeaChat.Web.Conversations;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Web.Components.Chat;
 
@@ -19,18 +21,18 @@ public sealed partial class SettingsPanel
 
     /// <summary>The open conversation; null for a new chat.</summary>
     [Parameter]
-    public Conversation? Conversation { get; set; }
+    public ConversationRecord? Conversation { get; set; }
 
     /// <summary>Settings already chosen for the new chat (when <see cref="Conversation"/> is null).</summary>
     [Parameter]
-    public ConversationSettingsUpdate? Pending { get; set; }
+    public ConversationUpdate? Pending { get; set; }
 
     [Parameter]
-    public IReadOnlyList<PromptInfo> Prompts { get; set; } = [];
+    public IReadOnlyList<PromptRecord> Prompts { get; set; } = [];
 
     /// <summary>Saves; returns null on success or the gateway's reason.</summary>
     [Parameter, EditorRequired]
-    public Func<ConversationSettingsUpdate, Task<string?>> Save { get; set; } = default!;
+    public Func<ConversationUpdate, Task<string?>> Save { get; set; } = default!;
 
     [Parameter]
     public EventCallback OnClose { get; set; }
@@ -49,7 +51,7 @@ public sealed partial class SettingsPanel
         ? "For this new chat: saved with it when you send the first message."
         : $"For “{Conversation.DisplayTitle}”, saved on the server.";
 
-    private PromptInfo? SelectedPrompt => Prompts.FirstOrDefault(prompt => prompt.Id == _form.PromptId);
+    private PromptRecord? SelectedPrompt => Prompts.FirstOrDefault(prompt => prompt.Id == _form.PromptId);
 
     private IReadOnlyList<string> AskedVariables => ConversationSettingsForm.AskedVariables(SelectedPrompt);
 
@@ -60,7 +62,7 @@ public sealed partial class SettingsPanel
         _ => "Used when the system prompt above is empty.",
     };
 
-    private static string PromptLabel(PromptInfo prompt) =>
+    private static string PromptLabel(PromptRecord prompt) =>
         prompt.Kind == "template" ? $"{prompt.Name} (template)" : $"{prompt.Name} (system prompt)";
 
     protected override void OnParametersSet()

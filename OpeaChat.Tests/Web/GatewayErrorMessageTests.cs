@@ -1,14 +1,14 @@
-using OpeaChat.Web.ChatQnA;
+using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
 
-public sealed class OpeaErrorDetailTests
+public sealed class GatewayErrorMessageTests
 {
     [Fact]
     public void Reads_fastapi_string_detail() =>
         Assert.Equal(
             "No model is loaded. Put a .gguf file into models/.",
-            OpeaErrorDetail.Read("""{"detail":"No model is loaded. Put a .gguf file into models/."}"""));
+            GatewayErrorMessage.Read("""{"detail":"No model is loaded. Put a .gguf file into models/."}"""));
 
     [Fact]
     public void Reads_fastapi_validation_errors_with_their_location()
@@ -23,24 +23,24 @@ public sealed class OpeaErrorDetailTests
 
         Assert.Equal(
             "messages: Field required; max_tokens: Input should be greater than 0; messages.0.content: String should have at least 1 character",
-            OpeaErrorDetail.Read(body));
+            GatewayErrorMessage.Read(body));
     }
 
     [Fact]
     public void Reads_a_validation_error_without_location() =>
-        Assert.Equal("Bad thing", OpeaErrorDetail.Read("""{"detail":[{"msg":"Bad thing"}]}"""));
+        Assert.Equal("Bad thing", GatewayErrorMessage.Read("""{"detail":[{"msg":"Bad thing"}]}"""));
 
     [Fact]
     public void Reads_openai_style_errors() =>
-        Assert.Equal("Model is loading", OpeaErrorDetail.Read("""{"error":{"message":"Model is loading","type":"unavailable"}}"""));
+        Assert.Equal("Model is loading", GatewayErrorMessage.Read("""{"error":{"message":"Model is loading","type":"unavailable"}}"""));
 
     [Fact]
     public void Reads_a_top_level_message() =>
-        Assert.Equal("Service down", OpeaErrorDetail.Read("""{"status":"unreachable","message":"Service down"}"""));
+        Assert.Equal("Service down", GatewayErrorMessage.Read("""{"status":"unreachable","message":"Service down"}"""));
 
     [Fact]
     public void Uses_a_short_plain_text_body() =>
-        Assert.Equal("Bad Gateway", OpeaErrorDetail.Read("  Bad Gateway \n"));
+        Assert.Equal("Bad Gateway", GatewayErrorMessage.Read("  Bad Gateway \n"));
 
     [Theory]
     [InlineData(null)]
@@ -52,9 +52,9 @@ public sealed class OpeaErrorDetailTests
     [InlineData("""{"other":"x"}""")]
     [InlineData("[1,2]")]
     public void Returns_null_when_there_is_no_message(string? body) =>
-        Assert.Null(OpeaErrorDetail.Read(body));
+        Assert.Null(GatewayErrorMessage.Read(body));
 
     [Fact]
     public void Treats_broken_json_as_text() =>
-        Assert.Equal("{\"detail\": oops", OpeaErrorDetail.Read("{\"detail\": oops"));
+        Assert.Equal("{\"detail\": oops", GatewayErrorMessage.Read("{\"detail\": oops"));
 }

@@ -1,4 +1,4 @@
-namespace OpeaChat.Web.ChatQnA;
+namespace OpeaChat.Web.Gateway;
 
 /// <summary>
 /// One browser tab (one Blazor circuit): its opaque id goes to the gateway in <c>OpeaChat-Client</c>, so the gateway's

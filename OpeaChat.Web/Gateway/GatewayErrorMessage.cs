@@ -1,14 +1,14 @@
 using System.Text;
 using System.Text.Json;
 
-namespace OpeaChat.Web.ChatQnA;
+namespace OpeaChat.Web.Gateway;
 
 /// <summary>
 /// Reads the human-readable message out of an error body from the gateway: FastAPI's <c>{"detail":"..."}</c>,
 /// its validation form <c>{"detail":[{"loc":[...],"msg":"..."}]}</c>, and, to be forgiving, OpenAI's
 /// <c>{"error":{"message":"..."}}</c>, <c>{"message":"..."}</c> or a short plain-text body.
 /// </summary>
-public static class OpeaErrorDetail
+public static class GatewayErrorMessage
 {
     private const int MaxPlainTextLength = 500;
 

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace OpeaChat.Web.ChatQnA;
+namespace OpeaChat.Web.Gateway;
 
 /// <summary>What went wrong while talking to the ChatQnA gateway, in the terms the page shows.</summary>
 public enum ChatQnAFailure

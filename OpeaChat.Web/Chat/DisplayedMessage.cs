@@ -25,12 +25,12 @@ public enum ReplyState
 }
 
 /// <summary>One message of the visible conversation. Assistant replies grow while they stream.</summary>
-public sealed class ChatMessage
+public sealed class DisplayedMessage
 {
     private readonly StringBuilder _text = new();
     private string? _cachedText;
 
-    private ChatMessage(ChatRole role, string text, ReplyState state)
+    private DisplayedMessage(ChatRole role, string text, ReplyState state)
     {
         Role = role;
         State = state;
@@ -71,7 +71,7 @@ public sealed class ChatMessage
     public IReadOnlyList<Guid> SiblingIds { get; private set; } = [];
 
     /// <summary>A message as the gateway stored it.</summary>
-    public static ChatMessage FromStored(Guid id, string role, string content, string? status, string? model, DateTimeOffset createdAt,
+    public static DisplayedMessage FromStored(Guid id, string role, string content, string? status, string? model, DateTimeOffset createdAt,
         int? completionTokens, double? tokensPerSecond, int siblingCount, int siblingIndex, IReadOnlyList<Guid>? siblingIds = null)
     {
         var isUser = string.Equals(role, "user", StringComparison.OrdinalIgnoreCase);
@@ -82,7 +82,7 @@ public sealed class ChatMessage
             "streaming" => ReplyState.Streaming,
             _ => ReplyState.Complete,
         };
-        return new ChatMessage(isUser ? ChatRole.User : ChatRole.Assistant, content, isUser ? ReplyState.Complete : state)
+        return new DisplayedMessage(isUser ? ChatRole.User : ChatRole.Assistant, content, isUser ? ReplyState.Complete : state)
         {
             Id = id,
             Model = model,
@@ -95,9 +95,9 @@ public sealed class ChatMessage
         };
     }
 
-    public static ChatMessage FromUser(string text) => new(ChatRole.User, text, ReplyState.Complete);
+    public static DisplayedMessage FromUser(string text) => new(ChatRole.User, text, ReplyState.Complete);
 
-    public static ChatMessage StartReply() => new(ChatRole.Assistant, string.Empty, ReplyState.Streaming);
+    public static DisplayedMessage StartReply() => new(ChatRole.Assistant, string.Empty, ReplyState.Streaming);
 
     public void Append(string piece)
     {

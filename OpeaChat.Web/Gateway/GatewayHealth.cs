@@ -1,4 +1,6 @@
-namespace OpeaChat.Web.ChatQnA;
+using OpeaChat.Contracts.Health;
+
+namespace OpeaChat.Web.Gateway;
 
 /// <summary>Whether the gateway can answer chat requests now, as its <c>GET /health</c> says.</summary>
 public enum GatewayState
@@ -21,7 +23,7 @@ public sealed record GatewayHealth(GatewayState State, string? Message, double? 
 
     public bool IsReady => State == GatewayState.Ready;
 
-    internal static GatewayHealth FromResponse(bool success, GatewayHealthResponse? body)
+    internal static GatewayHealth FromResponse(bool success, HealthResponse? body)
     {
         var status = body?.Status?.Trim().ToLowerInvariant();
         if (success && status is null or "ok" or "healthy")

@@ -1,14 +1,15 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OpeaChat.Contracts.Health;
 
-namespace OpeaChat.Web.ChatQnA;
+namespace OpeaChat.Web.Gateway;
 
 /// <summary>
 /// Asks the gateway whether it is ready (<c>GET /health</c>) for the page's status. Chat itself goes through
 /// <see cref="ConversationsClient"/>.
 /// </summary>
-public sealed class GatewayHealthClient(HttpClient http, IOptions<ChatQnAOptions> options)
+public sealed class GatewayHealthClient(HttpClient http, IOptions<GatewayOptions> options)
 {
     private const string HealthPath = "health";
     private const string UnreachableMessage = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running.";
@@ -21,10 +22,10 @@ public sealed class GatewayHealthClient(HttpClient http, IOptions<ChatQnAOptions
         try
         {
             using var response = await http.GetAsync(HealthPath, timeout.Token).ConfigureAwait(false);
-            GatewayHealthResponse? body = null;
+            HealthResponse? body = null;
             try
             {
-                body = await response.Content.ReadFromJsonAsync(OpeaJsonContext.Default.GatewayHealthResponse, timeout.Token).ConfigureAwait(false);
+                body = await response.Content.ReadFromJsonAsync(HealthJsonContext.Default.HealthResponse, timeout.Token).ConfigureAwait(false);
             }
             catch (JsonException)
             {

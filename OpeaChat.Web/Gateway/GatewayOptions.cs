@@ -1,9 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace OpeaChat.Web.ChatQnA;
+namespace OpeaChat.Web.Gateway;
 
 /// <summary>How the web frontend reaches the ChatQnA gateway (configuration section <c>ChatQnA</c>).</summary>
-public sealed class ChatQnAOptions
+public sealed class GatewayOptions
 {
     public const string SectionName = "ChatQnA";
 

@@ -5,8 +5,12 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using OpeaChat.Contracts.Conversations;
+using OpeaChat.Contracts.OpenAi;
+using OpeaChat.Contracts.Prompts;
+using OpeaChat.ServiceDefaults.ServerSentEvents;
 
-namespace OpeaChat.Web.ChatQnA;
+namespace OpeaChat.Web.Gateway;
 
 /// <summary>
 /// Typed client for the gateway's conversations API and its chat with memory. Its <see cref="HttpClient"/> has no
@@ -30,7 +34,7 @@ public sealed class ConversationsClient
     private const string UnreachableMessage = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running.";
     private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
 
-    public async Task<IReadOnlyList<Conversation>> ListAsync(string? query = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ConversationRecord>> ListAsync(string? query = null, CancellationToken cancellationToken = default)
     {
         var path = "v1/conversations?limit=200";
         if (!string.IsNullOrWhiteSpace(query))
@@ -42,32 +46,32 @@ public sealed class ConversationsClient
         return page.Data;
     }
 
-    public Task<Conversation> GetAsync(Guid id, CancellationToken cancellationToken = default) =>
-        GetJsonAsync($"v1/conversations/{id}", ConversationsJsonContext.Default.Conversation, cancellationToken);
+    public Task<ConversationRecord> GetAsync(Guid id, CancellationToken cancellationToken = default) =>
+        GetJsonAsync($"v1/conversations/{id}", ConversationsJsonContext.Default.ConversationRecord, cancellationToken);
 
     /// <summary>Creates a conversation with the settings chosen before its first message (and the picked model).</summary>
-    public Task<Conversation> CreateAsync(ConversationSettingsUpdate settings, CancellationToken cancellationToken = default) =>
-        SendJsonAsync(HttpMethod.Post, "v1/conversations", settings, ConversationsJsonContext.Default.ConversationSettingsUpdate,
-            ConversationsJsonContext.Default.Conversation, cancellationToken);
+    public Task<ConversationRecord> CreateAsync(ConversationUpdate settings, CancellationToken cancellationToken = default) =>
+        SendJsonAsync(HttpMethod.Post, "v1/conversations", settings, ConversationsJsonContext.Default.ConversationUpdate,
+            ConversationsJsonContext.Default.ConversationRecord, cancellationToken);
 
     /// <summary>Saves the settings panel: every setting is sent, so a cleared one is cleared on the gateway too.</summary>
-    public Task<Conversation> UpdateSettingsAsync(Guid id, ConversationSettingsUpdate settings, CancellationToken cancellationToken = default) =>
-        SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}", settings, ConversationsJsonContext.Default.ConversationSettingsUpdate,
-            ConversationsJsonContext.Default.Conversation, cancellationToken);
+    public Task<ConversationRecord> UpdateSettingsAsync(Guid id, ConversationUpdate settings, CancellationToken cancellationToken = default) =>
+        SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}", settings, ConversationsJsonContext.Default.ConversationUpdate,
+            ConversationsJsonContext.Default.ConversationRecord, cancellationToken);
 
-    public async Task<IReadOnlyList<PromptInfo>> GetPromptsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<PromptRecord>> GetPromptsAsync(CancellationToken cancellationToken = default)
     {
-        var page = await GetJsonAsync("v1/prompts", ConversationsJsonContext.Default.PromptPage, cancellationToken).ConfigureAwait(false);
+        var page = await GetJsonAsync("v1/prompts", PromptsJsonContext.Default.PromptList, cancellationToken).ConfigureAwait(false);
         return page.Data;
     }
 
-    public Task<Conversation> RenameAsync(Guid id, string title, CancellationToken cancellationToken = default) =>
+    public Task<ConversationRecord> RenameAsync(Guid id, string title, CancellationToken cancellationToken = default) =>
         SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}", new Dictionary<string, string> { ["title"] = title.Trim() },
-            ConversationsJsonContext.Default.DictionaryStringString, ConversationsJsonContext.Default.Conversation, cancellationToken);
+            ConversationsJsonContext.Default.DictionaryStringString, ConversationsJsonContext.Default.ConversationRecord, cancellationToken);
 
-    public Task<Conversation> SetModelAsync(Guid id, string model, CancellationToken cancellationToken = default) =>
+    public Task<ConversationRecord> SetModelAsync(Guid id, string model, CancellationToken cancellationToken = default) =>
         SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}", new Dictionary<string, string> { ["model"] = model },
-            ConversationsJsonContext.Default.DictionaryStringString, ConversationsJsonContext.Default.Conversation, cancellationToken);
+            ConversationsJsonContext.Default.DictionaryStringString, ConversationsJsonContext.Default.ConversationRecord, cancellationToken);
 
     public async Task DeleteAsync(Guid id, CancellationToken cancellationToken = default)
     {
@@ -79,19 +83,19 @@ public sealed class ConversationsClient
         }
     }
 
-    public async Task<IReadOnlyList<StoredMessage>> GetMessagesAsync(Guid id, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<BranchMessage>> GetMessagesAsync(Guid id, CancellationToken cancellationToken = default)
     {
-        var page = await GetJsonAsync($"v1/conversations/{id}/messages", ConversationsJsonContext.Default.MessagePage, cancellationToken).ConfigureAwait(false);
+        var page = await GetJsonAsync($"v1/conversations/{id}/messages", ConversationsJsonContext.Default.MessageList, cancellationToken).ConfigureAwait(false);
         return page.Data;
     }
 
     /// <summary>Edits a user message: the gateway adds a new sibling with the new text (a new branch) and returns it.</summary>
-    public Task<StoredMessage> EditMessageAsync(Guid id, Guid messageId, string content, CancellationToken cancellationToken = default) =>
-        SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}/messages/{messageId}", new MessageEdit(content),
-            ConversationsJsonContext.Default.MessageEdit, ConversationsJsonContext.Default.StoredMessage, cancellationToken);
+    public Task<BranchMessage> EditMessageAsync(Guid id, Guid messageId, string content, CancellationToken cancellationToken = default) =>
+        SendJsonAsync(HttpMethod.Patch, $"v1/conversations/{id}/messages/{messageId}", new EditMessageRequest(content),
+            ConversationsJsonContext.Default.EditMessageRequest, ConversationsJsonContext.Default.BranchMessage, cancellationToken);
 
     /// <summary>Switches the active branch to the one through <paramref name="messageId"/>; answers that branch.</summary>
-    public async Task<IReadOnlyList<StoredMessage>> ActivateAsync(Guid id, Guid messageId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<BranchMessage>> ActivateAsync(Guid id, Guid messageId, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"v1/conversations/{id}/messages/{messageId}/activate");
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
@@ -100,27 +104,35 @@ public sealed class ConversationsClient
             throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
         }
 
-        var page = await response.Content.ReadFromJsonAsync(ConversationsJsonContext.Default.MessagePage, cancellationToken).ConfigureAwait(false);
+        var page = await response.Content.ReadFromJsonAsync(ConversationsJsonContext.Default.MessageList, cancellationToken).ConfigureAwait(false);
         return page!.Data;
     }
 
     public async Task<IReadOnlyList<ModelInfo>> GetModelsAsync(CancellationToken cancellationToken = default)
     {
-        var page = await GetJsonAsync("v1/models", ConversationsJsonContext.Default.ModelPage, cancellationToken).ConfigureAwait(false);
+        var page = await GetJsonAsync("v1/models", OpenAiJsonContext.Default.ModelList, cancellationToken).ConfigureAwait(false);
         return page.Data;
     }
 
     /// <summary>Sends <paramref name="text"/> as the next user message of the stored conversation and streams the reply.</summary>
     public IAsyncEnumerable<string> StreamChatAsync(Guid conversationId, string text, string? model = null, CancellationToken cancellationToken = default)
     {
-        var body = new MemoryChatRequest(conversationId, [new WireMessage("user", text)], Stream: true, new StreamOptions(IncludeUsage: true), model);
-        return StreamAsync("v1/chat/completions", JsonSerializer.SerializeToUtf8Bytes(body, ConversationsJsonContext.Default.MemoryChatRequest), cancellationToken);
+        // The gateway's memory: only the new user message goes; the history comes from the stored conversation.
+        var body = new ChatCompletionRequest
+        {
+            ConversationId = conversationId,
+            Messages = [ChatMessage.Create("user", text)],
+            Stream = true,
+            StreamOptions = new StreamOptions { IncludeUsage = true },
+            Model = model,
+        };
+        return StreamAsync("v1/chat/completions", JsonSerializer.SerializeToUtf8Bytes(body, OpenAiJsonContext.Default.ChatCompletionRequest), cancellationToken);
     }
 
     /// <summary>Regenerates an assistant message (a new sibling) or answers the user message that ends the active branch.</summary>
     public IAsyncEnumerable<string> StreamRegenerateAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken = default) =>
         StreamAsync($"v1/conversations/{conversationId}/messages/{messageId}/regenerate",
-            JsonSerializer.SerializeToUtf8Bytes(new RegenerateRequest(Stream: true), ConversationsJsonContext.Default.RegenerateRequest), cancellationToken);
+            JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionRequest { Stream = true }, OpenAiJsonContext.Default.ChatCompletionRequest), cancellationToken);
 
     /// <summary>The gateway's export download, for the web app's proxy endpoint. The caller disposes the response.</summary>
     public async Task<HttpResponseMessage> ExportAsync(Guid id, string format, CancellationToken cancellationToken = default)
@@ -129,7 +141,7 @@ public sealed class ConversationsClient
         return await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<Conversation> ImportAsync(Stream json, CancellationToken cancellationToken = default)
+    public async Task<ConversationRecord> ImportAsync(Stream json, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/conversations/import")
         {
@@ -141,7 +153,7 @@ public sealed class ConversationsClient
             throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
         }
 
-        return (await response.Content.ReadFromJsonAsync(ConversationsJsonContext.Default.Conversation, cancellationToken).ConfigureAwait(false))!;
+        return (await response.Content.ReadFromJsonAsync(ConversationsJsonContext.Default.ConversationRecord, cancellationToken).ConfigureAwait(false))!;
     }
 
     private async IAsyncEnumerable<string> StreamAsync(string path, byte[] body, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -222,7 +234,7 @@ public sealed class ConversationsClient
         }
 
         var status = response.StatusCode;
-        var message = OpeaErrorDetail.Read(body) ?? $"The chat service answered {(int)status}.";
+        var message = GatewayErrorMessage.Read(body) ?? $"The chat service answered {(int)status}.";
         var retryAfter = response.Headers.RetryAfter?.Delta;
         if (retryAfter is { } delay && !message.Contains("retry after", StringComparison.OrdinalIgnoreCase)
             && !message.Contains("try again", StringComparison.OrdinalIgnoreCase))
@@ -233,7 +245,7 @@ public sealed class ConversationsClient
         var failure = status switch
         {
             HttpStatusCode.TooManyRequests => ChatQnAFailure.RateLimited,
-            HttpStatusCode.ServiceUnavailable when OpeaErrorDetail.ReadCode(body) == "model_loading" => ChatQnAFailure.Loading,
+            HttpStatusCode.ServiceUnavailable when GatewayErrorMessage.ReadCode(body) == "model_loading" => ChatQnAFailure.Loading,
             HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => ChatQnAFailure.Unavailable,
             >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => ChatQnAFailure.Rejected,
             _ => ChatQnAFailure.HttpError,
