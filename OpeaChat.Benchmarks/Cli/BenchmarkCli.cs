@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using OpeaChat.Contracts.OpenAi;
 using Spectre.Console;
 
@@ -6,12 +8,87 @@ namespace OpeaChat.Benchmarks.Cli;
 /// <summary>The entry point: <c>dotnet run --project OpeaChat.Benchmarks -c Release -- COMMAND [options]</c>.</summary>
 public static class BenchmarkCli
 {
-    public static async Task<int> RunAsync(string[] args)
+    private const string Hint = "Run with --help for the commands and their options.";
+
+    private static readonly RootCommand s_root = CreateRoot();
+
+    private static RootCommand CreateRoot()
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var root = new RootCommand("OpeaChat benchmarks: dotnet run --project OpeaChat.Benchmarks -c Release -- COMMAND [options]. " +
+            "COMMAND --help lists its options. Exit codes: 0 done, 1 bad command line or failure, 2 a load target could not be measured. " +
+            "See docs/benchmarks.md.")
         {
-            ShowUsage();
-            return args.Length == 0 ? 1 : 0;
+            LoadCommand.Command,
+            PrefixCommand.Command,
+            SynthCommand.Command,
+        };
+
+        // The benchmark has no version to show; its options are only those each command lists.
+        foreach (var version in root.Options.OfType<VersionOption>().ToList())
+        {
+            root.Options.Remove(version);
+        }
+
+        return root;
+    }
+
+    /// <summary>Parses a command line: the command, then its options.</summary>
+    public static ParseResult Parse(IReadOnlyList<string> args) => s_root.Parse(OptionValues.JoinTargets(args));
+
+    /// <summary>What is wrong with a parsed command line, each naming the option or command concerned; empty when it can run.</summary>
+    public static IReadOnlyList<string> Problems(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        if (command == s_root)
+        {
+            return [parse.UnmatchedTokens.Count > 0 ? $"Unknown command '{parse.UnmatchedTokens[0]}'." : "No command given."];
+        }
+
+        var problems = new List<string>();
+        if (parse.UnmatchedTokens.Count > 0)
+        {
+            problems.Add($"Unknown option '{parse.UnmatchedTokens[0]}' for '{command.Name}'.");
+        }
+
+        // Unknown tokens are named above, in the benchmark's words, instead of as "unrecognized command or argument".
+        problems.AddRange(parse.Errors.Select(error => error.Message)
+            .Where(message => !parse.UnmatchedTokens.Any(token => message.Contains($"'{token}'", StringComparison.Ordinal)))
+            .Where(message => !problems.Contains(message)));
+        return problems;
+    }
+
+    /// <param name="args">The command line.</param>
+    /// <param name="output">Where help goes (the console by default).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null)
+    {
+        var configuration = new InvocationConfiguration
+        {
+            Output = output ?? Console.Out,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // Ctrl+C is handled below, as before
+        };
+
+        if (args.Length == 0)
+        {
+            await Parse(["--help"]).InvokeAsync(configuration).ConfigureAwait(false);
+            return 1;
+        }
+
+        var parse = Parse(args[0] == "help" ? [.. args[1..], "--help"] : args);
+        if (parse.Action is HelpAction)
+        {
+            return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        }
+
+        if (Problems(parse) is { Count: > 0 } problems)
+        {
+            foreach (var problem in problems)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]{problem}[/]");
+            }
+
+            AnsiConsole.WriteLine(Hint);
+            return 1;
         }
 
         using var cancellation = new CancellationTokenSource();
@@ -23,21 +100,15 @@ public static class BenchmarkCli
 
         try
         {
-            return args[0] switch
-            {
-                "load" => await LoadCommand.RunAsync(args, cancellation.Token).ConfigureAwait(false),
-                "prefix" => await PrefixCommand.RunAsync(args, cancellation.Token).ConfigureAwait(false),
-                "synth" => await SynthCommand.RunAsync(args, cancellation.Token).ConfigureAwait(false),
-                _ => throw new CommandLineException($"Unknown command '{args[0]}'."),
-            };
+            return await parse.InvokeAsync(configuration, cancellation.Token).ConfigureAwait(false);
         }
         catch (CommandLineException exception)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]{exception.Message}[/]");
-            AnsiConsole.WriteLine("Run with --help for the commands and their options.");
+            AnsiConsole.WriteLine(Hint);
             return 1;
         }
-        catch (Exception exception) when (exception is InvalidOperationException or HttpRequestException or IOException or ArgumentException)
+        catch (Exception exception) when (exception is InvalidOperationException or HttpRequestException or IOException or ArgumentException or InvalidDataException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]Failed:[/] {exception.Message}");
             return 1;
@@ -47,16 +118,5 @@ public static class BenchmarkCli
             AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
             return 130;
         }
-    }
-
-    /// <summary>Plain text, so a narrow or redirected console does not re-wrap the option columns.</summary>
-    private static void ShowUsage()
-    {
-        Console.WriteLine("OpeaChat benchmarks: dotnet run --project OpeaChat.Benchmarks -c Release -- COMMAND [options]");
-        Console.WriteLine();
-        Console.WriteLine(LoadCommand.Usage);
-        Console.WriteLine(PrefixCommand.Usage);
-        Console.WriteLine(SynthCommand.Usage);
-        Console.WriteLine("Exit codes: 0 done, 1 bad command line or failure, 2 a load target could not be measured. See docs/benchmarks.md.");
     }
 }

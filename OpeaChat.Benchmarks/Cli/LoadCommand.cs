@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using OpeaChat.Benchmarks.Load;
 using OpeaChat.Benchmarks.Load.InProcess;
@@ -11,45 +12,69 @@ namespace OpeaChat.Benchmarks.Cli;
 /// <summary><c>load</c>: concurrent users against one or more targets, with TTFT, TPOT and latency distributions.</summary>
 public static class LoadCommand
 {
-    public const string Usage = """
-        load --target KIND ADDRESS [--target KIND ADDRESS ...] [options]
-          KIND ADDRESS: chatqna http://127.0.0.1:8888 (OPEA /v1/chatqna stream)
-                        openai  http://127.0.0.1:9009 (OpenAI /v1/chat/completions, any compatible server)
-                        inprocess models/x.gguf       (LLamaSharp in this process, no HTTP: the floor)
-          Several targets are run in turns at each concurrency and compared (gateway vs direct vs in-process).
-          --users 1,2,4,8,16,32   concurrent users (closed loop)     --requests 4        requests per user
-          --rounds 1              repeat the whole sweep, pooling each level over the rounds (evens out a noisy machine)
-          --prompt-tokens 128     prompt length (calibrated)         --max-tokens 64     output tokens (ignore_eos)
-          --warmup 3              uncounted requests per target      --request-timeout 300  seconds
-          --temperature 0.01 --top-k 10 --top-p 0.95 --repeat-penalty 1.03 --seed 42   (OPEA's defaults)
-          --cache-prompt omit|false|true   the cache_prompt field (default omit: the server's default, as for any client)
-          in-process engine, as Inference:* options: --threads 2 --batch-threads 0 --context 8192 --parallel 8
-                        --batch-size 512 --flash-attention true --prefix-slots 4
-          --output artifacts/benchmarks --name load   writes NAME.json and NAME.md
-        """;
+    private static readonly Option<IReadOnlyList<TargetSpec>> s_targets = OptionValues.Targets("""
+        A system to measure, KIND ADDRESS (or KIND=ADDRESS); repeat it to compare several in one run:
+          chatqna   http://127.0.0.1:8888  the OPEA gateway's /v1/chatqna stream
+          openai    http://127.0.0.1:9009  OpenAI /v1/chat/completions, any compatible server
+          inprocess models/x.gguf          the inference service's engine in this process, no HTTP: the floor
+        """);
 
-    private static readonly string[] s_options =
-    [
-        "--users", "--requests", "--rounds", "--prompt-tokens", "--max-tokens", "--warmup", "--request-timeout", "--temperature", "--top-k", "--top-p",
-        "--repeat-penalty", "--seed", "--cache-prompt", "--threads", "--batch-threads", "--context", "--parallel", "--batch-size",
-        "--flash-attention", "--prefix-slots", "--output", "--name",
-    ];
+    private static readonly int[] s_defaultUsers = [1, 2, 4, 8, 16, 32];
+    private static readonly Option<IReadOnlyList<int>?> s_users = OptionValues.IntList("--users", s_defaultUsers, "Concurrent users (closed loop), one level each.", min: 1, max: 4096);
+    private static readonly Option<int> s_requests = OptionValues.Int("--requests", 4, "Requests per user.", min: 1);
+    private static readonly Option<int> s_rounds = OptionValues.Int("--rounds", 1, "Repeat the whole sweep, pooling each level over the rounds (evens out a noisy machine).", min: 1, max: 1000);
+    private static readonly Option<int> s_promptTokens = OptionValues.Int("--prompt-tokens", 128, "Prompt length in tokens (calibrated per target).", min: 1);
+    private static readonly Option<int> s_maxTokens = OptionValues.Int("--max-tokens", 64, "Output tokens per request (ignore_eos).", min: 1);
+    private static readonly Option<int> s_warmup = OptionValues.Int("--warmup", 3, "Uncounted requests per target before measuring.", min: 0);
+    private static readonly Option<int> s_requestTimeout = OptionValues.Int("--request-timeout", 300, "Seconds before a request counts as an error.", min: 1);
+    private static readonly Option<float> s_temperature = OptionValues.Float("--temperature", 0.01f, "Sampling temperature (OPEA's default).", 0, 2);
+    private static readonly Option<int> s_topK = OptionValues.Int("--top-k", 10, "Top-k sampling (OPEA's default).", min: 0);
+    private static readonly Option<float> s_topP = OptionValues.Float("--top-p", 0.95f, "Top-p sampling (OPEA's default).", 0.01f, 1);
+    private static readonly Option<float> s_repeatPenalty = OptionValues.Float("--repeat-penalty", 1.03f, "Repeat penalty (OPEA's default).", 0.01f, 10);
+    private static readonly Option<int> s_seed = OptionValues.Int("--seed", 42, "Sampling seed.", min: 0);
+    private static readonly Option<Choice<bool?>?> s_cachePrompt = OptionValues.Words("--cache-prompt", "omit",
+        "The cache_prompt field: omit (the server's default, as for any client), false or true.",
+        new Dictionary<string, bool?>(StringComparer.Ordinal) { ["false"] = false, ["true"] = true, ["omit"] = null });
 
-    public static IReadOnlyList<string> Options => s_options;
+    private static readonly Option<int> s_threads = OptionValues.Int("--threads", 2, "In-process engine: Inference:Threads.", min: 1, max: 1024);
+    private static readonly Option<int> s_batchThreads = OptionValues.Int("--batch-threads", 0, "In-process engine: Inference:BatchThreads (0: as --threads).", min: 0, max: 1024);
+    private static readonly Option<int> s_context = OptionValues.Int("--context", 8192, "In-process engine: Inference:ContextSize (0: the model's).", min: 0);
+    private static readonly Option<int> s_parallel = OptionValues.Int("--parallel", 8, "In-process engine: Inference:MaxParallelSequences.", min: 1, max: 256);
+    private static readonly Option<int> s_batchSize = OptionValues.Int("--batch-size", 512, "In-process engine: Inference:BatchSize.", min: 1);
+    private static readonly Option<Choice<bool>?> s_flashAttention = OptionValues.Bool("--flash-attention", true, "In-process engine: Inference:FlashAttention.");
+    private static readonly Option<int> s_prefixSlots = OptionValues.Int("--prefix-slots", 4, "In-process engine: Inference:PrefixCacheSlots.", min: 0, max: 64);
+    private static readonly Option<string> s_output = OptionValues.Text("--output", ResultFiles.DefaultDirectory, "Folder for the results.", "DIR");
+    private static readonly Option<string> s_name = OptionValues.Text("--name", "load", "Writes NAME.json and NAME.md.", "NAME");
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public static Command Command { get; } = Create();
+
+    private static Command Create()
     {
-        var line = CommandLine.Parse(args, s_options);
-        var specs = line.GetAll(CommandLine.TargetOption).Select(text => TargetSpec.Parse(text)).ToList();
-        if (specs.Count == 0)
+        var command = new Command("load", "Concurrent users against one or more targets: TTFT, TPOT, E2E latency, tokens/s, errors. " +
+            "Several targets are run in turns at each concurrency and compared (gateway vs direct vs in-process).")
         {
-            throw new CommandLineException("load needs at least one --target, such as --target openai http://127.0.0.1:9009.");
-        }
+            s_targets, s_users, s_requests, s_rounds, s_promptTokens, s_maxTokens, s_warmup, s_requestTimeout, s_temperature, s_topK, s_topP,
+            s_repeatPenalty, s_seed, s_cachePrompt, s_threads, s_batchThreads, s_context, s_parallel, s_batchSize, s_flashAttention,
+            s_prefixSlots, s_output, s_name,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(s_targets) is not { Implicit: false })
+            {
+                result.AddError("load needs at least one --target, such as --target openai http://127.0.0.1:9009.");
+            }
+        });
+        command.SetAction(RunAsync);
+        return command;
+    }
 
+    private static async Task<int> RunAsync(ParseResult line, CancellationToken cancellationToken)
+    {
+        var specs = ReadTargets(line);
         var workload = ReadWorkload(line);
         var settings = ReadInProcessSettings(line);
-        var output = line.GetString("--output", ResultFiles.DefaultDirectory);
-        var name = line.GetString("--name", "load");
+        var output = line.GetValue(s_output)!;
+        var name = line.GetValue(s_name)!;
 
         var targets = specs.Select(spec => CreateTarget(spec, settings)).ToList();
         LoadResult result;
@@ -75,39 +100,36 @@ public static class LoadCommand
         return result.Targets.Any(target => target.Failure is not null) ? 2 : 0;
     }
 
-    public static LoadWorkload ReadWorkload(CommandLine line) => new()
+    /// <summary>The <c>--target</c>s in the order given.</summary>
+    public static IReadOnlyList<TargetSpec> ReadTargets(ParseResult line) => line.GetValue(s_targets) ?? [];
+
+    public static LoadWorkload ReadWorkload(ParseResult line) => new()
     {
-        Users = line.GetIntList("--users", [1, 2, 4, 8, 16, 32], min: 1, max: 4096),
-        RequestsPerUser = line.GetInt("--requests", 4, min: 1),
-        Rounds = line.GetInt("--rounds", 1, min: 1, max: 1000),
-        PromptTokens = line.GetInt("--prompt-tokens", 128, min: 1),
-        MaxTokens = line.GetInt("--max-tokens", 64, min: 1),
-        WarmupRequests = line.GetInt("--warmup", 3, min: 0),
-        RequestTimeout = TimeSpan.FromSeconds(line.GetInt("--request-timeout", 300, min: 1)),
-        CachePrompt = line.GetString("--cache-prompt", "omit") switch
-        {
-            "false" => false,
-            "true" => true,
-            "omit" => null,
-            var other => throw new CommandLineException($"--cache-prompt must be false, true or omit, not '{other}'."),
-        },
+        Users = line.GetValue(s_users) ?? s_defaultUsers,
+        RequestsPerUser = line.GetValue(s_requests),
+        Rounds = line.GetValue(s_rounds),
+        PromptTokens = line.GetValue(s_promptTokens),
+        MaxTokens = line.GetValue(s_maxTokens),
+        WarmupRequests = line.GetValue(s_warmup),
+        RequestTimeout = TimeSpan.FromSeconds(line.GetValue(s_requestTimeout)),
+        CachePrompt = line.GetValue(s_cachePrompt)?.Value,
         Sampling = new SamplingSpec(
-            line.GetFloat("--temperature", 0.01f, 0, 2),
-            line.GetFloat("--top-p", 0.95f, 0.01f, 1),
-            line.GetInt("--top-k", 10, min: 0),
-            line.GetFloat("--repeat-penalty", 1.03f, 0.01f, 10),
-            line.GetInt("--seed", 42, min: 0)),
+            line.GetValue(s_temperature),
+            line.GetValue(s_topP),
+            line.GetValue(s_topK),
+            line.GetValue(s_repeatPenalty),
+            line.GetValue(s_seed)),
     };
 
-    public static InProcessSettings ReadInProcessSettings(CommandLine line) => new()
+    public static InProcessSettings ReadInProcessSettings(ParseResult line) => new()
     {
-        Threads = line.GetInt("--threads", 2, min: 1, max: 1024),
-        BatchThreads = line.GetInt("--batch-threads", 0, min: 0, max: 1024),
-        ContextSize = line.GetInt("--context", 8192, min: 0),
-        MaxParallelSequences = line.GetInt("--parallel", 8, min: 1, max: 256),
-        BatchSize = line.GetInt("--batch-size", 512, min: 1),
-        FlashAttention = line.GetBool("--flash-attention", true),
-        PrefixCacheSlots = line.GetInt("--prefix-slots", 4, min: 0, max: 64),
+        Threads = line.GetValue(s_threads),
+        BatchThreads = line.GetValue(s_batchThreads),
+        ContextSize = line.GetValue(s_context),
+        MaxParallelSequences = line.GetValue(s_parallel),
+        BatchSize = line.GetValue(s_batchSize),
+        FlashAttention = line.GetValue(s_flashAttention)?.Value ?? true,
+        PrefixCacheSlots = line.GetValue(s_prefixSlots),
     };
 
     public static ILoadTarget CreateTarget(TargetSpec spec, InProcessSettings settings) => spec.Kind switch

@@ -1,11 +1,20 @@
 using System.Text;
+using OpeaChat.Inference.Models;
 
 namespace OpeaChat.Benchmarks.Synth;
+
+/// <summary>ggml's tensor types that the synthetic model uses (ggml_type).</summary>
+public enum GgmlType : uint
+{
+    F32 = 0,
+    Q8_0 = 8,
+}
 
 /// <summary>
 /// Writes a GGUF version 3 file: header (magic, version, tensor count, metadata count), metadata, tensor infos with
 /// offsets aligned to <see cref="Alignment"/> bytes, padding, then each tensor's data padded to the alignment.
-/// Tensor data is produced on demand while writing, so a large model never sits in memory.
+/// Tensor data is produced on demand while writing, so a large model never sits in memory. Metadata values are the
+/// inference service's <see cref="GgufValue"/>s, so what <see cref="GgufFile"/> reads (arrays with their items) writes back unchanged.
 /// </summary>
 public sealed class GgufWriter
 {
@@ -59,7 +68,7 @@ public sealed class GgufWriter
         using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
             using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
-            writer.Write(GgufMetadataReader.Magic);
+            writer.Write(GgufFile.Magic);
             writer.Write(3u);
             writer.Write((ulong)_tensors.Count);
             writer.Write((ulong)_metadata.Count);
@@ -130,40 +139,38 @@ public sealed class GgufWriter
         writer.Write(bytes);
     }
 
-    private static void WriteValue(BinaryWriter writer, GgufValue value)
-    {
-        if (value.Type != GgufValueType.Array)
-        {
-            WriteScalar(writer, value.Type, value.Value);
-            return;
-        }
+    private static void WriteValue(BinaryWriter writer, GgufValue value) => WriteItem(writer, value.Type, value.Value);
 
-        var items = (IReadOnlyList<object>)value.Value;
-        writer.Write((uint)value.ItemType);
-        writer.Write((ulong)items.Count);
-        foreach (var item in items)
-        {
-            WriteScalar(writer, value.ItemType, item);
-        }
-    }
-
-    private static void WriteScalar(BinaryWriter writer, GgufValueType type, object value)
+    private static void WriteItem(BinaryWriter writer, GgufType type, object value)
     {
         switch (type)
         {
-            case GgufValueType.UInt8: writer.Write((byte)value); break;
-            case GgufValueType.Int8: writer.Write((sbyte)value); break;
-            case GgufValueType.UInt16: writer.Write((ushort)value); break;
-            case GgufValueType.Int16: writer.Write((short)value); break;
-            case GgufValueType.UInt32: writer.Write((uint)value); break;
-            case GgufValueType.Int32: writer.Write((int)value); break;
-            case GgufValueType.Float32: writer.Write((float)value); break;
-            case GgufValueType.Bool: writer.Write((bool)value ? (byte)1 : (byte)0); break;
-            case GgufValueType.String: WriteString(writer, (string)value); break;
-            case GgufValueType.UInt64: writer.Write((ulong)value); break;
-            case GgufValueType.Int64: writer.Write((long)value); break;
-            case GgufValueType.Float64: writer.Write((double)value); break;
-            default: throw new InvalidDataException($"Cannot write GGUF type {type} as a scalar.");
+            case GgufType.UInt8: writer.Write((byte)value); break;
+            case GgufType.Int8: writer.Write((sbyte)value); break;
+            case GgufType.UInt16: writer.Write((ushort)value); break;
+            case GgufType.Int16: writer.Write((short)value); break;
+            case GgufType.UInt32: writer.Write((uint)value); break;
+            case GgufType.Int32: writer.Write((int)value); break;
+            case GgufType.Float32: writer.Write((float)value); break;
+            case GgufType.Bool: writer.Write((bool)value ? (byte)1 : (byte)0); break;
+            case GgufType.String: WriteString(writer, (string)value); break;
+            case GgufType.UInt64: writer.Write((ulong)value); break;
+            case GgufType.Int64: writer.Write((long)value); break;
+            case GgufType.Float64: writer.Write((double)value); break;
+            case GgufType.Array: WriteArray(writer, (GgufArray)value); break;
+            default: throw new InvalidDataException($"Cannot write GGUF type {type}.");
+        }
+    }
+
+    private static void WriteArray(BinaryWriter writer, GgufArray array)
+    {
+        var items = array.Items ?? throw new InvalidOperationException(
+            "A GGUF array read without its items cannot be written back: read the source with GgufFile.Read(path, readArrayItems: true).");
+        writer.Write((uint)array.ItemType);
+        writer.Write((ulong)items.Count);
+        foreach (var item in items)
+        {
+            WriteItem(writer, array.ItemType, item);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpeaChat.Inference.Models;
 
 namespace OpeaChat.Benchmarks.Synth;
 
@@ -54,15 +55,16 @@ public static class SyntheticLlama
     public const string TokenizerPrefix = "tokenizer.";
     public const uint FileTypeQ8_0 = 7; // llama_ftype LLAMA_FTYPE_MOSTLY_Q8_0
 
-    public static GgufWriter Build(GgufMetadata source, LlamaShape shape, int seed, float standardDeviation)
+    /// <param name="source">The model whose tokenizer is copied, read with its array items.</param>
+    public static GgufWriter Build(GgufFile source, LlamaShape shape, int seed, float standardDeviation)
     {
         if (shape.Problems() is { Count: > 0 } problems)
         {
             throw new ArgumentException(string.Join(" ", problems), nameof(shape));
         }
 
-        var tokens = source["tokenizer.ggml.tokens"] is { Type: GgufValueType.Array } array
-            ? array.ArrayLength
+        var tokens = source.Metadata.GetValueOrDefault("tokenizer.ggml.tokens") is GgufArray array
+            ? checked((int)array.Length)
             : throw new InvalidDataException("The source GGUF has no tokenizer.ggml.tokens array to copy the vocabulary from.");
 
         var name = string.Create(CultureInfo.InvariantCulture,
@@ -116,7 +118,7 @@ public static class SyntheticLlama
     public static SynthResult Write(string sourcePath, LlamaShape shape, string outputPath, int seed, float standardDeviation,
         IProgress<double>? progress, CancellationToken cancellationToken)
     {
-        var source = GgufMetadataReader.Read(sourcePath);
+        var source = GgufFile.Read(sourcePath, readArrayItems: true);
         var gguf = Build(source, shape, seed, standardDeviation);
         var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath));
         if (!string.IsNullOrEmpty(directory))
@@ -125,7 +127,7 @@ public static class SyntheticLlama
         }
 
         var bytes = gguf.Write(outputPath, progress, cancellationToken);
-        var vocabulary = source["tokenizer.ggml.tokens"]!.ArrayLength;
+        var vocabulary = checked((int)((GgufArray)source.Metadata["tokenizer.ggml.tokens"]).Length);
         var tokenizerKeys = gguf.Metadata.Count(entry => entry.Key.StartsWith(TokenizerPrefix, StringComparison.Ordinal));
         return new SynthResult(Path.GetFullPath(outputPath), gguf.ParameterCount, bytes, vocabulary, tokenizerKeys);
     }

@@ -4,22 +4,37 @@ namespace OpeaChat.Inference.Models;
 
 /// <summary>
 /// What a GGUF file says about itself, read from its header without loading the model: metadata (scalars and array
-/// lengths) and tensor shapes. Lets <c>/v1/models</c> describe models that are not loaded.
+/// lengths, or whole arrays when asked) and tensor shapes. Lets <c>/v1/models</c> describe models that are not loaded,
+/// the KV-cache check size a model before loading it, and the benchmarks' synthetic-model writer copy a tokenizer.
 /// </summary>
 public sealed class GgufFile
 {
-    private const uint Magic = 0x46554747; // "GGUF" little-endian
+    /// <summary>"GGUF" read as a little-endian uint32.</summary>
+    public const uint Magic = 0x46554747;
 
-    private GgufFile(uint version, IReadOnlyDictionary<string, object> metadata, IReadOnlyList<GgufTensor> tensors)
+    private GgufFile(uint version, IReadOnlyList<KeyValuePair<string, GgufValue>> entries, IReadOnlyList<GgufTensor> tensors)
     {
         Version = version;
+        Entries = entries;
+        var metadata = new Dictionary<string, object>(entries.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in entries)
+        {
+            metadata[key] = value.Value; // a repeated key: the last one counts, as for llama.cpp
+        }
+
         Metadata = metadata;
         Tensors = tensors;
     }
 
     public uint Version { get; }
 
-    /// <summary>Scalar values as .NET values; arrays as <see cref="GgufArray"/> (type and length, not the items).</summary>
+    /// <summary>The metadata in file order, each value with its GGUF type (as written back by a GGUF writer).</summary>
+    public IReadOnlyList<KeyValuePair<string, GgufValue>> Entries { get; }
+
+    /// <summary>
+    /// Scalar values as .NET values; arrays as <see cref="GgufArray"/> (type and length, and the items when read with
+    /// <c>readArrayItems</c>).
+    /// </summary>
     public IReadOnlyDictionary<string, object> Metadata { get; }
 
     public IReadOnlyList<GgufTensor> Tensors { get; }
@@ -58,7 +73,12 @@ public sealed class GgufFile
         }
     }
 
-    public static GgufFile Read(string path)
+    /// <param name="path">The GGUF file.</param>
+    /// <param name="readArrayItems">
+    /// Keep the items of array values (tokenizer vocabularies: large, and only needed to copy them); otherwise arrays
+    /// are skipped and only their type and length kept.
+    /// </param>
+    public static GgufFile Read(string path, bool readArrayItems = false)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
@@ -75,12 +95,12 @@ public sealed class GgufFile
 
         var tensorCount = checked((int)reader.ReadUInt64());
         var metadataCount = checked((int)reader.ReadUInt64());
-        var metadata = new Dictionary<string, object>(metadataCount, StringComparer.Ordinal);
+        var entries = new List<KeyValuePair<string, GgufValue>>(metadataCount);
         for (var i = 0; i < metadataCount; i++)
         {
             var key = ReadString(reader);
             var type = (GgufType)reader.ReadUInt32();
-            metadata[key] = ReadValue(reader, type);
+            entries.Add(new(key, new GgufValue(type, ReadValue(reader, type, readArrayItems))));
         }
 
         var tensors = new List<GgufTensor>(tensorCount);
@@ -99,10 +119,10 @@ public sealed class GgufFile
             tensors.Add(new GgufTensor(name, shape, tensorType));
         }
 
-        return new GgufFile(version, metadata, tensors);
+        return new GgufFile(version, entries, tensors);
     }
 
-    private static object ReadValue(BinaryReader reader, GgufType type) => type switch
+    private static object ReadValue(BinaryReader reader, GgufType type, bool readArrayItems) => type switch
     {
         GgufType.UInt8 => reader.ReadByte(),
         GgufType.Int8 => reader.ReadSByte(),
@@ -116,20 +136,31 @@ public sealed class GgufFile
         GgufType.UInt64 => reader.ReadUInt64(),
         GgufType.Int64 => reader.ReadInt64(),
         GgufType.Float64 => reader.ReadDouble(),
-        GgufType.Array => ReadArray(reader),
+        GgufType.Array => ReadArray(reader, readArrayItems),
         _ => throw new InvalidDataException($"Unknown GGUF metadata type {(uint)type}."),
     };
 
-    private static GgufArray ReadArray(BinaryReader reader)
+    private static GgufArray ReadArray(BinaryReader reader, bool readArrayItems)
     {
         var itemType = (GgufType)reader.ReadUInt32();
         var length = checked((long)reader.ReadUInt64());
-        for (long i = 0; i < length; i++)
+        if (!readArrayItems)
         {
-            _ = ReadValue(reader, itemType); // skipped: tokenizer vocabularies are large and not needed here
+            for (long i = 0; i < length; i++)
+            {
+                _ = ReadValue(reader, itemType, readArrayItems); // skipped: tokenizer vocabularies are large and not needed here
+            }
+
+            return new GgufArray(itemType, length);
         }
 
-        return new GgufArray(itemType, length);
+        var items = new object[checked((int)length)];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = ReadValue(reader, itemType, readArrayItems);
+        }
+
+        return new GgufArray(itemType, length) { Items = items };
     }
 
     private static string ReadString(BinaryReader reader)
@@ -144,8 +175,26 @@ public sealed record GgufTensor(string Name, IReadOnlyList<long> Shape, uint Typ
     public long ElementCount => Shape.Aggregate(1L, (product, dimension) => product * dimension);
 }
 
-public sealed record GgufArray(GgufType ItemType, long Length);
+/// <summary>An array value: its item type and length, and its items (boxed, of <see cref="ItemType"/>) when they were read.</summary>
+public sealed record GgufArray(GgufType ItemType, long Length)
+{
+    public IReadOnlyList<object>? Items { get; init; }
+}
 
+/// <summary>
+/// One metadata value with its GGUF type, as stored in the file: scalars as .NET values of that type, arrays as
+/// <see cref="GgufArray"/>.
+/// </summary>
+public sealed record GgufValue(GgufType Type, object Value)
+{
+    public static GgufValue String(string value) => new(GgufType.String, value);
+
+    public static GgufValue UInt32(uint value) => new(GgufType.UInt32, value);
+
+    public static GgufValue Float32(float value) => new(GgufType.Float32, value);
+}
+
+/// <summary>GGUF's metadata value types (gguf_type), as stored in the file.</summary>
 public enum GgufType : uint
 {
     UInt8 = 0,

@@ -22,6 +22,20 @@ public sealed class GgufFileTests
     }
 
     [Fact]
+    public void Array_items_are_read_only_when_asked_and_keep_the_file_order()
+    {
+        var header = GgufFile.Read(TestModel.Path);
+        Assert.Null(Assert.IsType<GgufArray>(header.Metadata["tokenizer.ggml.tokens"]).Items);
+
+        var whole = GgufFile.Read(TestModel.Path, readArrayItems: true);
+        var tokens = Assert.IsType<GgufArray>(whole.Metadata["tokenizer.ggml.tokens"]);
+        Assert.Equal(512, tokens.Items!.Count);
+        Assert.All(tokens.Items, item => Assert.IsType<string>(item));
+        Assert.Equal(header.Entries.Select(entry => entry.Key), whole.Entries.Select(entry => entry.Key));
+        Assert.Equal(GgufType.String, whole.Entries.Single(entry => entry.Key == "general.architecture").Value.Type);
+    }
+
+    [Fact]
     public void Rejects_a_file_that_is_not_gguf()
     {
         var path = Path.GetTempFileName();
