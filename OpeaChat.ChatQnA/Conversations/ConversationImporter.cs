@@ -19,7 +19,7 @@ internal static class ConversationImporter
         }
 
         var source = import.Conversation ?? throw Invalid("conversation", "Field required: the export's conversation object.");
-        var settings = source.ToSettings();
+        ConversationSettings settings = source;
         if (ConversationValidation.Check(settings) is { } problem)
         {
             throw Invalid($"conversation.{problem.Field}", problem.Message);

@@ -55,7 +55,7 @@ public sealed record BranchMessage : MessageRecord
 }
 
 /// <summary>The settings of a new conversation (also the body of <c>POST /v1/conversations</c>); all optional.</summary>
-public sealed record ConversationSettings
+public record ConversationSettings
 {
     public string? Title { get; init; }
     public string? SystemPrompt { get; init; }
@@ -137,32 +137,11 @@ public sealed record ConversationImport
     public IReadOnlyList<ImportedMessage?>? Messages { get; init; }
 }
 
-public sealed record ImportedConversation
+/// <summary>An exported conversation's settings, with what only an import reads: the active branch and the start time.</summary>
+public sealed record ImportedConversation : ConversationSettings
 {
-    public string? Title { get; init; }
-    public string? SystemPrompt { get; init; }
-    public string? Model { get; init; }
-    public string? PromptId { get; init; }
-    public Dictionary<string, string>? Variables { get; init; }
-    public float? Temperature { get; init; }
-    public float? TopP { get; init; }
-    public int? MaxTokens { get; init; }
-    public long? Seed { get; init; }
     public Guid? ActiveLeafId { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
-
-    public ConversationSettings ToSettings() => new()
-    {
-        Title = Title,
-        SystemPrompt = SystemPrompt,
-        Model = Model,
-        PromptId = PromptId,
-        Variables = Variables,
-        Temperature = Temperature,
-        TopP = TopP,
-        MaxTokens = MaxTokens,
-        Seed = Seed,
-    };
 }
 
 public sealed record ImportedMessage

@@ -56,39 +56,32 @@ public sealed class ChatQnATarget(Uri baseUri) : HttpTarget(baseUri)
         }
     }
 
-    protected override async Task<RequestSample> StreamAsync(long start, string prompt, LoadWorkload workload, CancellationToken cancellationToken)
-    {
-        var request = CreateRequest(prompt, workload.MaxTokens, stream: true, workload);
-        var (response, refused) = await OpenStreamAsync(start, ChatPath, JsonContent.Create(request, OpeaJsonContext.Default.OpeaChatRequest), cancellationToken).ConfigureAwait(false);
-        if (response is null)
-        {
-            return refused!.Value;
-        }
+    protected override Task<RequestSample> StreamAsync(long start, string prompt, LoadWorkload workload, CancellationToken cancellationToken) =>
+        PostStreamAsync(start, ChatPath, JsonContent.Create(CreateRequest(prompt, workload.MaxTokens, stream: true, workload), OpeaJsonContext.Default.OpeaChatRequest),
+            body => ReadEventsAsync(start, body, cancellationToken), cancellationToken);
 
-        using (response)
+    private static async Task<RequestSample> ReadEventsAsync(long start, Stream body, CancellationToken cancellationToken)
+    {
+        long? firstToken = null;
+        var events = 0;
+        try
         {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            long? firstToken = null;
-            var events = 0;
-            try
+            await foreach (var literal in ChatQnAStream.ReadLiteralsAsync(body, cancellationToken).ConfigureAwait(false))
             {
-                await foreach (var literal in ChatQnAStream.ReadLiteralsAsync(body, cancellationToken).ConfigureAwait(false))
+                if (literal.Length > 3) // b'' carries nothing
                 {
-                    if (literal.Length > 3) // b'' carries nothing
-                    {
-                        firstToken ??= Stopwatch.GetTimestamp();
-                        events++;
-                    }
+                    firstToken ??= Stopwatch.GetTimestamp();
+                    events++;
                 }
             }
-            catch (ChatQnAStreamException exception)
-            {
-                return RequestSample.Failed(start, Stopwatch.GetTimestamp(),
-                    exception.Detail is { } detail ? $"stream error: {detail}" : "the stream ended without [DONE]", events);
-            }
-
-            return new RequestSample(start, firstToken, Stopwatch.GetTimestamp(), events, null, null);
         }
+        catch (ChatQnAStreamException exception)
+        {
+            return RequestSample.Failed(start, Stopwatch.GetTimestamp(),
+                exception.Detail is { } detail ? $"stream error: {detail}" : "the stream ended without [DONE]", events);
+        }
+
+        return new RequestSample(start, firstToken, Stopwatch.GetTimestamp(), events, null, null);
     }
 
     /// <summary>

@@ -59,20 +59,18 @@ public abstract class HttpTarget : ILoadTarget
     /// <summary>Sends the request and reads its stream to the end; <paramref name="start"/> is when the request began.</summary>
     protected abstract Task<RequestSample> StreamAsync(long start, string prompt, LoadWorkload workload, CancellationToken cancellationToken);
 
-    /// <summary>Sends a streaming request: its response once the headers came with success, or the failed sample.</summary>
-    protected async Task<(HttpResponseMessage? Response, RequestSample? Refused)> OpenStreamAsync(long start, string path, HttpContent content, CancellationToken cancellationToken)
+    /// <summary>Posts a streaming request and reads its body with <paramref name="read"/>, or gives the refused request's sample.</summary>
+    protected async Task<RequestSample> PostStreamAsync(long start, string path, HttpContent content, Func<Stream, Task<RequestSample>> read, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (response.IsSuccessStatusCode)
+        using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
         {
-            return (response, null);
+            return RequestSample.Failed(start, Stopwatch.GetTimestamp(), await DescribeFailureAsync(response, cancellationToken).ConfigureAwait(false));
         }
 
-        using (response)
-        {
-            return (null, RequestSample.Failed(start, Stopwatch.GetTimestamp(), await DescribeFailureAsync(response, cancellationToken).ConfigureAwait(false)));
-        }
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        return await read(body).ConfigureAwait(false);
     }
 
     /// <summary>A short description of a refused request: status and the start of its body.</summary>

@@ -54,41 +54,34 @@ public sealed class OpenAiTarget(Uri baseUri) : HttpTarget(baseUri)
         return answer?.Usage?.PromptTokens ?? throw new InvalidOperationException($"{Address} answered without usage.prompt_tokens.");
     }
 
-    protected override async Task<RequestSample> StreamAsync(long start, string prompt, LoadWorkload workload, CancellationToken cancellationToken)
-    {
-        var request = CreateRequest(prompt, workload.MaxTokens, stream: true, workload);
-        var (response, refused) = await OpenStreamAsync(start, ChatPath, JsonContent.Create(request, OpenAiJsonContext.Default.ChatCompletionRequest), cancellationToken).ConfigureAwait(false);
-        if (response is null)
-        {
-            return refused!.Value;
-        }
+    protected override Task<RequestSample> StreamAsync(long start, string prompt, LoadWorkload workload, CancellationToken cancellationToken) =>
+        PostStreamAsync(start, ChatPath, JsonContent.Create(CreateRequest(prompt, workload.MaxTokens, stream: true, workload), OpenAiJsonContext.Default.ChatCompletionRequest),
+            body => ReadChunksAsync(start, body, cancellationToken), cancellationToken);
 
-        using (response)
+    private static async Task<RequestSample> ReadChunksAsync(long start, Stream body, CancellationToken cancellationToken)
+    {
+        long? firstToken = null;
+        var pieces = 0;
+        Usage? usage = null;
+        try
         {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            long? firstToken = null;
-            var pieces = 0;
-            Usage? usage = null;
-            try
+            await foreach (var chunk in ChatCompletionStream.ReadAsync(body, TolerantOpenAiJson.TypeInfo<ChatCompletionChunk>(), cancellationToken).ConfigureAwait(false))
             {
-                await foreach (var chunk in ChatCompletionStream.ReadAsync(body, TolerantOpenAiJson.TypeInfo<ChatCompletionChunk>(), cancellationToken).ConfigureAwait(false))
+                usage = chunk.Usage ?? usage;
+                if (chunk.Choices?.Any(choice => !string.IsNullOrEmpty(choice.Delta?.Content)) == true)
                 {
-                    usage = chunk.Usage ?? usage;
-                    if (chunk.Choices?.Any(choice => !string.IsNullOrEmpty(choice.Delta?.Content)) == true)
-                    {
-                        firstToken ??= Stopwatch.GetTimestamp();
-                        pieces++;
-                    }
+                    firstToken ??= Stopwatch.GetTimestamp();
+                    pieces++;
                 }
             }
-            catch (ChatCompletionStreamException exception)
-            {
-                return RequestSample.Failed(start, Stopwatch.GetTimestamp(),
-                    exception.Error is { } error ? $"stream error {error.Code}: {error.Message}" : "the stream ended without [DONE]", pieces);
-            }
-
-            return new RequestSample(start, firstToken, Stopwatch.GetTimestamp(), usage?.CompletionTokens ?? pieces, usage?.PromptTokens, null);
         }
+        catch (ChatCompletionStreamException exception)
+        {
+            return RequestSample.Failed(start, Stopwatch.GetTimestamp(),
+                exception.Error is { } error ? $"stream error {error.Code}: {error.Message}" : "the stream ended without [DONE]", pieces);
+        }
+
+        return new RequestSample(start, firstToken, Stopwatch.GetTimestamp(), usage?.CompletionTokens ?? pieces, usage?.PromptTokens, null);
     }
 
     private ChatCompletionRequest CreateRequest(string prompt, int maxTokens, bool stream, LoadWorkload workload) => new()
