@@ -1,10 +1,8 @@
 using System.Text;
-using OpeaChat.Tests.Infrastructure;
-using OpeaChat.Web.Chat;
 
-namespace OpeaChat.Tests.Web;
+namespace OpeaChat.Tests.Infrastructure;
 
-/// <summary>Each literal is what CPython 3 prints for <c>repr(text.encode("utf-8"))</c>.</summary>
+/// <summary>The tests' reader of the gateway's stream pieces (<see cref="PythonBytesLiteral"/>). Each literal is what CPython 3 prints for <c>repr(text.encode("utf-8"))</c>.</summary>
 public sealed class PythonBytesLiteralDecodeTests
 {
     [Theory]
