@@ -8,6 +8,7 @@ using Message = ChatQnAService::OpeaChat.OpenAi.ChatMessage;
 
 namespace OpeaChat.Tests.ChatQnA;
 
+[Collection(InProcessHostCollection.Name)]
 public sealed class HistoryTrimmingTests
 {
     private static readonly Message[] s_chat =
