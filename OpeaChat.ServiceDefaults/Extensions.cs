@@ -10,8 +10,9 @@ using OpenTelemetry.Trace;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Cross-cutting defaults every OpeaChat service shares: OpenTelemetry, health endpoints,
-/// service discovery and HTTP resilience.
+/// Cross-cutting defaults every OpeaChat service shares: OpenTelemetry, health endpoints and service discovery.
+/// (HTTP resilience is not among them: streaming calls must never be retried after the first byte, so the gateway
+/// adds it to its own inference client.)
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -31,16 +32,6 @@ public static class ServiceDefaultsExtensions
             http.AddServiceDiscovery();
         });
         return builder;
-    }
-
-    /// <summary>
-    /// The standard resilience handler (timeouts, retries, circuit breaker) for a named or typed client.
-    /// Not applied to every client: streaming calls must never be retried after the first byte.
-    /// </summary>
-    public static IHttpClientBuilder AddDefaultResilience(this IHttpClientBuilder http)
-    {
-        http.AddStandardResilienceHandler();
-        return http;
     }
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder

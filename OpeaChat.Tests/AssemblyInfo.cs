@@ -1,3 +1,3 @@
-// Test classes start real servers (WebApplicationFactory hosts and whole Aspire apps). Built at the same time in one
-// process, WebApplicationFactory's host capture can hand one factory another's host, so collections run one by one.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+// Unit tests run in parallel, one collection per class. Collections whose tests start servers, processes or the model
+// are marked DisableParallelization: they run after the parallel ones, one at a time (Infrastructure/TestCollections.cs).
+[assembly: CollectionBehavior(CollectionBehavior.CollectionPerClass)]

@@ -9,6 +9,7 @@ using OpeaChat.Tests.Infrastructure;
 namespace OpeaChat.Tests.Benchmarks;
 
 /// <summary>The synthetic model writer: the file llama.cpp reads must have the shape asked for and really generate.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class SynthTests : IDisposable
 {
     private static readonly LlamaShape s_small = new(Dim: 128, Layers: 2, Ffn: 256, Heads: 4, KvHeads: 2, ContextLength: 512);

@@ -7,6 +7,7 @@ using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 namespace OpeaChat.Tests.ChatQnA;
 
 /// <summary>Conversations remembered by the gateway: real inference, real SQLite, real HTTP.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class ChatMemoryTests(InferenceServerFixture inference) : IClassFixture<InferenceServerFixture>, IDisposable
 {
     private readonly GatewayHost _gateway = GatewayHost.Start(inference.Host.BaseAddress);

@@ -9,6 +9,7 @@ using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 namespace OpeaChat.Tests.ChatQnA;
 
 /// <summary>The gateway's OpenAI door, model list, protection, cache and outage handling, over real HTTP.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class GatewayTests(InferenceServerFixture fixture) : IClassFixture<InferenceServerFixture>
 {
     private Uri Inference => fixture.Host.BaseAddress;

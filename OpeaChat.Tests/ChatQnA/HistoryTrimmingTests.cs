@@ -6,6 +6,7 @@ using Message = OpeaChat.Contracts.OpenAi.ChatMessage;
 
 namespace OpeaChat.Tests.ChatQnA;
 
+[Collection(InProcessHostCollection.Name)]
 public sealed class HistoryTrimmingTests
 {
     private static readonly Message[] s_chat =

@@ -5,6 +5,7 @@ using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 namespace OpeaChat.Tests.ChatQnA;
 
 /// <summary>Two inference replicas behind one gateway, found by service discovery, chosen by their queues.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class InferenceBalancingTests : IDisposable
 {
     private readonly DirectoryInfo _models = Directory.CreateTempSubdirectory("opeachat-replicas-");

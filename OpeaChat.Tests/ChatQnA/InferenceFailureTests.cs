@@ -5,6 +5,7 @@ using OpeaChat.Tests.Infrastructure;
 namespace OpeaChat.Tests.ChatQnA;
 
 /// <summary>Inference dying in the middle of a reply: the client is told, in each door's format.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class InferenceFailureTests
 {
     [Fact]

@@ -17,7 +17,7 @@ public sealed class LongContextAppFixture : AppFixture
     }
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class LongContextAppCollection : ICollectionFixture<LongContextAppFixture>
 {
     public const string Name = "LongContextApp";

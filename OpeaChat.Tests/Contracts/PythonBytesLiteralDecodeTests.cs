@@ -4,7 +4,7 @@ using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.Contracts;
 
-/// <summary>Each literal is what CPython 3 prints for <c>repr(text.encode("utf-8"))</c>.</summary>
+/// <summary>The contract's reader of OPEA's stream pieces (<see cref="PythonBytesLiteral.Decode"/>). Each literal is what CPython 3 prints for <c>repr(text.encode("utf-8"))</c>.</summary>
 public sealed class PythonBytesLiteralDecodeTests
 {
     [Theory]

@@ -13,6 +13,7 @@ public sealed class DefaultDeployment : PublishedDeployment
     protected override IReadOnlyList<string> Parameters => [$"--Parameters:api-key={ApiKeySecret}"];
 }
 
+[Collection(AppHostRunCollection.Name)]
 public sealed partial class ComposeDeploymentTests(DefaultDeployment deployment) : IClassFixture<DefaultDeployment>
 {
     [Fact]

@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.Deployment;
 
@@ -9,6 +10,7 @@ namespace OpeaChat.Tests.Deployment;
 /// three projects with their fixed ports, health checks and waits, and no parameters or containers, whatever
 /// deployment parameters are configured.
 /// </summary>
+[Collection(AppHostRunCollection.Name)]
 public sealed class DevelopmentModelTests
 {
     [Fact]

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using OpeaChat.AppHost;
+using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.Deployment;
 
 /// <summary>A development run whose fixed ports are taken stops at once and says which, instead of waiting silently.</summary>
+[Collection(AppHostRunCollection.Name)]
 public sealed class LocalPortsTests
 {
     [Fact]

@@ -1,3 +1,4 @@
+using OpeaChat.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace OpeaChat.Tests.Deployment;
@@ -22,6 +23,7 @@ public sealed class ScaleOutDeployment : PublishedDeployment
     ];
 }
 
+[Collection(AppHostRunCollection.Name)]
 public sealed class ScaleOutDeploymentTests(ScaleOutDeployment deployment) : IClassFixture<ScaleOutDeployment>
 {
     [Fact]
@@ -98,6 +100,7 @@ public sealed class CpuDeployment : PublishedDeployment
     protected override IReadOnlyList<string> Parameters => ["--Parameters:inference-backend=cpu"];
 }
 
+[Collection(AppHostRunCollection.Name)]
 public sealed class CpuDeploymentTests(CpuDeployment deployment) : IClassFixture<CpuDeployment>
 {
     [Fact]
@@ -111,6 +114,7 @@ public sealed class CpuDeploymentTests(CpuDeployment deployment) : IClassFixture
     }
 }
 
+[Collection(AppHostRunCollection.Name)]
 public sealed class DeploymentParameterTests
 {
     [Theory]

@@ -7,6 +7,7 @@ using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 namespace OpeaChat.Tests.Inference;
 
 /// <summary>Continuous batching, the bounded queue and cancellation, on the real test model.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class ConcurrencyTests
 {
     [Fact]

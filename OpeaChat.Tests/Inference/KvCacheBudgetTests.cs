@@ -6,6 +6,7 @@ using OpeaChat.Tests.Infrastructure;
 namespace OpeaChat.Tests.Inference;
 
 /// <summary>The KV cache's size from a real model's header, and the refusal to load one that cannot fit in memory.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class KvCacheBudgetTests
 {
     [Fact]

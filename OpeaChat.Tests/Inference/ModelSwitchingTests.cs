@@ -7,6 +7,7 @@ using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 namespace OpeaChat.Tests.Inference;
 
 /// <summary>Several model files in one folder: listing, switching by name, LRU unloading, and names that try to escape.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class ModelSwitchingTests : IDisposable
 {
     private readonly DirectoryInfo _models = Directory.CreateTempSubdirectory("opeachat-switch-");

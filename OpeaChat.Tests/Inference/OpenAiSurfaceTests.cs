@@ -11,6 +11,7 @@ using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 
 namespace OpeaChat.Tests.Inference;
 
+[Collection(InProcessHostCollection.Name)]
 public sealed class OpenAiSurfaceTests(InferenceServerFixture server) : IClassFixture<InferenceServerFixture>
 {
     private HttpClient Client => server.Host.Client;

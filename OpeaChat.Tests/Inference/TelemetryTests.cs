@@ -7,6 +7,7 @@ using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 namespace OpeaChat.Tests.Inference;
 
 /// <summary>What the dashboard shows comes from these instruments and spans: check they carry the request's numbers.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class TelemetryTests
 {
     [Fact]

@@ -84,7 +84,7 @@ public class AppFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class AppCollection : ICollectionFixture<AppFixture>
 {
     public const string Name = "App";
@@ -102,7 +102,7 @@ public sealed class NoModelAppFixture : AppFixture
     protected override IReadOnlyList<string> HealthyResources => ["web"];
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class NoModelAppCollection : ICollectionFixture<NoModelAppFixture>
 {
     public const string Name = "NoModelApp";

@@ -2,17 +2,25 @@ using Microsoft.Playwright;
 
 namespace OpeaChat.Tests.Infrastructure;
 
-/// <summary>Debian's Chromium driven by Playwright (which cannot download its own browsers here).</summary>
+/// <summary>
+/// Debian's Chromium driven by Playwright (which cannot download its own browsers here). One Chromium serves the whole
+/// test run, since starting Playwright's driver and the browser takes seconds; each <see cref="Browser"/> a test
+/// launches opens contexts of its own in it (cookies, storage, permissions and time zone apart) and closes them when
+/// disposed. Should the browser crash, the next launch starts a new one.
+/// </summary>
 public sealed class Browser : IAsyncDisposable
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    private readonly IPlaywright _playwright;
-    private readonly IBrowser _browser;
+    private static readonly SemaphoreSlim s_launch = new(1, 1);
+    private static IPlaywright? s_playwright;
+    private static IBrowser? s_browser;
 
-    private Browser(IPlaywright playwright, IBrowser browser)
+    private readonly IBrowser _browser;
+    private readonly List<IBrowserContext> _contexts = [];
+
+    private Browser(IBrowser browser)
     {
-        _playwright = playwright;
         _browser = browser;
     }
 
@@ -23,18 +31,33 @@ public sealed class Browser : IAsyncDisposable
             throw new InvalidOperationException($"Chromium is not installed at {ChromiumPath}: run `apt-get install -y chromium` (.ci/run does).");
         }
 
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        await s_launch.WaitAsync();
+        try
         {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-        });
-        return new Browser(playwright, browser);
+            if (s_browser is not { IsConnected: true })
+            {
+                await CloseSharedAsync();
+                s_playwright = await Playwright.CreateAsync();
+                s_browser = await s_playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+                {
+                    ExecutablePath = ChromiumPath,
+                    Headless = true,
+                    Args =
+                    [
+                        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    ],
+                });
+                AppDomain.CurrentDomain.ProcessExit -= CloseOnExit;
+                AppDomain.CurrentDomain.ProcessExit += CloseOnExit;
+            }
+
+            return new Browser(s_browser);
+        }
+        finally
+        {
+            s_launch.Release();
+        }
     }
 
     /// <summary>A page in a context of its own; <paramref name="clipboard"/> lets the page read and write the clipboard.</summary>
@@ -46,6 +69,7 @@ public sealed class Browser : IAsyncDisposable
             ViewportSize = new ViewportSize { Width = width, Height = height },
             TimezoneId = timeZone,
         });
+        _contexts.Add(context);
         if (clipboard)
         {
             await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
@@ -76,9 +100,48 @@ public sealed class Browser : IAsyncDisposable
         return path;
     }
 
+    /// <summary>Closes this test's contexts and their pages; the shared browser stays for the next test.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        foreach (var context in _contexts)
+        {
+            await context.DisposeAsync();
+        }
+
+        _contexts.Clear();
+    }
+
+    /// <summary>Closes the shared browser (a crashed one included) and Playwright's driver.</summary>
+    private static async Task CloseSharedAsync()
+    {
+        try
+        {
+            if (s_browser is not null)
+            {
+                await s_browser.DisposeAsync();
+            }
+        }
+        catch (PlaywrightException)
+        {
+            // Already gone with its process.
+        }
+        finally
+        {
+            s_browser = null;
+            s_playwright?.Dispose();
+            s_playwright = null;
+        }
+    }
+
+    /// <summary>The test run is over: Chromium and Playwright's driver go with it (bounded, never failing the exit).</summary>
+    private static void CloseOnExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            CloseSharedAsync().Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+        }
     }
 }

@@ -3,10 +3,12 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using OpeaChat.ChatQnA.Conversations;
+using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.ChatQnA.Conversations;
 
 /// <summary>/v1/conversations over real HTTP, on a gateway with its own SQLite file.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class ConversationsApiTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
 {
     private readonly HttpClient _client = gateway.Client;

@@ -6,6 +6,7 @@ using OpeaChat.Tests.Infrastructure;
 namespace OpeaChat.Tests.ChatQnA.Conversations;
 
 /// <summary>The database is a file that outlives the gateway process.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class PersistenceTests : IDisposable
 {
     private readonly TempDirectory _directory = new();

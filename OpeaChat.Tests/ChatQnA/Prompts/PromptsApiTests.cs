@@ -3,10 +3,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using OpeaChat.ChatQnA.Prompts;
 using OpeaChat.Tests.ChatQnA.Conversations;
+using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.ChatQnA.Prompts;
 
 /// <summary>/v1/prompts over real HTTP: CRUD, the protected built-ins, rendering templates.</summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class PromptsApiTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
 {
     private readonly HttpClient _client = gateway.Client;
