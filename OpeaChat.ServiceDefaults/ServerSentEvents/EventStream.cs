@@ -25,7 +25,14 @@ public static class EventStream
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers["X-Accel-Buffering"] = "no";
+            var response = httpContext.Response;
+            response.Headers["X-Accel-Buffering"] = "no";
+            // The result sets a bare text/event-stream; the charset stays as OPEA's and OpenAI's servers send it.
+            response.OnStarting(() =>
+            {
+                response.ContentType = "text/event-stream; charset=utf-8";
+                return Task.CompletedTask;
+            });
             try
             {
                 await inner.ExecuteAsync(httpContext);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OpeaChat.Contracts.Opea;
 using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.ChatQnA;
@@ -65,7 +66,7 @@ public sealed class ChatQnAApiTests(AppFixture app)
         Assert.Equal("[DONE]", lines[^1]);
         var pieces = lines.Take(lines.Count - 1).ToArray();
         Assert.All(pieces, piece => Assert.Matches(OpeaStream.BytesLiteral(), piece));
-        Assert.False(string.IsNullOrWhiteSpace(OpeaStream.DecodeText(pieces)));
+        Assert.False(string.IsNullOrWhiteSpace(PythonBytesLiteral.DecodeText(pieces)));
     }
 
     [Fact]
@@ -79,7 +80,7 @@ public sealed class ChatQnAApiTests(AppFixture app)
         using var streamed = await _client.PostAsJsonAsync("/v1/chatqna", new { body.messages, body.max_tokens, body.seed, body.temperature, stream = true });
         var lines = await OpeaStream.ReadDataLinesAsync(streamed);
 
-        Assert.Equal(text, OpeaStream.DecodeText(lines.Take(lines.Count - 1)));
+        Assert.Equal(text, PythonBytesLiteral.DecodeText(lines.Take(lines.Count - 1)));
     }
 
     [Theory]

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
+using OpeaChat.Contracts.Opea;
 using OpeaChat.Tests.Infrastructure;
 using static OpeaChat.Tests.Infrastructure.OpenAiCalls;
 
@@ -31,6 +33,34 @@ public sealed class GatewayTests(InferenceServerFixture fixture) : IClassFixture
         var lines = await OpeaStream.ReadDataLinesAsync(noUsage);
         Assert.DoesNotContain(lines, line => line.Contains("\"usage\"", StringComparison.Ordinal));
         Assert.Equal("[DONE]", lines[^1]);
+    }
+
+    [Fact]
+    public async Task The_opea_stream_is_exactly_data_lines_of_bytes_literals_then_done()
+    {
+        using var gateway = GatewayHost.Start(Inference);
+        var request = new { messages = "Once upon a time", max_tokens = 12, seed = 7, temperature = 0, ignore_eos = true };
+
+        using var streamed = await gateway.Client.PostAsJsonAsync("/v1/chatqna", request);
+        var body = await streamed.Content.ReadAsStringAsync();
+        using var whole = await gateway.Client.PostAsJsonAsync("/v1/chatqna", new { request.messages, request.max_tokens, request.seed, request.temperature, request.ignore_eos, stream = false });
+        var answer = JsonDocument.Parse(await whole.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
+
+        Assert.Equal("text/event-stream; charset=utf-8", streamed.Content.Headers.ContentType?.ToString());
+        var events = new List<string>();
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(new MemoryStream(Encoding.UTF8.GetBytes(body))).EnumerateAsync())
+        {
+            Assert.Equal("message", item.EventType); // no named events on a successful answer
+            events.Add(item.Data);
+        }
+
+        // The bytes are the events, each "data: " + one literal + a blank line, and nothing else: no event, id or retry lines.
+        Assert.Equal(string.Concat(events.Select(data => $"data: {data}\n\n")), body);
+        Assert.Equal("[DONE]", events[^1]);
+        var pieces = events[..^1];
+        Assert.NotEmpty(pieces);
+        Assert.All(pieces, literal => Assert.Equal(literal, PythonBytesLiteral.Format(PythonBytesLiteral.Decode(literal))));
+        Assert.Equal(answer, PythonBytesLiteral.DecodeText(pieces));
     }
 
     [Fact]

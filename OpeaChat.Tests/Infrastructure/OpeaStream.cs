@@ -42,7 +42,4 @@ public static partial class OpeaStream
 
     [GeneratedRegex("""^b('([^'\\]|\\.)*'|"([^"\\]|\\.)*")$""")]
     public static partial Regex BytesLiteral();
-
-    /// <summary>Joins the text of Python bytes literals (the inverse of repr).</summary>
-    public static string DecodeText(IEnumerable<string> literals) => PythonBytesLiteral.DecodeText(literals);
 }
