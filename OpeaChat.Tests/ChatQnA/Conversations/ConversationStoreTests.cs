@@ -18,6 +18,7 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
     private readonly CommandLog _commands = new();
     private IDbContextFactory<ConversationsDbContext> _contexts = null!;
     private ConversationStore _store = null!;
+    private MessageTreeStore _messages = null!;
 
     private static CancellationToken Token => CancellationToken.None;
 
@@ -26,6 +27,7 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
         _contexts = ConversationsDatabase.CreateSqliteFactory(_directory.DatabasePath, _failingCommit, _commands);
         await ConversationsDatabase.InitializeAsync(_contexts, TimeProvider.System, Token);
         _store = new ConversationStore(_contexts, TimeProvider.System, NullLogger<ConversationStore>.Instance);
+        _messages = new MessageTreeStore(_contexts, TimeProvider.System);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -75,7 +77,7 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
         var conversation = await _store.CreateAsync(new ConversationSettings { SystemPrompt = "Be brief." }, Token);
         var (u1, a1, u2, a2) = await TwoTurnsAsync(conversation.Id);
 
-        var branch = await _store.GetActiveBranchAsync(conversation.Id, Token);
+        var branch = await _messages.GetActiveBranchAsync(conversation.Id, Token);
 
         Assert.Equal([u1.Id, a1.Id, u2.Id, a2.Id], branch.Select(m => m.Id));
         Assert.Equal(["user", "assistant", "user", "assistant"], branch.Select(m => m.Role));
@@ -91,11 +93,11 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
     public async Task The_first_user_message_names_an_untitled_conversation_and_a_given_title_stays()
     {
         var untitled = await _store.CreateAsync(new ConversationSettings(), Token);
-        await _store.AddUserMessageAsync(untitled.Id,
+        await _messages.AddUserMessageAsync(untitled.Id,
             "Tell me about\nthe water cycle in simple words, with examples from everyday life please", null, Token);
-        await _store.AddUserMessageAsync(untitled.Id, "And clouds?", null, Token);
+        await _messages.AddUserMessageAsync(untitled.Id, "And clouds?", null, Token);
         var titled = await _store.CreateAsync(new ConversationSettings { Title = "Mine" }, Token);
-        await _store.AddUserMessageAsync(titled.Id, "Hello there", null, Token);
+        await _messages.AddUserMessageAsync(titled.Id, "Hello there", null, Token);
 
         Assert.Equal("Tell me about the water cycle in simple words, with…", (await _store.GetAsync(untitled.Id, Token))!.Title);
         Assert.Equal("Mine", (await _store.GetAsync(titled.Id, Token))!.Title);
@@ -120,23 +122,23 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
         var conversation = await _store.CreateAsync(new ConversationSettings(), Token);
         var (u1, a1, u2, a2) = await TwoTurnsAsync(conversation.Id);
 
-        var edited = await _store.EditUserMessageAsync(conversation.Id, u2.Id, "What about snow?", Token);
-        var reply = await _store.AddAssistantMessageAsync(conversation.Id, edited.Id, "Snow is frozen.", "complete", "m", null, null, null, Token);
+        var edited = await _messages.EditUserMessageAsync(conversation.Id, u2.Id, "What about snow?", Token);
+        var reply = await _messages.AddAssistantMessageAsync(conversation.Id, edited.Id, "Snow is frozen.", "complete", "m", null, null, null, Token);
 
         Assert.Equal(a1.Id, edited.ParentId);
-        Assert.Equal([u1.Id, a1.Id, edited.Id, reply.Id], (await _store.GetActiveBranchAsync(conversation.Id, Token)).Select(m => m.Id));
-        var tree = await _store.GetTreeAsync(conversation.Id, Token);
+        Assert.Equal([u1.Id, a1.Id, edited.Id, reply.Id], (await _messages.GetActiveBranchAsync(conversation.Id, Token)).Select(m => m.Id));
+        var tree = await _messages.GetTreeAsync(conversation.Id, Token);
         Assert.Equal(6, tree.Messages.Count);
         Assert.Contains(tree.Messages, m => m.Id == u2.Id && m.Content == u2.Content);
         Assert.Contains(tree.Messages, m => m.Id == a2.Id);
 
-        var withSiblings = await _store.GetActiveBranchWithSiblingsAsync(conversation.Id, Token);
+        var withSiblings = await _messages.GetActiveBranchWithSiblingsAsync(conversation.Id, Token);
         Assert.Equal((2, 1), (withSiblings[2].SiblingCount, withSiblings[2].SiblingIndex));
         Assert.Equal([u2.Id, edited.Id], withSiblings[2].SiblingIds);
         Assert.Equal((1, 0), (withSiblings[1].SiblingCount, withSiblings[1].SiblingIndex));
 
         // Switching back to the first version brings back its reply too.
-        var back = await _store.ActivateAsync(conversation.Id, u2.Id, Token);
+        var back = await _messages.ActivateAsync(conversation.Id, u2.Id, Token);
         Assert.Equal([u1.Id, a1.Id, u2.Id, a2.Id], back.Select(m => m.Id));
         Assert.Equal(a2.Id, (await _store.GetAsync(conversation.Id, Token))!.ActiveLeafId);
     }
@@ -147,13 +149,13 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
         var conversation = await _store.CreateAsync(new ConversationSettings(), Token);
         var (u1, a1, _, _) = await TwoTurnsAsync(conversation.Id);
 
-        var branched = await _store.AddUserMessageAsync(conversation.Id, "Another question", a1.Id, Token);
-        Assert.Equal([u1.Id, a1.Id, branched.Id], (await _store.GetActiveBranchAsync(conversation.Id, Token)).Select(m => m.Id));
+        var branched = await _messages.AddUserMessageAsync(conversation.Id, "Another question", a1.Id, Token);
+        Assert.Equal([u1.Id, a1.Id, branched.Id], (await _messages.GetActiveBranchAsync(conversation.Id, Token)).Select(m => m.Id));
 
-        var newRoot = await _store.EditUserMessageAsync(conversation.Id, u1.Id, "A different start", Token);
+        var newRoot = await _messages.EditUserMessageAsync(conversation.Id, u1.Id, "A different start", Token);
         Assert.Null(newRoot.ParentId);
-        Assert.Equal([newRoot.Id], (await _store.GetActiveBranchAsync(conversation.Id, Token)).Select(m => m.Id));
-        Assert.Equal(2, (await _store.GetActiveBranchWithSiblingsAsync(conversation.Id, Token))[0].SiblingCount);
+        Assert.Equal([newRoot.Id], (await _messages.GetActiveBranchAsync(conversation.Id, Token)).Select(m => m.Id));
+        Assert.Equal(2, (await _messages.GetActiveBranchWithSiblingsAsync(conversation.Id, Token))[0].SiblingCount);
     }
 
     [Fact]
@@ -162,19 +164,19 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
         var conversation = await _store.CreateAsync(new ConversationSettings(), Token);
         var (u1, a1, u2, a2) = await TwoTurnsAsync(conversation.Id);
 
-        var context = await _store.GetRegenerationContextAsync(conversation.Id, a2.Id, Token);
+        var context = await _messages.GetRegenerationContextAsync(conversation.Id, a2.Id, Token);
 
         Assert.Equal(a2.Id, context.Replaced.Id);
         Assert.Equal(u2.Id, context.UserMessage.Id);
         Assert.Equal([u1.Id, a1.Id, u2.Id], context.Branch.Select(m => m.Id));
         Assert.Equal(a2.Id, (await _store.GetAsync(conversation.Id, Token))!.ActiveLeafId);
 
-        var again = await _store.AddAssistantMessageAsync(conversation.Id, context.UserMessage.Id, "Another answer.", "stopped", "m", 5, 3, 10, Token);
-        var branch = await _store.GetActiveBranchWithSiblingsAsync(conversation.Id, Token);
+        var again = await _messages.AddAssistantMessageAsync(conversation.Id, context.UserMessage.Id, "Another answer.", "stopped", "m", 5, 3, 10, Token);
+        var branch = await _messages.GetActiveBranchWithSiblingsAsync(conversation.Id, Token);
         Assert.Equal([u1.Id, a1.Id, u2.Id, again.Id], branch.Select(m => m.Id));
         Assert.Equal([a2.Id, again.Id], branch[3].SiblingIds);
         Assert.Equal("stopped", branch[3].Status);
-        Assert.Equal(5, (await _store.GetTreeAsync(conversation.Id, Token)).Messages.Count);
+        Assert.Equal(5, (await _messages.GetTreeAsync(conversation.Id, Token)).Messages.Count);
     }
 
     [Fact]
@@ -183,20 +185,20 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
         var conversation = await _store.CreateAsync(new ConversationSettings(), Token);
         var (u1, a1, _, _) = await TwoTurnsAsync(conversation.Id);
 
-        var wrongRole = await Assert.ThrowsAsync<ConversationStoreException>(() => _store.GetRegenerationContextAsync(conversation.Id, u1.Id, Token));
+        var wrongRole = await Assert.ThrowsAsync<ConversationStoreException>(() => _messages.GetRegenerationContextAsync(conversation.Id, u1.Id, Token));
         Assert.Equal(ConversationStoreError.Invalid, wrongRole.Error);
-        var editReply = await Assert.ThrowsAsync<ConversationStoreException>(() => _store.EditUserMessageAsync(conversation.Id, a1.Id, "x", Token));
+        var editReply = await Assert.ThrowsAsync<ConversationStoreException>(() => _messages.EditUserMessageAsync(conversation.Id, a1.Id, "x", Token));
         Assert.Equal(ConversationStoreError.Invalid, editReply.Error);
-        var unknown = await Assert.ThrowsAsync<ConversationStoreException>(() => _store.GetRegenerationContextAsync(conversation.Id, Guid.NewGuid(), Token));
+        var unknown = await Assert.ThrowsAsync<ConversationStoreException>(() => _messages.GetRegenerationContextAsync(conversation.Id, Guid.NewGuid(), Token));
         Assert.Equal(ConversationStoreError.MessageNotFound, unknown.Error);
-        var noConversation = await Assert.ThrowsAsync<ConversationStoreException>(() => _store.AddUserMessageAsync(Guid.NewGuid(), "x", null, Token));
+        var noConversation = await Assert.ThrowsAsync<ConversationStoreException>(() => _messages.AddUserMessageAsync(Guid.NewGuid(), "x", null, Token));
         Assert.Equal(ConversationStoreError.ConversationNotFound, noConversation.Error);
         var otherConversation = await _store.CreateAsync(new ConversationSettings(), Token);
         var foreignParent = await Assert.ThrowsAsync<ConversationStoreException>(
-            () => _store.AddAssistantMessageAsync(otherConversation.Id, a1.Id, "x", "complete", null, null, null, null, Token));
+            () => _messages.AddAssistantMessageAsync(otherConversation.Id, a1.Id, "x", "complete", null, null, null, null, Token));
         Assert.Equal(ConversationStoreError.MessageNotFound, foreignParent.Error);
         var badStatus = await Assert.ThrowsAsync<ConversationStoreException>(
-            () => _store.AddAssistantMessageAsync(conversation.Id, u1.Id, "x", "done", null, null, null, null, Token));
+            () => _messages.AddAssistantMessageAsync(conversation.Id, u1.Id, "x", "done", null, null, null, null, Token));
         Assert.Equal("status", badStatus.Field);
     }
 
@@ -204,13 +206,13 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
     public async Task A_save_that_fails_at_commit_leaves_neither_the_message_nor_the_new_active_leaf()
     {
         var conversation = await _store.CreateAsync(new ConversationSettings(), Token);
-        var user = await _store.AddUserMessageAsync(conversation.Id, "Hello", null, Token);
+        var user = await _messages.AddUserMessageAsync(conversation.Id, "Hello", null, Token);
         var before = (await _store.GetAsync(conversation.Id, Token))!;
 
         _commands.Clear();
         _failingCommit.Armed = true;
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            _store.AddAssistantMessageAsync(conversation.Id, user.Id, "Half a reply", "complete", "m", 1, 2, 3, Token));
+            _messages.AddAssistantMessageAsync(conversation.Id, user.Id, "Half a reply", "complete", "m", 1, 2, 3, Token));
         _failingCommit.Armed = false;
 
         // Both statements ran inside the transaction before it failed; neither survived.
@@ -245,7 +247,7 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
     {
         var old = await _store.CreateAsync(new ConversationSettings { Title = "Gardening notes" }, Token);
         var middle = await _store.CreateAsync(new ConversationSettings { Title = "Trip" }, Token);
-        await _store.AddUserMessageAsync(middle.Id, "Viel ÄRGER mit dem Zug", null, Token);
+        await _messages.AddUserMessageAsync(middle.Id, "Viel ÄRGER mit dem Zug", null, Token);
         var newest = await _store.CreateAsync(new ConversationSettings(), Token);
 
         var all = await _store.ListAsync(null, 50, 0, Token);
@@ -290,10 +292,10 @@ public sealed class ConversationStoreTests : IAsyncLifetime, IDisposable
 
     private async Task<(MessageRecord U1, MessageRecord A1, MessageRecord U2, MessageRecord A2)> TwoTurnsAsync(Guid conversationId)
     {
-        var u1 = await _store.AddUserMessageAsync(conversationId, "What is rain?", null, Token);
-        var a1 = await _store.AddAssistantMessageAsync(conversationId, u1.Id, "Water falling from clouds.", "complete", "stories260K", 20, 5, 80, Token);
-        var u2 = await _store.AddUserMessageAsync(conversationId, "And hail?", null, Token);
-        var a2 = await _store.AddAssistantMessageAsync(conversationId, u2.Id, "Frozen rain.", "complete", "stories260K", 30, 12, 99.5, Token);
+        var u1 = await _messages.AddUserMessageAsync(conversationId, "What is rain?", null, Token);
+        var a1 = await _messages.AddAssistantMessageAsync(conversationId, u1.Id, "Water falling from clouds.", "complete", "stories260K", 20, 5, 80, Token);
+        var u2 = await _messages.AddUserMessageAsync(conversationId, "And hail?", null, Token);
+        var a2 = await _messages.AddAssistantMessageAsync(conversationId, u2.Id, "Frozen rain.", "complete", "stories260K", 30, 12, 99.5, Token);
         return (u1, a1, u2, a2);
     }
 

@@ -10,7 +10,7 @@ namespace OpeaChat.Tests.ChatQnA.Conversations;
 public sealed class ConversationsApiTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
 {
     private readonly HttpClient _client = gateway.Client;
-    private readonly ConversationStore _store = gateway.Host.Store;
+    private readonly MessageTreeStore _messages = gateway.Host.Messages;
 
     [Fact]
     public async Task Create_get_patch_and_delete_round_trip_in_snake_case()
@@ -139,7 +139,7 @@ public sealed class ConversationsApiTests(GatewayFixture gateway) : IClassFixtur
         var marker = Guid.NewGuid().ToString("N")[..8];
         var first = (await _client.PostJsonAsync("/v1/conversations", new { title = $"Alpha {marker}" })).GetGuid("id");
         var second = (await _client.PostJsonAsync("/v1/conversations", new { title = "Beta" })).GetGuid("id");
-        await _store.AddUserMessageAsync(second, $"A message mentioning {marker.ToUpperInvariant()}", null, CancellationToken.None);
+        await _messages.AddUserMessageAsync(second, $"A message mentioning {marker.ToUpperInvariant()}", null, CancellationToken.None);
         var third = (await _client.PostJsonAsync("/v1/conversations", new { title = "Gamma" })).GetGuid("id");
 
         var all = await GetJsonAsync("/v1/conversations?limit=200");
@@ -161,8 +161,8 @@ public sealed class ConversationsApiTests(GatewayFixture gateway) : IClassFixtur
     public async Task Messages_show_the_active_branch_with_siblings_and_editing_a_user_message_branches()
     {
         var id = (await _client.PostJsonAsync("/v1/conversations", new { })).GetGuid("id");
-        var u1 = await _store.AddUserMessageAsync(id, "What is rain?", null, CancellationToken.None);
-        var a1 = await _store.AddAssistantMessageAsync(id, u1.Id, "Water from clouds.", "complete", "stories260K", 10, 4, 50.5, CancellationToken.None);
+        var u1 = await _messages.AddUserMessageAsync(id, "What is rain?", null, CancellationToken.None);
+        var a1 = await _messages.AddAssistantMessageAsync(id, u1.Id, "Water from clouds.", "complete", "stories260K", 10, 4, 50.5, CancellationToken.None);
 
         var messages = (await GetJsonAsync($"/v1/conversations/{id}/messages")).GetProperty("data");
         Assert.Equal(2, messages.GetArrayLength());
@@ -227,13 +227,13 @@ public sealed class ConversationsApiTests(GatewayFixture gateway) : IClassFixtur
         Assert.Equal("Water questions", imported.GetString("title"));
         Assert.Equal("Be brief.", imported.GetString("system_prompt"));
 
-        var original = await _store.GetTreeAsync(id, CancellationToken.None);
-        var copy = await _store.GetTreeAsync(newId, CancellationToken.None);
+        var original = await _messages.GetTreeAsync(id, CancellationToken.None);
+        var copy = await _messages.GetTreeAsync(newId, CancellationToken.None);
         Assert.Equal(Shape(original), Shape(copy));
         Assert.Empty(copy.Messages.Select(m => m.Id).Intersect(original.Messages.Select(m => m.Id)));
         Assert.Equal(
-            (await _store.GetActiveBranchAsync(id, CancellationToken.None)).Select(m => m.Content),
-            (await _store.GetActiveBranchAsync(newId, CancellationToken.None)).Select(m => m.Content));
+            (await _messages.GetActiveBranchAsync(id, CancellationToken.None)).Select(m => m.Content),
+            (await _messages.GetActiveBranchAsync(newId, CancellationToken.None)).Select(m => m.Content));
         Assert.Equal(original.Messages.Select(m => m.CreatedAt), copy.Messages.Select(m => m.CreatedAt));
     }
 
@@ -255,10 +255,10 @@ public sealed class ConversationsApiTests(GatewayFixture gateway) : IClassFixtur
         Assert.Equal(HttpStatusCode.Created, import.StatusCode);
         var newId = (await import.ReadJsonAsync()).GetGuid("id");
 
-        var tree = await _store.GetTreeAsync(newId, CancellationToken.None);
+        var tree = await _messages.GetTreeAsync(newId, CancellationToken.None);
         Assert.Equal(Enumerable.Range(0, 12).Select(i => $"message {i}"), tree.Messages.Select(m => m.Content));
         Assert.Equal(Enumerable.Range(0, 12).Select(i => $"message {i}"),
-            (await _store.GetActiveBranchAsync(newId, CancellationToken.None)).Select(m => m.Content));
+            (await _messages.GetActiveBranchAsync(newId, CancellationToken.None)).Select(m => m.Content));
     }
 
     [Fact]
@@ -300,11 +300,11 @@ public sealed class ConversationsApiTests(GatewayFixture gateway) : IClassFixtur
     private async Task<(Guid Id, string OldBranchText)> BranchedConversationAsync()
     {
         var id = (await _client.PostJsonAsync("/v1/conversations", new { title = "Water questions", system_prompt = "Be brief." })).GetGuid("id");
-        var u1 = await _store.AddUserMessageAsync(id, "What is rain?", null, CancellationToken.None);
-        var a1 = await _store.AddAssistantMessageAsync(id, u1.Id, "Water from clouds. Grüße.", "complete", "stories260K", 10, 4, 50.5, CancellationToken.None);
-        var u2 = await _store.AddUserMessageAsync(id, "And hail? (old branch)", null, CancellationToken.None);
-        var edited = await _store.EditUserMessageAsync(id, u2.Id, "And snow?", CancellationToken.None);
-        await _store.AddAssistantMessageAsync(id, edited.Id, "Frozen water.", "stopped", "stories260K", 12, 3, 40, CancellationToken.None);
+        var u1 = await _messages.AddUserMessageAsync(id, "What is rain?", null, CancellationToken.None);
+        var a1 = await _messages.AddAssistantMessageAsync(id, u1.Id, "Water from clouds. Grüße.", "complete", "stories260K", 10, 4, 50.5, CancellationToken.None);
+        var u2 = await _messages.AddUserMessageAsync(id, "And hail? (old branch)", null, CancellationToken.None);
+        var edited = await _messages.EditUserMessageAsync(id, u2.Id, "And snow?", CancellationToken.None);
+        await _messages.AddAssistantMessageAsync(id, edited.Id, "Frozen water.", "stopped", "stories260K", 12, 3, 40, CancellationToken.None);
         Assert.Equal(a1.Id, edited.ParentId);
         return (id, "(old branch)");
     }
