@@ -26,7 +26,7 @@ public sealed record PreparedChat(ChatCompletionRequest Request, ConversationTur
 /// Builds what the model sees from a conversation (its system prompt or prompt, its active branch, its generation
 /// settings) and records each turn: the user message before generation, the reply when it ends however it ends.
 /// </summary>
-public sealed class ChatMemory(ConversationStore conversations, PromptStore prompts)
+public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore messageTrees, PromptStore prompts)
 {
     /// <summary>The variable a prompt template's newest user message fills.</summary>
     public const string QuestionVariable = "question";
@@ -50,8 +50,8 @@ public sealed class ChatMemory(ConversationStore conversations, PromptStore prom
         var newest = request.Messages?.LastOrDefault(message => message.Role == "user")
             ?? throw new ConversationStoreException(ConversationStoreError.Invalid,
                 "With conversation_id, messages must hold the new user message; the history comes from the conversation.", "messages");
-        var user = await conversations.AddUserMessageAsync(conversationId, newest.Content?.Text ?? string.Empty, null, cancellationToken);
-        var branch = await conversations.GetActiveBranchAsync(conversationId, cancellationToken);
+        var user = await messageTrees.AddUserMessageAsync(conversationId, newest.Content?.Text ?? string.Empty, null, cancellationToken);
+        var branch = await messageTrees.GetActiveBranchAsync(conversationId, cancellationToken);
         return await BuildAsync(request, fields, conversation, branch, user.Id, cancellationToken);
     }
 
@@ -63,7 +63,7 @@ public sealed class ChatMemory(ConversationStore conversations, PromptStore prom
     {
         var conversation = await conversations.GetAsync(conversationId, cancellationToken)
             ?? throw new ConversationStoreException(ConversationStoreError.ConversationNotFound, $"Conversation {conversationId} was not found.", "conversation_id");
-        var branch = await conversations.GetActiveBranchAsync(conversationId, cancellationToken);
+        var branch = await messageTrees.GetActiveBranchAsync(conversationId, cancellationToken);
         IReadOnlyList<MessageRecord> history;
         Guid userMessageId;
         if (branch.Count > 0 && branch[^1].Id == messageId && branch[^1].Role == "user")
@@ -73,7 +73,7 @@ public sealed class ChatMemory(ConversationStore conversations, PromptStore prom
         }
         else
         {
-            var context = await conversations.GetRegenerationContextAsync(conversationId, messageId, cancellationToken);
+            var context = await messageTrees.GetRegenerationContextAsync(conversationId, messageId, cancellationToken);
             history = context.Branch;
             userMessageId = context.UserMessage.Id;
         }
@@ -119,7 +119,7 @@ public sealed class ChatMemory(ConversationStore conversations, PromptStore prom
             MaxTokens = request.MaxTokens ?? conversation.MaxTokens,
             Seed = request.Seed ?? conversation.Seed,
         };
-        return new PreparedChat(prepared, new ConversationTurn(conversations, conversation.Id, userMessageId));
+        return new PreparedChat(prepared, new ConversationTurn(messageTrees, conversation.Id, userMessageId));
     }
 
     private async Task<PromptRecord> GetPromptAsync(string id, CancellationToken cancellationToken) =>
@@ -163,7 +163,7 @@ public sealed class ChatMemory(ConversationStore conversations, PromptStore prom
 }
 
 /// <summary>One exchange of a conversation: saves the reply, whatever became of it, in one transaction.</summary>
-public sealed class ConversationTurn(ConversationStore store, Guid conversationId, Guid userMessageId)
+public sealed class ConversationTurn(MessageTreeStore messages, Guid conversationId, Guid userMessageId)
 {
     public Guid ConversationId => conversationId;
 
@@ -171,5 +171,5 @@ public sealed class ConversationTurn(ConversationStore store, Guid conversationI
 
     public Task<MessageRecord> SaveAsync(string text, string status, string? model, Usage? usage, double? tokensPerSecond) =>
         // Not the request's token: a reply whose client left is saved all the same.
-        store.AddAssistantMessageAsync(conversationId, userMessageId, text, status, model, usage?.PromptTokens, usage?.CompletionTokens, tokensPerSecond, CancellationToken.None);
+        messages.AddAssistantMessageAsync(conversationId, userMessageId, text, status, model, usage?.PromptTokens, usage?.CompletionTokens, tokensPerSecond, CancellationToken.None);
 }

@@ -45,6 +45,7 @@ public static class ConversationServiceExtensions
 
         builder.Services.AddHostedService<ConversationsDatabaseInitializer>();
         builder.Services.AddSingleton<ConversationStore>();
+        builder.Services.AddSingleton<MessageTreeStore>();
         builder.Services.AddSingleton<PromptStore>();
         builder.Services.AddHealthChecks().AddCheck<ConversationsDatabaseHealthCheck>("conversations-database");
         return builder;

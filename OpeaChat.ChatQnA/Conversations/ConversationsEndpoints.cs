@@ -11,7 +11,7 @@ namespace OpeaChat.ChatQnA.Conversations;
 
 /// <summary>
 /// <c>/v1/conversations</c>: conversations that persist, their message trees, export and import. Generating replies
-/// (chat and regenerate) lives with the chat endpoints, which call <see cref="ConversationStore"/>.
+/// (chat and regenerate) lives with the chat endpoints, which call <see cref="ChatMemory"/>.
 /// </summary>
 public static class ConversationsEndpoints
 {
@@ -154,10 +154,10 @@ public static class ConversationsEndpoints
     private static async Task<Results<NoContent, OpeaErrorResult>> DeleteAsync(Guid conversationId, ConversationStore store, CancellationToken cancellationToken) =>
         await store.DeleteAsync(conversationId, cancellationToken) ? TypedResults.NoContent() : NotFound(conversationId);
 
-    private static async Task<JsonHttpResult<MessageList>> GetMessagesAsync(Guid conversationId, ConversationStore store, CancellationToken cancellationToken) =>
-        TypedResults.Json(new MessageList(await store.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken)), ConversationsJsonContext.Default.MessageList);
+    private static async Task<JsonHttpResult<MessageList>> GetMessagesAsync(Guid conversationId, MessageTreeStore messages, CancellationToken cancellationToken) =>
+        TypedResults.Json(new MessageList(await messages.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken)), ConversationsJsonContext.Default.MessageList);
 
-    private static async Task<IResult> EditMessageAsync(Guid conversationId, Guid messageId, HttpRequest request, ConversationStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> EditMessageAsync(Guid conversationId, Guid messageId, HttpRequest request, MessageTreeStore messages, CancellationToken cancellationToken)
     {
         var (edit, bodyError) = await ConversationErrors.ReadBodyAsync(request, ConversationsJsonContext.Default.EditMessageRequest, cancellationToken);
         if (bodyError is not null)
@@ -170,15 +170,15 @@ public static class ConversationsEndpoints
             return OpeaErrors.Validation("content", "Field required: the new text of the message.", edit.Content is null ? "missing" : "string_too_short");
         }
 
-        var added = await store.EditUserMessageAsync(conversationId, messageId, edit.Content, cancellationToken);
-        var branch = await store.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken);
+        var added = await messages.EditUserMessageAsync(conversationId, messageId, edit.Content, cancellationToken);
+        var branch = await messages.GetActiveBranchWithSiblingsAsync(conversationId, cancellationToken);
         return TypedResults.Json(branch.Last(m => m.Id == added.Id), ConversationsJsonContext.Default.BranchMessage);
     }
 
-    private static async Task<JsonHttpResult<MessageList>> ActivateAsync(Guid conversationId, Guid messageId, ConversationStore store, CancellationToken cancellationToken) =>
-        TypedResults.Json(new MessageList(await store.ActivateAsync(conversationId, messageId, cancellationToken)), ConversationsJsonContext.Default.MessageList);
+    private static async Task<JsonHttpResult<MessageList>> ActivateAsync(Guid conversationId, Guid messageId, MessageTreeStore messages, CancellationToken cancellationToken) =>
+        TypedResults.Json(new MessageList(await messages.ActivateAsync(conversationId, messageId, cancellationToken)), ConversationsJsonContext.Default.MessageList);
 
-    private static async Task<IResult> ExportAsync(Guid conversationId, string? format, ConversationStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ExportAsync(Guid conversationId, string? format, MessageTreeStore messages, TimeProvider time, CancellationToken cancellationToken)
     {
         var kind = string.IsNullOrWhiteSpace(format) ? "json" : format.Trim().ToLowerInvariant();
         if (kind is not ("json" or "markdown" or "md"))
@@ -186,7 +186,7 @@ public static class ConversationsEndpoints
             return ConversationErrors.Invalid("query", "format", "format must be json or markdown.", "enum");
         }
 
-        var tree = await store.GetTreeAsync(conversationId, cancellationToken);
+        var tree = await messages.GetTreeAsync(conversationId, cancellationToken);
         var now = time.GetUtcNow();
         if (kind == "json")
         {
@@ -195,7 +195,7 @@ public static class ConversationsEndpoints
                 "application/json; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "json"));
         }
 
-        var branch = await store.GetActiveBranchAsync(conversationId, cancellationToken);
+        var branch = await messages.GetActiveBranchAsync(conversationId, cancellationToken);
         return TypedResults.File(Encoding.UTF8.GetBytes(ConversationMarkdown.Write(tree.Conversation, branch, now)),
             "text/markdown; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "md"));
     }

@@ -20,6 +20,10 @@ public sealed class GatewayHost : KestrelTestHost<OpeaChat.ChatQnA.Caching.Respo
     public OpeaChat.ChatQnA.Conversations.ConversationStore Store =>
         Services.GetRequiredService<OpeaChat.ChatQnA.Conversations.ConversationStore>();
 
+    /// <summary>The gateway's own message store, for setting up or checking a conversation's messages.</summary>
+    public OpeaChat.ChatQnA.Conversations.MessageTreeStore Messages =>
+        Services.GetRequiredService<OpeaChat.ChatQnA.Conversations.MessageTreeStore>();
+
     /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>, <c>services:</c>) are given whole.</summary>
     public static GatewayHost Start(Uri inference, params (string Key, string? Value)[] settings) =>
         Start(inference, Directory.CreateTempSubdirectory("opeachat-gateway-").FullName, settings);

@@ -22,8 +22,8 @@ public sealed class PersistenceTests : IDisposable
         using (var first = GatewayHost.StartWithoutInference(_directory.Path))
         {
             id = (await first.Client.PostJsonAsync("/v1/conversations", new { title = "Kept" })).GetGuid("id");
-            var question = await first.Store.AddUserMessageAsync(id, "Will you remember this?", null, CancellationToken.None);
-            replyId = (await first.Store.AddAssistantMessageAsync(id, question.Id, "Yes, it is on disk.", "complete", "m", 3, 6, 12.5, CancellationToken.None)).Id;
+            var question = await first.Messages.AddUserMessageAsync(id, "Will you remember this?", null, CancellationToken.None);
+            replyId = (await first.Messages.AddAssistantMessageAsync(id, question.Id, "Yes, it is on disk.", "complete", "m", 3, 6, 12.5, CancellationToken.None)).Id;
         }
 
         SqliteConnection.ClearAllPools();
