@@ -12,8 +12,18 @@ public sealed class ChatQnAOptions
     [Required]
     public Uri InferenceBaseUrl { get; set; } = new("http://inference");
 
-    /// <summary>The model asked for when a request names none; null lets the inference service use its own.</summary>
+    /// <summary>
+    /// The model asked for when a request names none (on /v1/chatqna, see <see cref="StrictModel"/>) and its conversation
+    /// has none; null lets the inference service use its own.
+    /// </summary>
     public string? DefaultModel { get; set; }
+
+    /// <summary>
+    /// Whether <c>/v1/chatqna</c> passes the request's <c>model</c> on to inference (an unknown one is a 404). Off (the
+    /// default), it ignores it as OPEA's megaservice does, whose UI always names a model of its own: the conversation's
+    /// model answers, else <see cref="DefaultModel"/>, else inference's default. The OpenAI door always passes it on.
+    /// </summary>
+    public bool StrictModel { get; set; }
 
     /// <summary>max_tokens when a request gives none (OPEA's default).</summary>
     [Range(1, 1_000_000)]

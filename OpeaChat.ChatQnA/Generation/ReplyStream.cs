@@ -81,6 +81,8 @@ public sealed class ReplyStream : IAsyncDisposable
             throw;
         }
 
+        // Known from the first chunk, so a door can tell which model answers before it relays anything.
+        stream.Model = chunks.Current.Model;
         return stream;
     }
 

@@ -60,7 +60,7 @@ public static partial class ChatQnAEndpoints
             return invalid;
         }
 
-        var prepared = await memory.PrepareAsync(OpeaRequestMapper.ToCompletionRequest(request),
+        var prepared = await memory.PrepareAsync(OpeaRequestMapper.ToCompletionRequest(request, options.Value),
             new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables }, cancellationToken);
 
         var completionRequest = OpeaRequestMapper.WithOpeaDefaults(prepared.Request, options.Value);
@@ -70,10 +70,13 @@ public static partial class ChatQnAEndpoints
         {
             if (request.Stream ?? true)
             {
-                return new OpeaStreamResult(await chat.OpenStreamAsync(completionRequest, cancellationToken), prepared.Turn, logger);
+                var reply = await chat.OpenStreamAsync(completionRequest, cancellationToken);
+                LogIfModelIgnored(logger, request, options.Value, reply.Model);
+                return new OpeaStreamResult(reply, prepared.Turn, logger);
             }
 
             var (completion, trimmed) = await chat.CompleteAsync(completionRequest, cancellationToken);
+            LogIfModelIgnored(logger, request, options.Value, completion.Model);
             SetTrimmedTurns(httpContext.Response, trimmed);
             var choice = completion.Choices[0];
             var text = choice.Message.Content?.Text ?? string.Empty;
@@ -157,6 +160,15 @@ public static partial class ChatQnAEndpoints
         }
     }
 
+    /// <summary>Notes (at Debug) a request whose <c>model</c> was ignored and is not the model that answered.</summary>
+    private static void LogIfModelIgnored(ILogger logger, OpeaChatRequest request, ChatQnAOptions options, string? answeringModel)
+    {
+        if (!options.StrictModel && !string.IsNullOrWhiteSpace(request.Model) && !string.Equals(request.Model, answeringModel, StringComparison.Ordinal))
+        {
+            LogModelIgnored(logger, request.Model, answeringModel);
+        }
+    }
+
     internal static void SetTrimmedTurns(HttpResponse response, int trimmedTurns)
     {
         if (trimmedTurns > 0)
@@ -167,6 +179,10 @@ public static partial class ChatQnAEndpoints
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inference refused the request with {StatusCode}: {Reason}")]
     private static partial void LogInferenceRefused(ILogger logger, int statusCode, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug,
+        Message = "/v1/chatqna ignored the requested model {RequestedModel} (ChatQnA:StrictModel is off); {AnsweringModel} answered")]
+    private static partial void LogModelIgnored(ILogger logger, string requestedModel, string? answeringModel);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not save the reply of conversation {ConversationId}")]
     private static partial void LogSaveFailed(ILogger logger, Exception exception, Guid conversationId);

@@ -68,10 +68,13 @@ public static class OpeaRequestMapper
         return null;
     }
 
-    /// <summary>The OpenAI request for inference, with only what the client gave (see <see cref="WithOpeaDefaults"/>).</summary>
-    public static ChatCompletionRequest ToCompletionRequest(OpeaChatRequest request) => new()
+    /// <summary>
+    /// The OpenAI request for inference, with only what the client gave (see <see cref="WithOpeaDefaults"/>); its
+    /// <c>model</c> only with <see cref="ChatQnAOptions.StrictModel"/>, else it is left for the gateway to choose.
+    /// </summary>
+    public static ChatCompletionRequest ToCompletionRequest(OpeaChatRequest request, ChatQnAOptions options) => new()
     {
-        Model = string.IsNullOrWhiteSpace(request.Model) ? null : request.Model,
+        Model = !options.StrictModel || string.IsNullOrWhiteSpace(request.Model) ? null : request.Model,
         Messages = request.Messages!.Items.Select(message => ChatMessage.Create(message.Role!, message.Content!)).ToArray(),
         MaxTokens = request.MaxTokens,
         Temperature = request.Temperature,
@@ -88,7 +91,7 @@ public static class OpeaRequestMapper
 
     /// <summary>
     /// What is still missing (after a conversation's own settings) takes OPEA's LLM defaults: max_tokens 1024, top_k 10,
-    /// top_p 0.95, temperature 0.01, repetition_penalty 1.03; the model, the gateway's default.
+    /// top_p 0.95, temperature 0.01, repetition_penalty 1.03; the model, the gateway's default (none: inference's).
     /// </summary>
     public static ChatCompletionRequest WithOpeaDefaults(ChatCompletionRequest request, ChatQnAOptions options) => request with
     {

@@ -45,7 +45,7 @@ public sealed class OpeaRequestTests
     public void Missing_parameters_take_opea_defaults_and_stream_is_unset()
     {
         var request = Parse("""{"messages":"q"}""");
-        var completion = OpeaRequestMapper.WithOpeaDefaults(OpeaRequestMapper.ToCompletionRequest(request), new ChatQnAOptions());
+        var completion = OpeaRequestMapper.WithOpeaDefaults(OpeaRequestMapper.ToCompletionRequest(request, new ChatQnAOptions()), new ChatQnAOptions());
 
         Assert.Null(request.Stream);
         Assert.Equal(1024, completion.MaxTokens);
@@ -57,10 +57,11 @@ public sealed class OpeaRequestTests
     }
 
     [Fact]
-    public void Given_parameters_pass_through()
+    public void Given_parameters_pass_through_and_the_model_too_when_strict()
     {
         var request = Parse("""{"messages":"q","max_tokens":5,"top_k":3,"top_p":0.5,"temperature":0.7,"repetition_penalty":1.2,"stop":["x","y"],"seed":9,"model":"m"}""");
-        var completion = OpeaRequestMapper.WithOpeaDefaults(OpeaRequestMapper.ToCompletionRequest(request), new ChatQnAOptions());
+        var strict = new ChatQnAOptions { StrictModel = true };
+        var completion = OpeaRequestMapper.WithOpeaDefaults(OpeaRequestMapper.ToCompletionRequest(request, strict), strict);
 
         Assert.Equal(5, completion.MaxTokens);
         Assert.Equal(3, completion.TopK);
@@ -70,6 +71,16 @@ public sealed class OpeaRequestTests
         Assert.Equal(["x", "y"], completion.Stop!.Values);
         Assert.Equal(9, completion.Seed);
         Assert.Equal("m", completion.Model);
+    }
+
+    [Fact]
+    public void The_requests_model_is_ignored_by_default_for_the_gateways_default()
+    {
+        var request = Parse("""{"messages":"q","model":"meta-llama/Meta-Llama-3-8B-Instruct"}""");
+
+        Assert.Null(OpeaRequestMapper.ToCompletionRequest(request, new ChatQnAOptions()).Model);
+        var options = new ChatQnAOptions { DefaultModel = "configured" };
+        Assert.Equal("configured", OpeaRequestMapper.WithOpeaDefaults(OpeaRequestMapper.ToCompletionRequest(request, options), options).Model);
     }
 
     [Theory]
