@@ -16,6 +16,7 @@ public static class InferenceServiceExtensions
 
         builder.Services.AddSingleton<InferenceMetrics>();
         builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<ModelLoader>();
         builder.Services.AddSingleton<ModelManager>();
         builder.Services.AddSingleton<ModelDescriber>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelManager>());

@@ -2,9 +2,6 @@ using Microsoft.Extensions.Options;
 
 namespace OpeaChat.Inference.Models;
 
-/// <summary>A GGUF file the server can serve; <see cref="Id"/> is its file name without the extension.</summary>
-public sealed record ModelFile(string Id, string Path, long SizeBytes);
-
 /// <summary>
 /// The models this server may load: every <c>*.gguf</c> directly in the models folder, plus the configured model file
 /// wherever it is. A request names a model by id only, so no name can reach outside the folder; links in the folder
@@ -19,7 +16,7 @@ public sealed class ModelCatalog
         _options = options.Value;
         var resolution = ModelFileResolver.Resolve(_options);
         ModelsDirectory = ModelFileResolver.LocateRelative(_options.ModelsDirectory, Directory.Exists);
-        DefaultModel = resolution.Path is { } path ? ToModelFile(path) : null;
+        DefaultModel = resolution.Path is { } path ? ModelFile.FromPath(path) : null;
         DefaultModelProblem = resolution.Problem;
     }
 
@@ -43,7 +40,7 @@ public sealed class ModelCatalog
         {
             foreach (var path in ModelFileResolver.ListModelFiles(ModelsDirectory))
             {
-                var file = ToModelFile(path);
+                var file = ModelFile.FromPath(path);
                 if (!models.Any(model => model.Id == file.Id))
                 {
                     models.Add(file);
@@ -55,7 +52,4 @@ public sealed class ModelCatalog
     }
 
     public ModelFile? Find(string id) => List().FirstOrDefault(model => string.Equals(model.Id, id, StringComparison.Ordinal));
-
-    private static ModelFile ToModelFile(string path) =>
-        new(Path.GetFileNameWithoutExtension(path), Path.GetFullPath(path), new FileInfo(path).Length);
 }

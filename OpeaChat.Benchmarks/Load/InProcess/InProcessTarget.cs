@@ -1,47 +1,15 @@
 using System.Diagnostics;
 using System.Text;
-using LLama;
-using LLama.Common;
 using LLama.Native;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpeaChat.Benchmarks.Native;
 using OpeaChat.Contracts.OpenAi;
 using OpeaChat.Inference.Engine;
+using OpeaChat.Inference.Models;
 using OpeaChat.Inference.Telemetry;
 
 namespace OpeaChat.Benchmarks.Load.InProcess;
-
-/// <summary>The in-process engine's settings, named as the inference service's <c>Inference:*</c> options.</summary>
-public sealed record InProcessSettings
-{
-    public int Threads { get; init; } = 2;
-
-    /// <summary>0: the same as <see cref="Threads"/>.</summary>
-    public int BatchThreads { get; init; }
-    public int ContextSize { get; init; } = 8192;
-    public int MaxParallelSequences { get; init; } = 8;
-    public int BatchSize { get; init; } = 512;
-    public bool FlashAttention { get; init; } = true;
-
-    /// <summary>Finished requests the decode loop keeps in its prefix cache (<c>Inference:PrefixCacheSlots</c>).</summary>
-    public int PrefixCacheSlots { get; init; } = 4;
-
-    public int EffectiveBatchThreads => BatchThreads > 0 ? BatchThreads : Threads;
-
-    /// <summary>The model parameters OpeaChat.Inference/Models/ModelManager.cs builds from the same options.</summary>
-    public ModelParams ToModelParams(string path) => new(path)
-    {
-        ContextSize = ContextSize > 0 ? (uint)ContextSize : null,
-        BatchSize = (uint)BatchSize,
-        Threads = Threads,
-        BatchThreads = EffectiveBatchThreads,
-        GpuLayerCount = 0,
-        SeqMax = (uint)(MaxParallelSequences + PrefixCacheSlots),
-        KVUnified = true,
-        FlashAttention = FlashAttention ? true : null,
-    };
-}
 
 /// <summary>
 /// The inference service's own engine in the benchmark's process: its <see cref="DecodeLoop"/> (continuous batching,
@@ -51,15 +19,9 @@ public sealed record InProcessSettings
 /// </summary>
 public sealed class InProcessTarget(string modelPath, InProcessSettings settings) : ILoadTarget
 {
-    /// <summary>No 429s in process: every user's request waits for a sequence.</summary>
-    private const int UnboundedQueue = 1_000_000;
-
     private ServiceProvider? _services;
     private InferenceMetrics? _metrics;
-    private LLamaWeights? _weights;
-    private ChatPromptFormatter? _formatter;
-    private DecodeLoop? _engine;
-    private int _sequenceContextSize;
+    private LoadedModel? _model;
 
     public string Kind => "inprocess";
 
@@ -70,27 +32,28 @@ public sealed class InProcessTarget(string modelPath, InProcessSettings settings
     public async Task<TargetInfo> StartAsync(CancellationToken cancellationToken)
     {
         LlamaNativeLog.ErrorsOnly();
-        var parameters = settings.ToModelParams(modelPath);
-        _weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken).ConfigureAwait(false);
-        if (parameters.ContextSize is null)
+        var options = settings.ToInferenceOptions();
+        var parameters = ModelParameters.Create(modelPath, options);
+        var weights = await ModelLoader.LoadWeightsAsync(parameters, progress: null, cancellationToken).ConfigureAwait(false);
+        try
         {
-            parameters.ContextSize = (uint)_weights.ContextSize;
+            _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            _metrics = new InferenceMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+            // The service's LoadedModel: its formatter, tokenizer and decode loop, made as the service makes them.
+            _model = new LoadedModel(ModelFile.FromPath(modelPath), weights, parameters, options, _metrics, NullLogger.Instance);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
         }
 
-        var contextSize = (int)parameters.ContextSize!.Value;
-        var model = Path.GetFileNameWithoutExtension(modelPath);
-        _sequenceContextSize = contextSize / settings.MaxParallelSequences;
-        _formatter = new ChatPromptFormatter(_weights);
-        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        _metrics = new InferenceMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        _engine = new DecodeLoop(model, _weights, parameters,
-            new DecodeLoopSettings(settings.MaxParallelSequences, UnboundedQueue, contextSize, settings.PrefixCacheSlots), _metrics, NullLogger.Instance);
-        return new TargetInfo(model, new TargetSettings(
-            settings.Threads, settings.EffectiveBatchThreads, contextSize, settings.MaxParallelSequences,
-            _sequenceContextSize, settings.BatchSize, settings.FlashAttention));
+        return new TargetInfo(_model.Id, new TargetSettings(
+            settings.Threads, settings.EffectiveBatchThreads, _model.ContextSize, settings.MaxParallelSequences,
+            _model.SequenceContextSize, settings.BatchSize, settings.FlashAttention));
     }
 
-    public Task<int> CountPromptTokensAsync(string prompt, CancellationToken cancellationToken) => Task.FromResult(Tokenize(prompt).Length);
+    public Task<int> CountPromptTokensAsync(string prompt, CancellationToken cancellationToken) => Task.FromResult(Tokenize(prompt).Count);
 
     public Task<RequestSample> SendAsync(string prompt, LoadWorkload workload, CancellationToken cancellationToken) =>
         RunAsync(prompt, workload, text: null, cancellationToken);
@@ -105,7 +68,7 @@ public sealed class InProcessTarget(string modelPath, InProcessSettings settings
 
     private async Task<RequestSample> RunAsync(string prompt, LoadWorkload workload, StringBuilder? text, CancellationToken cancellationToken)
     {
-        var engine = _engine ?? throw new InvalidOperationException("The in-process target has not started.");
+        var engine = (_model ?? throw new InvalidOperationException("The in-process target has not started.")).Engine;
         var start = Stopwatch.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(workload.RequestTimeout);
@@ -113,7 +76,7 @@ public sealed class InProcessTarget(string modelPath, InProcessSettings settings
         if (CreateRequest(tokens, workload, deadline.Token) is not { } request)
         {
             return RequestSample.Failed(start, Stopwatch.GetTimestamp(),
-                $"the prompt has {tokens.Length} tokens; one request may use at most {_sequenceContextSize} tokens of context");
+                $"the prompt has {tokens.Count} tokens; one request may use at most {_model.SequenceContextSize} tokens of context");
         }
 
         if (!engine.TryEnqueue(request, out var updates))
@@ -132,7 +95,7 @@ public sealed class InProcessTarget(string modelPath, InProcessSettings settings
                     var end = Stopwatch.GetTimestamp();
                     return result.Error is { } error || result.FinishReason is GenerationResult.Cancelled or GenerationResult.Failed
                         ? RequestSample.Failed(start, end, result.Error ?? result.FinishReason, result.CompletionTokens)
-                        : new RequestSample(start, firstToken, end, result.CompletionTokens, tokens.Length, null);
+                        : new RequestSample(start, firstToken, end, result.CompletionTokens, tokens.Count, null);
                 }
 
                 if (!string.IsNullOrEmpty(update.Text))
@@ -157,9 +120,10 @@ public sealed class InProcessTarget(string modelPath, InProcessSettings settings
     /// the sequence's context budget, the template's stop sequences, the service's defaults for the fields the
     /// benchmark does not send; null when the prompt does not fit.
     /// </summary>
-    private GenerationRequest? CreateRequest(LLamaToken[] tokens, LoadWorkload workload, CancellationToken cancellationToken)
+    private GenerationRequest? CreateRequest(IReadOnlyList<LLamaToken> tokens, LoadWorkload workload, CancellationToken cancellationToken)
     {
-        if (tokens.Length >= _sequenceContextSize || tokens.Length == 0)
+        var sequenceContextSize = _model!.SequenceContextSize;
+        if (tokens.Count >= sequenceContextSize || tokens.Count == 0)
         {
             return null;
         }
@@ -168,8 +132,8 @@ public sealed class InProcessTarget(string modelPath, InProcessSettings settings
         return new GenerationRequest
         {
             PromptTokens = tokens,
-            MaxTokens = Math.Min(workload.MaxTokens, _sequenceContextSize - tokens.Length),
-            StopSequences = _formatter!.TemplateStops,
+            MaxTokens = Math.Min(workload.MaxTokens, sequenceContextSize - tokens.Count),
+            StopSequences = _model.Formatter.TemplateStops,
             CachePrompt = workload.CachePrompt != false,
             CancellationToken = cancellationToken,
             Sampling = new SamplingSettings
@@ -185,21 +149,19 @@ public sealed class InProcessTarget(string modelPath, InProcessSettings settings
     }
 
     /// <summary>The service's prompt and tokens: its formatter (the model's chat template, or ChatML) and tokenizer call.</summary>
-    private LLamaToken[] Tokenize(string userMessage)
+    private IReadOnlyList<LLamaToken> Tokenize(string userMessage)
     {
-        var weights = _weights ?? throw new InvalidOperationException("The in-process target has not started.");
-        var text = _formatter!.Format([("user", userMessage)]);
-        return weights.Tokenize(text, add_bos: true, special: true, Encoding.UTF8);
+        var model = _model ?? throw new InvalidOperationException("The in-process target has not started.");
+        return model.Tokenize(model.Formatter.Format([("user", userMessage)]));
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_engine is not null)
+        if (_model is not null)
         {
-            await _engine.DisposeAsync().ConfigureAwait(false);
+            await _model.DisposeAsync().ConfigureAwait(false);
         }
 
-        _weights?.Dispose();
         _metrics?.Dispose();
         if (_services is not null)
         {
