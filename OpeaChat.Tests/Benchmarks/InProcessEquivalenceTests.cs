@@ -8,6 +8,7 @@ namespace OpeaChat.Tests.Benchmarks;
 /// The benchmark's in-process target runs the inference service's own engine (decode loop, prompt formatter, sampler):
 /// for the same prompt, seed and settings it writes the same reply, token for token, as the service over HTTP.
 /// </summary>
+[Collection(InProcessHostCollection.Name)]
 public sealed class InProcessEquivalenceTests
 {
     private const int MaxTokens = 40;
@@ -15,7 +16,6 @@ public sealed class InProcessEquivalenceTests
     [Fact]
     public async Task The_in_process_target_replies_exactly_as_the_inference_service_for_the_same_seed_and_prompt()
     {
-        NativeLogging.EnsureConfigured();
         using var service = InferenceHost.Start(("BatchThreads", "1"), ("ContextSize", "2048"), ("MaxParallelSequences", "4"));
         await service.WaitUntilReadyAsync();
         var settings = new InProcessSettings { Threads = 1, BatchThreads = 1, ContextSize = 2048, MaxParallelSequences = 4 };

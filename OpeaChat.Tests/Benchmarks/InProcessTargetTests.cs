@@ -15,7 +15,6 @@ public sealed class InProcessTargetTests(AppFixture app)
     [Fact]
     public async Task The_in_process_target_generates_exactly_the_asked_tokens_and_is_compared_with_direct_inference()
     {
-        NativeLogging.EnsureConfigured();
         var workload = new LoadWorkload { Users = [1, 2], RequestsPerUser = 2, PromptTokens = 64, MaxTokens = 6, WarmupRequests = 1 };
         var settings = new InProcessSettings { Threads = 1, ContextSize = 2048, MaxParallelSequences = 4 };
         await using var inProcess = new InProcessTarget(TestModel.Path, settings);

@@ -1,13 +1,18 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpeaChat.Inference.Models;
 
 namespace OpeaChat.Tests.Benchmarks;
 
 /// <summary>
-/// llama.cpp takes a log callback only before its library loads, and the inference service sets its own when it
-/// starts in this test process. Tests that use LLamaSharp directly call this first, so whichever runs first, the
-/// service's one-time set-up has happened and never throws later.
+/// llama.cpp takes a log callback only before its library loads. Unit tests run in parallel, and any of them may be
+/// the first to touch LLamaSharp, so the inference service's one-time set-up runs as this assembly loads, before any
+/// test: an in-process inference host started later finds it done, and it never throws.
 /// </summary>
 internal static class NativeLogging
 {
-    public static void EnsureConfigured() => OpeaChat.Inference.Models.LlamaNativeLogging.Configure(NullLoggerFactory.Instance);
+#pragma warning disable CA2255 // The test assembly's one-time set-up, which must precede every LLamaSharp call.
+    [ModuleInitializer]
+    internal static void ConfigureBeforeAnyTest() => LlamaNativeLogging.Configure(NullLoggerFactory.Instance);
+#pragma warning restore CA2255
 }

@@ -78,7 +78,6 @@ public sealed class SynthTests : IDisposable
     {
         var path = Path.Combine(_folder.FullName, "generate.gguf");
         SyntheticLlama.Write(TestModel.Path, s_small, path, seed: 11, standardDeviation: 0.02f, progress: null, CancellationToken.None);
-        NativeLogging.EnsureConfigured();
 
         var parameters = new ModelParams(path) { ContextSize = 256, Threads = 1, BatchThreads = 1, GpuLayerCount = 0 };
         using var weights = LLamaWeights.LoadFromFile(parameters);
