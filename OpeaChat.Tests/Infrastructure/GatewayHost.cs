@@ -16,10 +16,6 @@ public sealed class GatewayHost : KestrelTestHost<OpeaChat.ChatQnA.Caching.Respo
     /// <summary>Where the gateway keeps its SQLite database.</summary>
     public string DataDirectory => Settings["ChatQnA:DataDirectory"]!;
 
-    /// <summary>The gateway's own conversation store, for setting up or checking what the endpoints saved.</summary>
-    public OpeaChat.ChatQnA.Conversations.ConversationStore Store =>
-        Services.GetRequiredService<OpeaChat.ChatQnA.Conversations.ConversationStore>();
-
     /// <summary>The gateway's own message store, for setting up or checking a conversation's messages.</summary>
     public OpeaChat.ChatQnA.Conversations.MessageTreeStore Messages =>
         Services.GetRequiredService<OpeaChat.ChatQnA.Conversations.MessageTreeStore>();
