@@ -65,19 +65,8 @@ internal sealed class MessageTree
     public BranchMessage WithSiblings(Message message)
     {
         var siblings = _children[message.ParentId ?? s_root];
-        return new BranchMessage
+        return new BranchMessage(RecordMapping.ToRecord(message))
         {
-            Id = message.Id,
-            ConversationId = message.ConversationId,
-            ParentId = message.ParentId,
-            Role = message.Role,
-            Content = message.Content,
-            Status = message.Status,
-            Model = message.Model,
-            PromptTokens = message.PromptTokens,
-            CompletionTokens = message.CompletionTokens,
-            TokensPerSecond = message.TokensPerSecond,
-            CreatedAt = message.CreatedAt,
             SiblingCount = siblings.Count,
             SiblingIndex = siblings.IndexOf(message),
             SiblingIds = siblings.ConvertAll(m => m.Id),

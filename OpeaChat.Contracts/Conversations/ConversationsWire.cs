@@ -47,6 +47,17 @@ public record MessageRecord
 /// </summary>
 public sealed record BranchMessage : MessageRecord
 {
+    public BranchMessage()
+    {
+    }
+
+    /// <summary>The message, with its sibling fields still to set.</summary>
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public BranchMessage(MessageRecord message)
+        : base(message)
+    {
+    }
+
     public int SiblingCount { get; init; }
 
     /// <summary>Zero-based index of this message in <see cref="SiblingIds"/>.</summary>
