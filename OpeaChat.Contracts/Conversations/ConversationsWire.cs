@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.Contracts.Conversations;
 
@@ -18,6 +19,12 @@ public sealed record ConversationRecord
     public float? TopP { get; init; }
     public int? MaxTokens { get; init; }
     public long? Seed { get; init; }
+
+    /// <summary>Answer from the ingested documents (null: the gateway's default for the door used).</summary>
+    public bool? UseDocuments { get; init; }
+
+    /// <summary>The document collection searched (null: the default collection).</summary>
+    public string? IndexName { get; init; }
 
     /// <summary>The last message of the active branch; null while the conversation has no messages.</summary>
     public Guid? ActiveLeafId { get; init; }
@@ -39,6 +46,9 @@ public record MessageRecord
     public int? CompletionTokens { get; init; }
     public double? TokensPerSecond { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The chunks a reply was built from (assistant messages answered from documents).</summary>
+    public IReadOnlyList<RetrievedSource>? Sources { get; init; }
 }
 
 /// <summary>
@@ -77,6 +87,8 @@ public record ConversationSettings
     public float? TopP { get; init; }
     public int? MaxTokens { get; init; }
     public long? Seed { get; init; }
+    public bool? UseDocuments { get; init; }
+    public string? IndexName { get; init; }
 }
 
 /// <summary>One page of conversations, newest first, and how many match in all.</summary>
@@ -115,6 +127,12 @@ public sealed record ConversationUpdate
 
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public long? Seed { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public bool? UseDocuments { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? IndexName { get; init; }
 
     /// <summary>Left out when null: the model picker changes it on its own.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -167,6 +185,7 @@ public sealed record ImportedMessage
     public int? CompletionTokens { get; init; }
     public double? TokensPerSecond { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
+    public IReadOnlyList<RetrievedSource>? Sources { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using OpeaChat.Contracts.OpenAi;
+using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.Contracts.Opea;
 
 // OPEA's ChatQnA megaservice contract (GenAIComps' ChatCompletionRequest / ChatCompletionResponse). Fields that OPEA
 // clients send but this gateway does not use (context, meta, logit_bias, ...) are accepted and ignored.
 
-public sealed record OpeaChatRequest
+public sealed record OpeaChatRequest : IRetrievalParameters
 {
     /// <summary>A plain string (one user turn) or a list of {role, content}.</summary>
     public OpeaMessages? Messages { get; init; }
@@ -38,6 +39,20 @@ public sealed record OpeaChatRequest
 
     /// <summary>Not OPEA's: llama-server's <c>cache_prompt</c>, passed on (false turns prefix reuse off for this request).</summary>
     public bool? CachePrompt { get; init; }
+
+    // OPEA's retriever and reranker fields (see IRetrievalParameters for their meaning and defaults).
+    public int? K { get; init; }
+    public int? FetchK { get; init; }
+    public string? SearchType { get; init; }
+    public double? DistanceThreshold { get; init; }
+    public double? ScoreThreshold { get; init; }
+    public double? LambdaMult { get; init; }
+    public int? TopN { get; init; }
+    public string? IndexName { get; init; }
+    public string? ChatTemplate { get; init; }
+
+    /// <summary>Not OPEA's: false answers from the model alone (default true: retrieve when there are documents).</summary>
+    public bool? UseDocuments { get; init; }
 }
 
 [JsonConverter(typeof(OpeaMessagesConverter))]
@@ -53,6 +68,9 @@ public sealed record OpeaChatResponse
     public required string Model { get; init; }
     public required IReadOnlyList<OpeaChoice> Choices { get; init; }
     public required OpeaUsage Usage { get; init; }
+
+    /// <summary>OpeaChat's: the chunks the answer was built from (OPEA's own clients ignore it).</summary>
+    public IReadOnlyList<RetrievedSource>? Sources { get; init; }
 }
 
 public sealed record OpeaChoice
@@ -155,4 +173,5 @@ public sealed class OpeaMessagesConverter : JsonConverter<OpeaMessages>
 [JsonSerializable(typeof(OpeaErrorDetail))]
 [JsonSerializable(typeof(OpeaValidationError))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(IReadOnlyList<RetrievedSource>))]
 public sealed partial class OpeaJsonContext : JsonSerializerContext;

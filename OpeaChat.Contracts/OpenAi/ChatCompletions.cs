@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.Contracts.OpenAi;
 
@@ -32,7 +33,7 @@ public abstract record GenerationParameters
     public string? User { get; init; }
 }
 
-public sealed record ChatCompletionRequest : GenerationParameters
+public sealed record ChatCompletionRequest : GenerationParameters, IRetrievalParameters
 {
     public IReadOnlyList<ChatMessage>? Messages { get; init; }
     public int? MaxCompletionTokens { get; init; }
@@ -46,6 +47,22 @@ public sealed record ChatCompletionRequest : GenerationParameters
 
     /// <summary>…and the values of its <c>{placeholders}</c>.</summary>
     public Dictionary<string, string>? Variables { get; init; }
+
+    /// <summary>
+    /// OpeaChat's retrieval (the gateway only): answer from the ingested documents. Off by default on this door (on when
+    /// the conversation's settings say so); <c>/v1/chatqna</c> always retrieves, as OPEA does.
+    /// </summary>
+    public bool? UseDocuments { get; init; }
+
+    public int? K { get; init; }
+    public int? FetchK { get; init; }
+    public string? SearchType { get; init; }
+    public double? DistanceThreshold { get; init; }
+    public double? ScoreThreshold { get; init; }
+    public double? LambdaMult { get; init; }
+    public int? TopN { get; init; }
+    public string? IndexName { get; init; }
+    public string? ChatTemplate { get; init; }
 }
 
 public sealed record StreamOptions
@@ -83,6 +100,9 @@ public sealed record ChatCompletionResponse
     public required IReadOnlyList<ChatCompletionChoice> Choices { get; init; }
     public required Usage Usage { get; init; }
     public string? SystemFingerprint { get; init; }
+
+    /// <summary>OpeaChat's extension (the gateway only): the chunks the answer was built from.</summary>
+    public IReadOnlyList<RetrievedSource>? Sources { get; init; }
 }
 
 public sealed record ChatCompletionChoice
@@ -101,6 +121,9 @@ public sealed record ChatCompletionChunk
     public required IReadOnlyList<ChatCompletionChunkChoice> Choices { get; init; }
     public Usage? Usage { get; init; }
     public string? SystemFingerprint { get; init; }
+
+    /// <summary>OpeaChat's extension (the gateway only, on the first chunk): the chunks the answer is built from.</summary>
+    public IReadOnlyList<RetrievedSource>? Sources { get; init; }
 }
 
 public sealed record ChatCompletionChunkChoice
