@@ -51,7 +51,7 @@ public sealed class InProcessTargetTests(AppFixture app)
     public async Task Requests_refused_by_a_full_queue_are_errors_with_the_status_and_sent_still_equals_completed_plus_errors()
     {
         // More users at once than the app's inference runs and queues (4 sequences + 64 waiting by default).
-        var workload = new LoadWorkload { Users = [100], RequestsPerUser = 1, PromptTokens = 64, MaxTokens = 250, WarmupRequests = 0 };
+        var workload = new LoadWorkload { Users = [100], RequestsPerUser = 1, PromptTokens = 64, MaxTokens = 120, WarmupRequests = 0 };
         await using var direct = new OpenAiTarget(app.InferenceBaseUri);
 
         var result = await new LoadRunner([direct], workload).RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));

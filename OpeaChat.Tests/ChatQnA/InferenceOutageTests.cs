@@ -10,11 +10,7 @@ namespace OpeaChat.Tests.ChatQnA;
 /// <summary>The whole app, with a context large enough that a reply can be interrupted while it streams.</summary>
 public sealed class LongContextAppFixture : AppFixture
 {
-    protected override void Configure(IDistributedApplicationTestingBuilder builder)
-    {
-        var inference = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "inference");
-        builder.CreateResourceBuilder(inference).WithEnvironment("Inference__ContextSize", "131072");
-    }
+    protected override int InferenceContextSize => 131072;
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

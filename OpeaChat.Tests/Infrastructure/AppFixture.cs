@@ -30,6 +30,12 @@ public class AppFixture : IAsyncLifetime
     /// <summary>The folder searched for models when <see cref="ModelPath"/> is empty.</summary>
     protected virtual string ModelsDirectory => System.IO.Path.Combine(RepositoryPaths.Root, "models");
 
+    /// <summary>
+    /// Inference's KV cache in tokens, shared by its 4 sequences. 2048 (512 a reply) keeps the browser tests' replies to
+    /// the test model short: the page, not the model, is what they test, and it draws a long reply slowly.
+    /// </summary>
+    protected virtual int InferenceContextSize => 2048;
+
     /// <summary>Resources that must be healthy before tests run.</summary>
     protected virtual IReadOnlyList<string> HealthyResources => ["inference", "chatqna", "web"];
 
@@ -56,6 +62,8 @@ public class AppFixture : IAsyncLifetime
         // The gateway's conversations go to a folder of the test's own, never into a developer's database.
         var chatqna = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "chatqna");
         builder.CreateResourceBuilder(chatqna).WithEnvironment("ChatQnA__DataDirectory", DataDirectory);
+        var inference = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "inference");
+        builder.CreateResourceBuilder(inference).WithEnvironment("Inference__ContextSize", InferenceContextSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Configure(builder);
         _app = await builder.BuildAsync(timeout.Token).WaitAsync(StartTimeout);
         await _app.StartAsync(timeout.Token).WaitAsync(StartTimeout);
