@@ -6,6 +6,7 @@ using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Protection;
+using OpeaChat.ChatQnA.Retrieval;
 using OpeaChat.ChatQnA.Telemetry;
 using Polly;
 
@@ -58,10 +59,12 @@ public static class ChatQnAServiceExtensions
         builder.Services.AddHybridCache();
         builder.Services.AddSingleton<ResponseCache>();
         builder.Services.AddScoped<ChatService>();
-        builder.Services.AddSingleton<ChatMemory>();
+        // Per request: retrieval, which it runs, calls inference through typed HTTP clients.
+        builder.Services.AddScoped<ChatMemory>();
         builder.Services.AddGatewayProtection();
         builder.Services.AddOpenApi();
         builder.AddConversationServices();
+        builder.AddRetrievalServices();
         return builder;
     }
 

@@ -5,7 +5,9 @@ using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Data;
 using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Opea;
+using OpeaChat.ChatQnA.Retrieval;
 using OpeaChat.Contracts.OpenAi;
+using OpeaChat.Contracts.Retrieval;
 using OpeaChat.ServiceDefaults.OpenAi;
 using OpeaChat.ServiceDefaults.ServerSentEvents;
 
@@ -33,7 +35,8 @@ public static partial class OpenAiEndpoints
     }
 
     private static async Task<IResult> CreateChatCompletionAsync(
-        HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<ChatQnAOptions> options, IOptions<RetrievalOptions> retrievalOptions,
+        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         ChatCompletionRequest? request;
         try
@@ -56,11 +59,18 @@ public static partial class OpenAiEndpoints
             return OpenAiErrors.InvalidRequest("The request body must be a JSON object.", null, "invalid_json");
         }
 
+        // Checked before anything is stored: a refused request writes nothing.
+        if (RetrievalPlanFor(request, retrievalOptions.Value) is not { } plan)
+        {
+            var (_, problem) = RetrievalQuery.From(request, request.IndexName, retrievalOptions.Value.MaxCandidates);
+            return OpenAiErrors.InvalidRequest(problem!.Value.Message, problem.Value.Field);
+        }
+
         // The gateway's own fields (conversation_id, prompt_id, variables) stay here; OpenAI's go on to inference.
         var fields = new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables };
         request = request with { ConversationId = null, PromptId = null, Variables = null };
 
-        var prepared = await memory.PrepareAsync(request, fields, cancellationToken);
+        var prepared = await memory.PrepareAsync(request, fields, cancellationToken, plan);
         request = prepared.Request;
         if (string.IsNullOrEmpty(request.Model) && options.Value.DefaultModel is { } model)
         {
@@ -69,7 +79,17 @@ public static partial class OpenAiEndpoints
 
         var logger = loggerFactory.CreateLogger(typeof(OpenAiEndpoints));
         ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, prepared.Turn);
-        return await AnswerAsync(httpContext, chat, request, prepared.Turn, logger, FromInference, cancellationToken);
+        return await AnswerAsync(httpContext, chat, request, prepared.Turn, prepared.Sources, logger, FromInference, cancellationToken);
+    }
+
+    /// <summary>
+    /// Retrieval on this door (and for regenerations): off unless the request's <c>use_documents</c> or the
+    /// conversation's setting turns it on. Null when a retrieval field does not fit.
+    /// </summary>
+    internal static RetrievalPlan? RetrievalPlanFor(ChatCompletionRequest request, RetrievalOptions options)
+    {
+        var (query, problem) = RetrievalQuery.From(request, request.IndexName, options.MaxCandidates);
+        return problem is null ? new RetrievalPlan(query!, !string.IsNullOrWhiteSpace(request.IndexName), request.UseDocuments, DoorDefault: false) : null;
     }
 
     /// <summary>
@@ -77,20 +97,20 @@ public static partial class OpenAiEndpoints
     /// <paramref name="onRefused"/> shapes inference's refusals for the caller's contract.
     /// </summary>
     internal static async Task<IResult> AnswerAsync(
-        HttpContext httpContext, ChatService chat, ChatCompletionRequest request, ConversationTurn? turn, ILogger logger,
+        HttpContext httpContext, ChatService chat, ChatCompletionRequest request, ConversationTurn? turn, IReadOnlyList<RetrievedSource> sources, ILogger logger,
         Func<InferenceException, IResult> onRefused, CancellationToken cancellationToken)
     {
         try
         {
             if (request.Stream == true)
             {
-                return new OpenAiStreamResult(await chat.OpenStreamAsync(request, cancellationToken), request.StreamOptions?.IncludeUsage == true, turn, logger);
+                return new OpenAiStreamResult(await chat.OpenStreamAsync(request, cancellationToken), request.StreamOptions?.IncludeUsage == true, turn, sources, logger);
             }
 
             var (completion, trimmed) = await chat.CompleteAsync(request, cancellationToken);
             ChatQnAEndpoints.SetTrimmedTurns(httpContext.Response, trimmed);
             await ChatQnAEndpoints.SaveQuietlyAsync(turn, completion.Choices[0].Message.Content?.Text ?? string.Empty, MessageStatuses.Complete, completion.Model, completion.Usage, logger);
-            return TypedResults.Json(completion, OpenAiJsonContext.Default.ChatCompletionResponse);
+            return TypedResults.Json(sources.Count > 0 ? completion with { Sources = sources } : completion, OpenAiJsonContext.Default.ChatCompletionResponse);
         }
         catch (InferenceException exception)
         {
@@ -147,11 +167,20 @@ public static partial class OpenAiEndpoints
         }, exception.RetryAfter);
 
     /// <summary>Relays inference's chunks in OpenAI's streaming format; a failure part-way ends with an error event.</summary>
-    private sealed class OpenAiStreamResult(ReplyStream reply, bool includeUsage, ConversationTurn? turn, ILogger logger)
+    private sealed class OpenAiStreamResult(ReplyStream reply, bool includeUsage, ConversationTurn? turn, IReadOnlyList<RetrievedSource> sources, ILogger logger)
         : RelayedReplyResult(reply, turn, logger)
     {
+        private bool _sourcesSent = sources.Count == 0;
+
+        /// <summary>The sources ride on the first chunk, as OpeaChat's extension field, so OpenAI clients need no new event.</summary>
         protected override IEnumerable<SseItem<string>> EventsFor(ChatCompletionChunk chunk)
         {
+            if (!_sourcesSent)
+            {
+                _sourcesSent = true;
+                chunk = chunk with { Sources = sources };
+            }
+
             // The gateway always asks for usage (to store it); the client gets it only if it asked.
             if (chunk.Choices.Count > 0 || chunk.Usage is null || includeUsage)
             {

@@ -1,9 +1,11 @@
 using OpeaChat.ChatQnA.Data;
 using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Prompts;
+using OpeaChat.ChatQnA.Retrieval;
 using OpeaChat.Contracts.Conversations;
 using OpeaChat.Contracts.OpenAi;
 using OpeaChat.Contracts.Prompts;
+using OpeaChat.Contracts.Retrieval;
 using OpeaChat.ServiceDefaults.OpenAi;
 
 namespace OpeaChat.ChatQnA.Conversations;
@@ -19,30 +21,43 @@ public sealed record MemoryFields
     public Dictionary<string, string>? Variables { get; init; }
 }
 
-/// <summary>A chat ready to send, and (with memory) the turn whose reply must be saved.</summary>
-public sealed record PreparedChat(ChatCompletionRequest Request, ConversationTurn? Turn);
+/// <summary>
+/// A chat ready to send, (with memory) the turn whose reply must be saved, and the sources retrieval added to the
+/// question (empty when it answers from the model alone).
+/// </summary>
+public sealed record PreparedChat(ChatCompletionRequest Request, ConversationTurn? Turn, IReadOnlyList<RetrievedSource> Sources)
+{
+    public PreparedChat(ChatCompletionRequest request, ConversationTurn? turn)
+        : this(request, turn, [])
+    {
+    }
+}
 
 /// <summary>
 /// Builds what the model sees from a conversation (its system prompt or prompt, its active branch, its generation
 /// settings) and records each turn: the user message before generation, the reply when it ends however it ends.
+/// With a <see cref="RetrievalPlan"/>, the newest question is answered from the documents: the retrieved chunks fill
+/// a prompt template's <c>{context}</c>, or else OPEA's RAG template around the question, for the model only (the
+/// stored message stays what the person wrote).
 /// </summary>
-public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore messageTrees, PromptStore prompts)
+public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore messageTrees, PromptStore prompts, RetrievalAugmenter retrieval)
 {
+    /// <summary>The variable of a prompt template that the retrieved chunks fill.</summary>
+    public const string ContextVariable = "context";
+
     /// <summary>The variable a prompt template's newest user message fills.</summary>
     public const string QuestionVariable = "question";
 
-    public async Task<PreparedChat> PrepareAsync(ChatCompletionRequest request, MemoryFields fields, CancellationToken cancellationToken)
+    public async Task<PreparedChat> PrepareAsync(ChatCompletionRequest request, MemoryFields fields, CancellationToken cancellationToken, RetrievalPlan? plan = null)
     {
         if (fields.ConversationId is not { } conversationId)
         {
-            if (fields.PromptId is null)
-            {
-                return new PreparedChat(request, null);
-            }
-
-            var prompt = await GetPromptAsync(fields.PromptId, cancellationToken);
-            var messages = ApplyPrompt(request.Messages ?? [], prompt, fields.Variables ?? [], hasSystemPrompt: false);
-            return new PreparedChat(request with { Messages = messages }, null);
+            var messages = (request.Messages ?? []).ToList();
+            var question = messages.LastOrDefault(message => message.Role == "user")?.Content?.Text;
+            var context = question is null ? null : await retrieval.AugmentAsync(question, plan, null, request.Model, cancellationToken);
+            var prompt = fields.PromptId is null ? null : await GetPromptAsync(fields.PromptId, cancellationToken);
+            messages = ApplyContextAndPrompt(messages, prompt, fields.Variables ?? [], hasSystemPrompt: false, context);
+            return new PreparedChat(request with { Messages = messages }, null, context?.Sources ?? []);
         }
 
         var conversation = await conversations.GetAsync(conversationId, cancellationToken)
@@ -52,14 +67,14 @@ public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore
                 "With conversation_id, messages must hold the new user message; the history comes from the conversation.", "messages");
         var user = await messageTrees.AddUserMessageAsync(conversationId, newest.Content?.Text ?? string.Empty, null, cancellationToken);
         var branch = await messageTrees.GetActiveBranchAsync(conversationId, cancellationToken);
-        return await BuildAsync(request, fields, conversation, branch, user.Id, cancellationToken);
+        return await BuildAsync(request, fields, conversation, branch, user.Id, plan, cancellationToken);
     }
 
     /// <summary>
     /// A new reply to a message already stored: an assistant message (its user message is answered again, the old
     /// reply stays as a sibling) or the user message at the end of the active branch (after an edit).
     /// </summary>
-    public async Task<PreparedChat> PrepareRegenerationAsync(Guid conversationId, Guid messageId, ChatCompletionRequest request, CancellationToken cancellationToken)
+    public async Task<PreparedChat> PrepareRegenerationAsync(Guid conversationId, Guid messageId, ChatCompletionRequest request, CancellationToken cancellationToken, RetrievalPlan? plan = null)
     {
         var conversation = await conversations.GetAsync(conversationId, cancellationToken)
             ?? throw new ConversationStoreException(ConversationStoreError.ConversationNotFound, $"Conversation {conversationId} was not found.", "conversation_id");
@@ -78,12 +93,12 @@ public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore
             userMessageId = context.UserMessage.Id;
         }
 
-        return await BuildAsync(request, new MemoryFields(), conversation, history, userMessageId, cancellationToken);
+        return await BuildAsync(request, new MemoryFields(), conversation, history, userMessageId, plan, cancellationToken);
     }
 
     private async Task<PreparedChat> BuildAsync(
         ChatCompletionRequest request, MemoryFields fields, ConversationRecord conversation, IReadOnlyList<MessageRecord> history, Guid userMessageId,
-        CancellationToken cancellationToken)
+        RetrievalPlan? plan, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>();
         var systemOverride = request.Messages?.FirstOrDefault(message => message.Role is "system" or "developer");
@@ -98,28 +113,52 @@ public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore
             .Where(message => message.Role != "assistant" || message.Status != MessageStatuses.Failed)
             .Select(message => ChatMessage.Create(message.Role, message.Content)));
 
+        var model = string.IsNullOrEmpty(request.Model) ? conversation.Model : request.Model;
+        var question = history.LastOrDefault(message => message.Id == userMessageId)?.Content;
+        var context = question is null ? null : await retrieval.AugmentAsync(question, plan, conversation, model, cancellationToken);
         var promptId = fields.PromptId ?? conversation.PromptId;
-        if (promptId is not null)
+        var variables = new Dictionary<string, string>(conversation.Variables);
+        foreach (var (name, value) in fields.Variables ?? [])
         {
-            var variables = new Dictionary<string, string>(conversation.Variables);
-            foreach (var (name, value) in fields.Variables ?? [])
-            {
-                variables[name] = value;
-            }
-
-            messages = ApplyPrompt(messages, await GetPromptAsync(promptId, cancellationToken), variables, hasSystemPrompt: !string.IsNullOrWhiteSpace(system));
+            variables[name] = value;
         }
+
+        var prompt = promptId is null ? null : await GetPromptAsync(promptId, cancellationToken);
+        messages = ApplyContextAndPrompt(messages, prompt, variables, hasSystemPrompt: !string.IsNullOrWhiteSpace(system), context);
 
         var prepared = request with
         {
             Messages = messages,
-            Model = string.IsNullOrEmpty(request.Model) ? conversation.Model : request.Model,
+            Model = model,
             Temperature = request.Temperature ?? conversation.Temperature,
             TopP = request.TopP ?? conversation.TopP,
             MaxTokens = request.MaxTokens ?? conversation.MaxTokens,
             Seed = request.Seed ?? conversation.Seed,
         };
-        return new PreparedChat(prepared, new ConversationTurn(messageTrees, conversation.Id, userMessageId));
+        var turn = new ConversationTurn(messageTrees, conversation.Id, userMessageId) { Sources = context?.Sources };
+        return new PreparedChat(prepared, turn, context?.Sources ?? []);
+    }
+
+    /// <summary>
+    /// The retrieved context goes into the prompt template's <c>{context}</c> when it has one (the template then
+    /// wraps the question as usual); otherwise the RAG template wraps the newest question. Without a context, the
+    /// prompt alone applies.
+    /// </summary>
+    private static List<ChatMessage> ApplyContextAndPrompt(
+        List<ChatMessage> messages, PromptRecord? prompt, IReadOnlyDictionary<string, string> variables, bool hasSystemPrompt, RetrievedContext? context)
+    {
+        var templateTakesContext = prompt is { Kind: "template" } && PromptTemplate.GetVariables(prompt.Text).Contains(ContextVariable);
+        if (context is not null && templateTakesContext)
+        {
+            variables = new Dictionary<string, string>(variables) { [ContextVariable] = context.Context };
+        }
+        else if (context is not null)
+        {
+            var last = messages.FindLastIndex(message => message.Role == "user");
+            messages[last] = ChatMessage.Create("user", context.Fill(messages[last].Content?.Text ?? string.Empty));
+        }
+
+        return prompt is null ? messages : ApplyPrompt(messages, prompt, variables, hasSystemPrompt);
     }
 
     private async Task<PromptRecord> GetPromptAsync(string id, CancellationToken cancellationToken) =>
@@ -169,7 +208,11 @@ public sealed class ConversationTurn(MessageTreeStore messages, Guid conversatio
 
     public Guid UserMessageId => userMessageId;
 
+    /// <summary>The chunks the reply is built from, saved with it.</summary>
+    public IReadOnlyList<RetrievedSource>? Sources { get; set; }
+
     public Task<MessageRecord> SaveAsync(string text, string status, string? model, Usage? usage, double? tokensPerSecond) =>
         // Not the request's token: a reply whose client left is saved all the same.
-        messages.AddAssistantMessageAsync(conversationId, userMessageId, text, status, model, usage?.PromptTokens, usage?.CompletionTokens, tokensPerSecond, CancellationToken.None);
+        messages.AddAssistantMessageAsync(conversationId, userMessageId, text, status, model, usage?.PromptTokens, usage?.CompletionTokens, tokensPerSecond,
+            CancellationToken.None, Sources);
 }

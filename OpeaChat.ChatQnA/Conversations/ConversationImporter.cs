@@ -84,6 +84,7 @@ internal static class ConversationImporter
                 PromptTokens = item.PromptTokens,
                 CompletionTokens = item.CompletionTokens,
                 TokensPerSecond = item.TokensPerSecond,
+                Sources = StoredSources.Write(item.Sources),
                 CreatedAt = (item.CreatedAt ?? InFileOrder(now, i, items.Count)).ToUniversalTime(),
             });
         }
@@ -101,6 +102,8 @@ internal static class ConversationImporter
             TopP = settings.TopP,
             MaxTokens = settings.MaxTokens,
             Seed = settings.Seed,
+            UseDocuments = settings.UseDocuments,
+            IndexName = string.IsNullOrWhiteSpace(settings.IndexName) ? null : settings.IndexName,
             CreatedAt = (source.CreatedAt ?? now).ToUniversalTime(),
             UpdatedAt = now,
         };

@@ -23,6 +23,8 @@ public sealed record ConversationChanges
     public Change<float?>? TopP { get; init; }
     public Change<int?>? MaxTokens { get; init; }
     public Change<long?>? Seed { get; init; }
+    public Change<bool?>? UseDocuments { get; init; }
+    public Change<string?>? IndexName { get; init; }
 }
 
 /// <summary>A whole conversation: its settings and every message of every branch, oldest first.</summary>

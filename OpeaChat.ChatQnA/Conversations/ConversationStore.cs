@@ -33,6 +33,8 @@ public sealed partial class ConversationStore(IDbContextFactory<ConversationsDbC
             TopP = settings.TopP,
             MaxTokens = settings.MaxTokens,
             Seed = settings.Seed,
+            UseDocuments = settings.UseDocuments,
+            IndexName = NullIfBlank(settings.IndexName),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -125,6 +127,16 @@ public sealed partial class ConversationStore(IDbContextFactory<ConversationsDbC
         if (changes.Seed is { Value: var seed })
         {
             conversation.Seed = seed;
+        }
+
+        if (changes.UseDocuments is { Value: var useDocuments })
+        {
+            conversation.UseDocuments = useDocuments;
+        }
+
+        if (changes.IndexName is { Value: var indexName })
+        {
+            conversation.IndexName = NullIfBlank(indexName);
         }
 
         conversation.UpdatedAt = Now(time);

@@ -55,6 +55,11 @@ public static class ConversationValidation
             return new("max_tokens", "max_tokens must be an integer from 1 to 1000000.", "greater_than_equal");
         }
 
+        if (Sent("index_name") && Retrieval.IndexNames.Problem(settings.IndexName) is { } indexProblem)
+        {
+            return new("index_name", indexProblem, "value_error");
+        }
+
         return null;
     }
 }

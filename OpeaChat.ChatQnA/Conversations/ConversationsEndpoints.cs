@@ -145,6 +145,8 @@ public static class ConversationsEndpoints
             TopP = Sent("top_p") ? new(settings.TopP) : null,
             MaxTokens = Sent("max_tokens") ? new(settings.MaxTokens) : null,
             Seed = Sent("seed") ? new(settings.Seed) : null,
+            UseDocuments = Sent("use_documents") ? new(settings.UseDocuments) : null,
+            IndexName = Sent("index_name") ? new(settings.IndexName) : null,
         };
 
         var conversation = await store.UpdateAsync(conversationId, changes, cancellationToken);

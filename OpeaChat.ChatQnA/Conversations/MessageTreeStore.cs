@@ -77,7 +77,8 @@ public sealed class MessageTreeStore(IDbContextFactory<ConversationsDbContext> c
     /// the active leaf, in one transaction. <paramref name="status"/> is one of <see cref="MessageStatuses"/>.
     /// </summary>
     public async Task<MessageRecord> AddAssistantMessageAsync(Guid conversationId, Guid parentId, string content, string status, string? model,
-        int? promptTokens, int? completionTokens, double? tokensPerSecond, CancellationToken cancellationToken)
+        int? promptTokens, int? completionTokens, double? tokensPerSecond, CancellationToken cancellationToken,
+        IReadOnlyList<OpeaChat.Contracts.Retrieval.RetrievedSource>? sources = null)
     {
         ArgumentNullException.ThrowIfNull(content);
         EnsureStatus(status);
@@ -98,6 +99,7 @@ public sealed class MessageTreeStore(IDbContextFactory<ConversationsDbContext> c
             CompletionTokens = completionTokens,
             TokensPerSecond = tokensPerSecond,
             CreatedAt = now,
+            Sources = StoredSources.Write(sources),
         };
         db.Messages.Add(message);
         conversation.ActiveLeafId = message.Id;

@@ -1,5 +1,7 @@
 using OpeaChat.ChatQnA.Data;
+using System.Text.Json;
 using OpeaChat.Contracts.Conversations;
+using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.ChatQnA.Conversations;
 
@@ -18,6 +20,8 @@ internal static class RecordMapping
         TopP = conversation.TopP,
         MaxTokens = conversation.MaxTokens,
         Seed = conversation.Seed,
+        UseDocuments = conversation.UseDocuments,
+        IndexName = conversation.IndexName,
         ActiveLeafId = conversation.ActiveLeafId,
         CreatedAt = conversation.CreatedAt,
         UpdatedAt = conversation.UpdatedAt,
@@ -36,5 +40,16 @@ internal static class RecordMapping
         CompletionTokens = message.CompletionTokens,
         TokensPerSecond = message.TokensPerSecond,
         CreatedAt = message.CreatedAt,
+        Sources = StoredSources.Read(message.Sources),
     };
+}
+
+/// <summary>A reply's sources as the messages table keeps them: a JSON array, or null for none.</summary>
+internal static class StoredSources
+{
+    public static string? Write(IReadOnlyList<RetrievedSource>? sources) =>
+        sources is { Count: > 0 } ? JsonSerializer.Serialize(sources, RetrievalJsonContext.Default.IReadOnlyListRetrievedSource) : null;
+
+    public static IReadOnlyList<RetrievedSource>? Read(string? json) =>
+        string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize(json, RetrievalJsonContext.Default.IReadOnlyListRetrievedSource);
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Opea;
+using OpeaChat.ChatQnA.Retrieval;
 using OpeaChat.Contracts.OpenAi;
 
 namespace OpeaChat.ChatQnA.Conversations;
@@ -24,7 +26,8 @@ public static class RegenerateEndpoints
     /// messages are ignored, since the history comes from the conversation.
     /// </summary>
     private static async Task<IResult> RegenerateAsync(
-        Guid conversationId, Guid messageId, HttpContext httpContext, ChatService chat, ChatMemory memory, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        Guid conversationId, Guid messageId, HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<RetrievalOptions> retrievalOptions,
+        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         ChatCompletionRequest overrides;
         try
@@ -40,10 +43,16 @@ public static class RegenerateEndpoints
             return ConversationErrors.FromJsonException(exception);
         }
 
-        var prepared = await memory.PrepareRegenerationAsync(conversationId, messageId, overrides with { Messages = null, Stream = overrides.Stream ?? true }, cancellationToken);
+        if (OpenAiEndpoints.RetrievalPlanFor(overrides, retrievalOptions.Value) is not { } plan)
+        {
+            var (_, problem) = RetrievalQuery.From(overrides, overrides.IndexName, retrievalOptions.Value.MaxCandidates);
+            return OpeaErrors.Validation(problem!.Value.Field, problem.Value.Message);
+        }
+
+        var prepared = await memory.PrepareRegenerationAsync(conversationId, messageId, overrides with { Messages = null, Stream = overrides.Stream ?? true }, cancellationToken, plan);
 
         ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, prepared.Turn);
-        return await OpenAiEndpoints.AnswerAsync(httpContext, chat, prepared.Request, prepared.Turn,
+        return await OpenAiEndpoints.AnswerAsync(httpContext, chat, prepared.Request, prepared.Turn, prepared.Sources,
             loggerFactory.CreateLogger(typeof(RegenerateEndpoints)), OpeaErrors.FromInference, cancellationToken);
     }
 }

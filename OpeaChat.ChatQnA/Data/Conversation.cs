@@ -26,6 +26,12 @@ public sealed class Conversation
 
     public long? Seed { get; set; }
 
+    /// <summary>Answer from the ingested documents; null: the door's default (on for /v1/chatqna, off for the OpenAI door).</summary>
+    public bool? UseDocuments { get; set; }
+
+    /// <summary>The document collection searched; null: the default collection.</summary>
+    public string? IndexName { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

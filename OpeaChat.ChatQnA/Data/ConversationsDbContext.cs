@@ -30,6 +30,7 @@ public abstract class ConversationsDbContext(DbContextOptions options) : DbConte
             conversation.Property(c => c.Title).HasMaxLength(ConversationLimits.TitleMaxLength);
             conversation.Property(c => c.Model).HasMaxLength(ConversationLimits.NameMaxLength);
             conversation.Property(c => c.PromptId).HasMaxLength(ConversationLimits.PromptIdMaxLength);
+            conversation.Property(c => c.IndexName).HasMaxLength(ConversationLimits.IndexNameMaxLength);
             conversation.Property(c => c.Variables)
                 .HasConversion(
                     variables => JsonSerializer.Serialize(variables, DataJsonContext.Default.DictionaryStringString),
@@ -88,6 +89,7 @@ public static class ConversationLimits
     public const int TitleMaxLength = 200;
     public const int NameMaxLength = 200;
     public const int PromptIdMaxLength = 64;
+    public const int IndexNameMaxLength = Retrieval.IndexNames.MaxLength;
 }
 
 [JsonSerializable(typeof(Dictionary<string, string>))]

@@ -28,6 +28,9 @@ public sealed class Message
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>The chunks a reply was built from, as a JSON array (RetrievalJsonContext); null when it used none.</summary>
+    public string? Sources { get; set; }
+
     public Conversation? Conversation { get; set; }
 
     public Message? Parent { get; set; }

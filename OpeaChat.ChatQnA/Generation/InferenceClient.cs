@@ -91,7 +91,11 @@ public sealed class InferenceClient(HttpClient httpClient)
         using var message = new HttpRequestMessage(HttpMethod.Post, ChatCompletionsPath)
         {
             // The gateway's own fields never go further.
-            Content = JsonContent.Create(request with { ConversationId = null, PromptId = null, Variables = null }, OpenAiJsonContext.Default.ChatCompletionRequest),
+            Content = JsonContent.Create(request with
+            {
+                ConversationId = null, PromptId = null, Variables = null, UseDocuments = null, K = null, FetchK = null, SearchType = null,
+                DistanceThreshold = null, ScoreThreshold = null, LambdaMult = null, TopN = null, IndexName = null, ChatTemplate = null,
+            }, OpenAiJsonContext.Default.ChatCompletionRequest),
         };
 
         HttpResponseMessage response;

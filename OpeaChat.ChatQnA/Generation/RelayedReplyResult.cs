@@ -30,6 +30,11 @@ public abstract class RelayedReplyResult(ReplyStream reply, ConversationTurn? tu
         var saved = false;
         try
         {
+            foreach (var item in LeadingEvents())
+            {
+                yield return item;
+            }
+
             await using var chunks = reply.ReadAllAsync().WithCancellation(cancellationToken).GetAsyncEnumerator();
             while (true)
             {
@@ -75,6 +80,9 @@ public abstract class RelayedReplyResult(ReplyStream reply, ConversationTurn? tu
             }
         }
     }
+
+    /// <summary>Events before the reply's first chunk (the sources, where the door sends them that way).</summary>
+    protected virtual IEnumerable<SseItem<string>> LeadingEvents() => [];
 
     /// <summary>The door's events for one chunk from inference (none, if the door leaves it out).</summary>
     protected abstract IEnumerable<SseItem<string>> EventsFor(ChatCompletionChunk chunk);

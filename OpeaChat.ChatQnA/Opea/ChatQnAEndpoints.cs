@@ -7,8 +7,10 @@ using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Data;
 using OpeaChat.ChatQnA.Generation;
+using OpeaChat.ChatQnA.Retrieval;
 using OpeaChat.Contracts.Opea;
 using OpeaChat.Contracts.OpenAi;
+using OpeaChat.Contracts.Retrieval;
 using OpeaChat.ServiceDefaults.ServerSentEvents;
 
 namespace OpeaChat.ChatQnA.Opea;
@@ -35,7 +37,8 @@ public static partial class ChatQnAEndpoints
     });
 
     private static async Task<IResult> ChatAsync(
-        HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<ChatQnAOptions> options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<ChatQnAOptions> options, IOptions<RetrievalOptions> retrievalOptions,
+        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         OpeaChatRequest? request;
         try
@@ -60,8 +63,17 @@ public static partial class ChatQnAEndpoints
             return invalid;
         }
 
+        // Checked before anything is stored: a refused request writes nothing.
+        var (query, problem) = RetrievalQuery.From(request, request.IndexName, retrievalOptions.Value.MaxCandidates);
+        if (problem is { } retrievalProblem)
+        {
+            return OpeaErrors.Validation(retrievalProblem.Field, retrievalProblem.Message);
+        }
+
+        // OPEA's graph always retrieves; without documents (or above the threshold) the answer is plain chat.
+        var plan = new RetrievalPlan(query!, !string.IsNullOrWhiteSpace(request.IndexName), request.UseDocuments, DoorDefault: true);
         var prepared = await memory.PrepareAsync(OpeaRequestMapper.ToCompletionRequest(request, options.Value),
-            new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables }, cancellationToken);
+            new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables }, cancellationToken, plan);
 
         var completionRequest = OpeaRequestMapper.WithOpeaDefaults(prepared.Request, options.Value);
         var logger = loggerFactory.CreateLogger(typeof(ChatQnAEndpoints));
@@ -72,7 +84,7 @@ public static partial class ChatQnAEndpoints
             {
                 var reply = await chat.OpenStreamAsync(completionRequest, cancellationToken);
                 LogIfModelIgnored(logger, request, options.Value, reply.Model);
-                return new OpeaStreamResult(reply, prepared.Turn, logger);
+                return new OpeaStreamResult(reply, prepared.Turn, prepared.Sources, logger);
             }
 
             var (completion, trimmed) = await chat.CompleteAsync(completionRequest, cancellationToken);
@@ -93,6 +105,7 @@ public static partial class ChatQnAEndpoints
                     CompletionTokens = completion.Usage.CompletionTokens,
                     TotalTokens = completion.Usage.TotalTokens,
                 },
+                Sources = prepared.Sources.Count > 0 ? prepared.Sources : null,
             }, OpeaJsonContext.Default.OpeaChatResponse);
         }
         catch (InferenceException exception)
@@ -112,6 +125,9 @@ public static partial class ChatQnAEndpoints
             response.Headers[UserMessageIdHeader] = turn.UserMessageId.ToString();
         }
     }
+
+    /// <summary>The named event that carries an answer's sources, before its text.</summary>
+    public const string SourcesEvent = "sources";
 
     public const string ConversationIdHeader = "OpeaChat-Conversation-Id";
     public const string UserMessageIdHeader = "OpeaChat-User-Message-Id";
@@ -146,8 +162,17 @@ public static partial class ChatQnAEndpoints
     /// OPEA's stream: each text piece as <c>data: </c> + Python's repr of its UTF-8 bytes, then <c>data: [DONE]</c>.
     /// A failure part-way ends the stream with an <c>event: error</c> whose data is <c>{"detail": ...}</c>, and no [DONE].
     /// </summary>
-    private sealed class OpeaStreamResult(ReplyStream reply, ConversationTurn? turn, ILogger logger) : RelayedReplyResult(reply, turn, logger)
+    private sealed class OpeaStreamResult(ReplyStream reply, ConversationTurn? turn, IReadOnlyList<RetrievedSource> sources, ILogger logger)
+        : RelayedReplyResult(reply, turn, logger)
     {
+        /// <summary>
+        /// OpeaChat's sources come first, as a named event that OPEA's own clients skip (they read only data events);
+        /// an answer without sources is OPEA's stream byte for byte.
+        /// </summary>
+        protected override IEnumerable<SseItem<string>> LeadingEvents() => sources.Count == 0
+            ? []
+            : [EventStream.Named(SourcesEvent, JsonSerializer.Serialize(sources, RetrievalJsonContext.Default.IReadOnlyListRetrievedSource))];
+
         protected override IEnumerable<SseItem<string>> EventsFor(ChatCompletionChunk chunk) =>
             chunk.Choices
                 .Where(choice => !string.IsNullOrEmpty(choice.Delta.Content))

@@ -89,3 +89,10 @@ public static class RetrievalDefaults
 
     public static readonly IReadOnlyList<string> SearchTypes = [Similarity, SimilarityDistanceThreshold, SimilarityScoreThreshold, Mmr];
 }
+
+/// <summary>The sources as a JSON array in snake_case: the <c>event: sources</c> data, and how a reply keeps them in the database.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyList<RetrievedSource>))]
+public sealed partial class RetrievalJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -36,6 +36,11 @@ namespace OpeaChat.ChatQnA.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("IndexName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("index_name");
+
                     b.Property<int?>("MaxTokens")
                         .HasColumnType("integer")
                         .HasColumnName("max_tokens");
@@ -74,6 +79,10 @@ namespace OpeaChat.ChatQnA.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
+
+                    b.Property<bool?>("UseDocuments")
+                        .HasColumnType("boolean")
+                        .HasColumnName("use_documents");
 
                     b.Property<string>("Variables")
                         .IsRequired()
@@ -128,6 +137,10 @@ namespace OpeaChat.ChatQnA.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("role");
+
+                    b.Property<string>("Sources")
+                        .HasColumnType("text")
+                        .HasColumnName("sources");
 
                     b.Property<string>("Status")
                         .IsRequired()

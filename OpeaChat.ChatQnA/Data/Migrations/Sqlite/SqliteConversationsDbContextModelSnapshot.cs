@@ -32,6 +32,11 @@ namespace OpeaChat.ChatQnA.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("IndexName")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("index_name");
+
                     b.Property<int?>("MaxTokens")
                         .HasColumnType("INTEGER")
                         .HasColumnName("max_tokens");
@@ -71,6 +76,10 @@ namespace OpeaChat.ChatQnA.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
+
+                    b.Property<bool?>("UseDocuments")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("use_documents");
 
                     b.Property<string>("Variables")
                         .IsRequired()
@@ -126,6 +135,10 @@ namespace OpeaChat.ChatQnA.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT")
                         .HasColumnName("role");
+
+                    b.Property<string>("Sources")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sources");
 
                     b.Property<string>("Status")
                         .IsRequired()
