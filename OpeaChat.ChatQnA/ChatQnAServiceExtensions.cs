@@ -62,6 +62,7 @@ public static class ChatQnAServiceExtensions
         builder.Services.AddGatewayProtection();
         builder.Services.AddOpenApi();
         builder.AddConversationServices();
+        builder.AddDocumentStore();
         return builder;
     }
 
