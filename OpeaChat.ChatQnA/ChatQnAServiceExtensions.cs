@@ -65,6 +65,7 @@ public static class ChatQnAServiceExtensions
         builder.Services.AddOpenApi();
         builder.AddConversationServices();
         builder.AddRetrievalServices();
+        builder.AddDocumentStore();
         return builder;
     }
 

@@ -10,27 +10,47 @@ public interface IDocumentStore
     /// <summary>Creates the schema (idempotent) and fails documents a restart interrupted (never half-searchable).</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
-    /// <summary>Records a new document as queued; <see cref="DocumentExistsException"/> when its name is taken in its index.</summary>
+    /// <summary>
+    /// Records a new document as queued; <see cref="DocumentExistsException"/> when its name is taken in its index by a
+    /// document that is not failed. A failed document of the same name is replaced (so "upload it again" works).
+    /// </summary>
     Task<StoredDocument> AddAsync(NewDocument document, CancellationToken cancellationToken);
 
-    /// <summary>Moves a queued document along (parsed, chunked, embedded) or fails it with the reason; no chunks are written.</summary>
-    Task SetStatusAsync(Guid documentId, string status, string? error, DocumentFacts? facts, CancellationToken cancellationToken);
+    /// <summary>
+    /// Moves a document along (parsed, chunked, embedded) or fails it with the reason; no chunks are written.
+    /// <paramref name="facts"/>, when given, replaces the format, pages and characters. Returns false when the
+    /// document is gone (deleted while it was being ingested: stop working on it). <c>searchable</c> is refused
+    /// (<see cref="ArgumentException"/>: use <see cref="CompleteAsync"/>), and so is any change to a searchable
+    /// document (<see cref="InvalidOperationException"/>).
+    /// </summary>
+    Task<bool> SetStatusAsync(Guid documentId, string status, string? error, DocumentFacts? facts, CancellationToken cancellationToken);
 
-    /// <summary>Writes all the chunks and vectors of a document and marks it searchable, in one transaction.</summary>
-    Task CompleteAsync(Guid documentId, IReadOnlyList<NewChunk> chunks, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes all the chunks and vectors of a document and marks it searchable, in one transaction. Returns false
+    /// (and writes nothing) when the document is gone. Throws <see cref="VectorDimensionException"/> when the
+    /// vectors' dimensions differ from each other or from the vectors already in the index (nothing is written; fail
+    /// the document with the message); <see cref="InvalidOperationException"/> when it is already searchable or failed.
+    /// </summary>
+    Task<bool> CompleteAsync(Guid documentId, IReadOnlyList<NewChunk> chunks, CancellationToken cancellationToken);
 
     /// <summary>Documents of one index (null: every index), oldest first.</summary>
     Task<IReadOnlyList<StoredDocument>> ListAsync(string? indexName, CancellationToken cancellationToken);
 
     Task<StoredDocument?> FindAsync(Guid documentId, CancellationToken cancellationToken);
 
-    /// <summary>Deletes one document (by id, or by name within <paramref name="indexName"/>) with its chunks and vectors.</summary>
+    /// <summary>
+    /// Deletes one document (by id in any index, or by name within <paramref name="indexName"/>; null: by name in
+    /// every index) with its chunks and vectors; false when nothing matched.
+    /// </summary>
     Task<bool> DeleteAsync(string idOrName, string? indexName, CancellationToken cancellationToken);
 
     /// <summary>Deletes every document of one index (null: of every index); returns how many.</summary>
     Task<int> DeleteAllAsync(string? indexName, CancellationToken cancellationToken);
 
-    /// <summary>Full-text search (BM25 on SQLite's FTS5, ts_rank on PostgreSQL), best first; higher score is better.</summary>
+    /// <summary>
+    /// Full-text search (BM25 on SQLite's FTS5, ts_rank_cd on PostgreSQL), best first; higher score is better. Any
+    /// text is safe: the words are searched (any of them), operators and quotes are not interpreted; no words, no hits.
+    /// </summary>
     Task<IReadOnlyList<ScoredChunk>> SearchTextAsync(string query, string indexName, int limit, CancellationToken cancellationToken);
 
     /// <summary>Nearest chunks by cosine similarity to <paramref name="vector"/> (L2-normalised), best first; score = cosine similarity.</summary>
@@ -91,4 +111,13 @@ public sealed class DocumentExistsException(string name, string indexName)
 {
     public string Name { get; } = name;
     public string IndexName { get; } = indexName;
+}
+
+/// <summary>A document's vectors do not have the dimensions of the vectors already in its index (or of each other).</summary>
+public sealed class VectorDimensionException(string indexName, int expected, int actual)
+    : Exception($"The vectors have {actual} dimensions, but index {indexName} holds vectors of {expected}: embed with the index's model, or use another index.")
+{
+    public string IndexName { get; } = indexName;
+    public int Expected { get; } = expected;
+    public int Actual { get; } = actual;
 }

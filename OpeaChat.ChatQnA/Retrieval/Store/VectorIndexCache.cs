@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+
+namespace OpeaChat.ChatQnA.Retrieval.Store;
+
+/// <summary>
+/// The in-memory vectors of each index, loaded from the database at its first search and then kept in step by the
+/// store's writes. Loads and updates take one gate, so an update that commits while a load reads is never lost: it
+/// waits for the load to publish, then applies itself (updates replace by document, so applying twice is harmless).
+/// </summary>
+internal sealed class VectorIndexCache : IDisposable
+{
+    private readonly ConcurrentDictionary<string, VectorIndexSnapshot> _loaded = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public async ValueTask<VectorIndexSnapshot> GetAsync(
+        string indexName, Func<CancellationToken, Task<VectorIndexSnapshot>> load, CancellationToken cancellationToken)
+    {
+        if (_loaded.TryGetValue(indexName, out var snapshot))
+        {
+            return snapshot;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_loaded.TryGetValue(indexName, out snapshot))
+            {
+                snapshot = await load(cancellationToken);
+                _loaded[indexName] = snapshot;
+            }
+
+            return snapshot;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Applies a committed write to the index's snapshot, if that index is loaded (else its next load reads it).</summary>
+    public async Task UpdateAsync(string indexName, Func<VectorIndexSnapshot, VectorIndexSnapshot> change)
+    {
+        // Not cancellable: the database already holds the change, and memory must follow it.
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (_loaded.TryGetValue(indexName, out var snapshot))
+            {
+                _loaded[indexName] = change(snapshot);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Removes documents from whichever loaded indexes hold them.</summary>
+    public async Task RemoveAsync(IReadOnlyCollection<(Guid DocumentId, string IndexName)> documents)
+    {
+        foreach (var group in documents.GroupBy(document => document.IndexName, StringComparer.Ordinal))
+        {
+            var ids = group.Select(document => document.DocumentId).ToHashSet();
+            await UpdateAsync(group.Key, snapshot => snapshot.Without(ids));
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+}

@@ -1,0 +1,129 @@
+using System.Numerics.Tensors;
+
+namespace OpeaChat.ChatQnA.Retrieval.Store;
+
+/// <summary>
+/// One searchable document's vectors, row after row in one array (so a scan reads memory in order), with each row's
+/// chunk key and the inverse of its length (cosine = dot × both inverse lengths, exact even for unnormalised input).
+/// </summary>
+internal sealed class VectorSegment
+{
+    public VectorSegment(Guid documentId, long[] chunkKeys, float[] vectors, int dimensions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(vectors.Length, chunkKeys.Length * dimensions);
+        DocumentId = documentId;
+        ChunkKeys = chunkKeys;
+        Vectors = vectors;
+        Dimensions = dimensions;
+        InverseNorms = new float[chunkKeys.Length];
+        for (var row = 0; row < chunkKeys.Length; row++)
+        {
+            var norm = TensorPrimitives.Norm(Row(row));
+            InverseNorms[row] = norm > 0 ? 1 / norm : 0;
+        }
+    }
+
+    public Guid DocumentId { get; }
+
+    /// <summary>The store's own key of each row's chunk (SQLite's rowid).</summary>
+    public long[] ChunkKeys { get; }
+
+    public float[] Vectors { get; }
+
+    public float[] InverseNorms { get; }
+
+    public int Dimensions { get; }
+
+    public int Count => ChunkKeys.Length;
+
+    public ReadOnlySpan<float> Row(int row) => Vectors.AsSpan(row * Dimensions, Dimensions);
+}
+
+/// <summary>
+/// The vectors of one index at one moment. Immutable: a search scans the snapshot it took while a write publishes
+/// the next one, so searches never lock and never see half a document.
+/// </summary>
+internal sealed class VectorIndexSnapshot
+{
+    public static readonly VectorIndexSnapshot Empty = new([]);
+
+    private readonly VectorSegment[] _segments;
+
+    private VectorIndexSnapshot(VectorSegment[] segments)
+    {
+        _segments = segments;
+        Count = segments.Sum(segment => segment.Count);
+    }
+
+    public int Count { get; }
+
+    /// <summary>The index's dimensions; 0 while it holds no vectors.</summary>
+    public int Dimensions => _segments.FirstOrDefault(segment => segment.Count > 0)?.Dimensions ?? 0;
+
+    public static VectorIndexSnapshot From(IEnumerable<VectorSegment> segments) => new([.. segments]);
+
+    public VectorIndexSnapshot With(VectorSegment segment) =>
+        new([.. _segments.Where(existing => existing.DocumentId != segment.DocumentId), segment]);
+
+    public VectorIndexSnapshot Without(IReadOnlySet<Guid> documentIds) =>
+        _segments.Any(segment => documentIds.Contains(segment.DocumentId))
+            ? new([.. _segments.Where(segment => !documentIds.Contains(segment.DocumentId))])
+            : this;
+
+    /// <summary>The <paramref name="limit"/> rows most similar to <paramref name="query"/>, best first (exact: every row is scored).</summary>
+    public IReadOnlyList<VectorHit> Nearest(ReadOnlySpan<float> query, int limit)
+    {
+        var queryNorm = TensorPrimitives.Norm(query);
+        if (limit <= 0 || Count == 0 || queryNorm == 0)
+        {
+            return [];
+        }
+
+        var inverseQueryNorm = 1 / queryNorm;
+        // A min-heap of the best so far: a row only costs a heap operation when it beats the worst kept one.
+        var best = new PriorityQueue<VectorHit, float>(limit + 1);
+        var worstKept = float.NegativeInfinity;
+        foreach (var segment in _segments)
+        {
+            if (segment.Dimensions != query.Length)
+            {
+                continue;
+            }
+
+            for (var row = 0; row < segment.Count; row++)
+            {
+                var score = TensorPrimitives.Dot(segment.Row(row), query) * segment.InverseNorms[row] * inverseQueryNorm;
+                if (best.Count == limit && score <= worstKept)
+                {
+                    continue;
+                }
+
+                best.Enqueue(new VectorHit(segment, row, score), score);
+                if (best.Count > limit)
+                {
+                    best.Dequeue();
+                }
+
+                if (best.Count == limit)
+                {
+                    best.TryPeek(out _, out worstKept);
+                }
+            }
+        }
+
+        var hits = new VectorHit[best.Count];
+        for (var i = hits.Length - 1; i >= 0; i--)
+        {
+            hits[i] = best.Dequeue();
+        }
+
+        return hits;
+    }
+}
+
+internal readonly record struct VectorHit(VectorSegment Segment, int Row, float Score)
+{
+    public long ChunkKey => Segment.ChunkKeys[Row];
+
+    public float[] Vector => Segment.Row(Row).ToArray();
+}

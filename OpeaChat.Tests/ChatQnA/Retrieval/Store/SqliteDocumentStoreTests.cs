@@ -1,0 +1,64 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpeaChat.ChatQnA.Retrieval;
+using OpeaChat.ChatQnA.Retrieval.Store;
+using OpeaChat.Tests.ChatQnA.Conversations;
+
+namespace OpeaChat.Tests.ChatQnA.Retrieval.Store;
+
+/// <summary>The contract on a real <c>documents.db</c> in a fresh temp folder per test (so these run in parallel).</summary>
+public sealed class SqliteDocumentStoreTests : DocumentStoreContractTests, IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    private string DatabasePath => Path.Combine(_directory.Path, "documents.db");
+
+    protected override Task PrepareDatabaseAsync() => Task.CompletedTask;
+
+    protected override IDocumentStore CreateStore() =>
+        new SqliteDocumentStore(DatabasePath, TimeProvider.System, NullLogger<SqliteDocumentStore>.Instance);
+
+    protected override Task CloseAsync(IDocumentStore store)
+    {
+        ((SqliteDocumentStore)store).Dispose();
+        return Task.CompletedTask;
+    }
+
+    protected override Task DropDatabaseAsync() => Task.CompletedTask;
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task The_database_is_its_own_file_in_write_ahead_log_mode_with_a_schema_version()
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync(Token);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", await command.ExecuteScalarAsync(Token));
+        command.CommandText = "SELECT version FROM schema_version;";
+        Assert.Equal(1L, await command.ExecuteScalarAsync(Token));
+
+        // A second start on the same file changes nothing.
+        await OpenAsync();
+        Assert.Equal(1L, await command.ExecuteScalarAsync(Token));
+    }
+
+    [Fact]
+    public async Task Deleting_a_document_leaves_no_chunk_and_no_full_text_row()
+    {
+        var document = await IngestAsync("gone.txt", Index, ("Walruses sunbathe on ice floes.", Basis(0)), ("Walruses use tusks to climb.", Basis(1)));
+        Assert.True(await Store.DeleteAsync(document.Id.ToString(), Index, Token));
+
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync(Token);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM chunks;";
+        Assert.Equal(0L, await command.ExecuteScalarAsync(Token));
+        // External-content FTS5 would still match a deleted row's terms if the delete trigger had not run.
+        command.CommandText = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'walruses';";
+        Assert.Equal(0L, await command.ExecuteScalarAsync(Token));
+        command.CommandText = "INSERT INTO chunks_fts (chunks_fts) VALUES ('integrity-check');";
+        await command.ExecuteNonQueryAsync(Token);
+    }
+}
