@@ -45,12 +45,12 @@ public sealed class ErrorBarTests(AppFixture app, ITestOutputHelper output)
     [Fact]
     public async Task A_rate_limited_send_says_when_to_retry_and_retry_then_sends_the_kept_message()
     {
-        // A gateway of its own with a three-request bucket (one back each second), in front of the shared inference,
+        // A gateway of its own with a three-request bucket (three back each second), in front of the shared inference,
         // and a web frontend for it with an ordinary key (not a forwarder's: everyone with it shares one bucket). The
         // test keeps that bucket empty with the same key.
         const string Key = "shared-key";
         using var gateway = GatewayHost.Start(app.InferenceBaseUri, ("ApiKeys:0", Key),
-            ("RateLimit:Enabled", "true"), ("RateLimit:BurstLimit", "3"), ("RateLimit:RequestsPerSecond", "1"));
+            ("RateLimit:Enabled", "true"), ("RateLimit:BurstLimit", "3"), ("RateLimit:RequestsPerSecond", "3"));
         using var web = WebFrontendHost.Start(gateway.BaseAddress, ("ChatQnA:ApiKey", Key));
         var chat = new ChatPageDriver(web.BaseAddress, output.WriteLine);
         const string Text = "Once upon a time";
@@ -94,7 +94,7 @@ public sealed class ErrorBarTests(AppFixture app, ITestOutputHelper output)
 
             // After the wait (the bucket full again: the send and the page's reload of the branch need three),
             // Retry sends the kept message and the reply comes.
-            await Task.Delay(TimeSpan.FromSeconds(4));
+            await Task.Delay(TimeSpan.FromSeconds(1.5));
             await page.ClickAsync("#retry-button");
             await page.WaitForSelectorAsync(".chat-message.assistant[data-id]:not([data-state='streaming'])", new() { Timeout = Ms(ReplyTimeout) });
             Assert.Equal(Text, (await page.Locator(".chat-message.user .message-text").InnerTextAsync()).Trim());
