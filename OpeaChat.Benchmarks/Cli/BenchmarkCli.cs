@@ -20,6 +20,7 @@ public static class BenchmarkCli
         {
             LoadCommand.Command,
             PrefixCommand.Command,
+            IngestCommand.Command,
             SynthCommand.Command,
         };
 
