@@ -38,6 +38,28 @@ public sealed class EmbeddingModelTests : IDisposable
     }
 
     [Fact]
+    public async Task A_bert_embedding_model_loads_and_embeds_batched_as_one_at_a_time()
+    {
+        var path = TinyBert.Write(Path.Combine(_folder.FullName, "tiny-bert.gguf"), rank: false);
+        using var host = InferenceHost.Start(("EmbeddingModel", path), ("EmbeddingMaxSequences", "4"));
+        await host.WaitUntilReadyAsync();
+        string[] texts = ["Once upon a time there was a cat.", "The dog ran.", "Lily went to the park with her mom and dad.", "It was fun.", "The sun."];
+
+        var together = await EmbeddingBatchingTests.EmbedAsync(host.Client, texts);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(64, together[i].Length);
+            var alone = (await EmbeddingBatchingTests.EmbedAsync(host.Client, [texts[i]]))[0];
+            Assert.All(together[i].Zip(alone), pair => Assert.Equal(pair.First, pair.Second, 1e-4f));
+        }
+
+        Assert.NotEqual(together[0], together[1]);
+        var models = (await ModelsAsync(host.Client)).GetProperty("data").EnumerateArray().ToDictionary(model => model.GetProperty("id").GetString()!);
+        Assert.Equal("bert", models["tiny-bert"].GetProperty("architecture").GetString());
+        Assert.Equal(["embeddings"], Serves(models["tiny-bert"]));
+    }
+
+    [Fact]
     public async Task Without_an_embedding_model_the_chat_model_embeds_and_the_models_list_warns()
     {
         using var host = InferenceHost.Start();
