@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using OpeaChat.Inference.Embeddings;
 using OpeaChat.Inference.Models;
+using OpeaChat.Inference.Reranking;
 using OpeaChat.Inference.Telemetry;
 
 namespace OpeaChat.Inference;
@@ -20,6 +22,10 @@ public static class InferenceServiceExtensions
         builder.Services.AddSingleton<ModelManager>();
         builder.Services.AddSingleton<ModelDescriber>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelManager>());
+        builder.Services.AddSingleton<EmbeddingService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddingService>());
+        builder.Services.AddSingleton<RerankService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RerankService>());
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
 
         builder.Services.AddOptions<KestrelServerOptions>()

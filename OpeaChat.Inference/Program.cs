@@ -2,6 +2,8 @@ using OpeaChat.Inference;
 using OpeaChat.Inference.Chat;
 using OpeaChat.Inference.Embeddings;
 using OpeaChat.Inference.Models;
+using OpeaChat.Inference.Reranking;
+using OpeaChat.Inference.Tokenization;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,6 +15,8 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapChatCompletionsEndpoints();
 app.MapEmbeddingsEndpoints();
+app.MapRerankEndpoints();
+app.MapTokenizeEndpoints();
 app.MapModelsEndpoints();
 
 app.Run();

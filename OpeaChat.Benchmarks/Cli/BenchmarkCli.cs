@@ -22,6 +22,7 @@ public static class BenchmarkCli
             PrefixCommand.Command,
             IngestCommand.Command,
             SynthCommand.Command,
+            EmbedCommand.Command,
         };
 
         // The benchmark has no version to show; its options are only those each command lists.

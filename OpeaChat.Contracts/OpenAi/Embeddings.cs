@@ -23,3 +23,19 @@ public sealed record EmbeddingData
     public int Index { get; init; }
     public required IReadOnlyList<float> Embedding { get; init; }
 }
+
+// llama-server's /tokenize, kept beside embeddings: both turn text into model input, and the gateway counts a RAG
+// prompt's budget with it.
+
+public sealed record TokenizeRequest
+{
+    public string? Content { get; init; }
+
+    /// <summary>Add the model's special tokens (BOS); llama-server's default is true.</summary>
+    public bool? AddSpecial { get; init; }
+}
+
+public sealed record TokenizeResponse
+{
+    public required IReadOnlyList<int> Tokens { get; init; }
+}

@@ -4,6 +4,15 @@ namespace OpeaChat.Contracts.OpenAi;
 public sealed record ModelList(IReadOnlyList<ModelInfo> Data)
 {
     public string Object => "list";
+
+    /// <summary>The model <c>/v1/embeddings</c> uses when a request names none (the chat model when none is configured).</summary>
+    public string? EmbeddingModel { get; init; }
+
+    /// <summary>The model behind <c>/v1/rerank</c>; null: none is configured and <c>/v1/rerank</c> answers 404.</summary>
+    public string? RerankModel { get; init; }
+
+    /// <summary>What a person should fix in the set-up (for example embeddings served by the chat model).</summary>
+    public IReadOnlyList<string>? Warnings { get; init; }
 }
 
 /// <summary>One model of <c>GET /v1/models</c>, as the inference service describes it and the gateway passes it on.</summary>
@@ -34,4 +43,10 @@ public sealed record ModelInfo
 
     /// <summary>The model a request that names none gets.</summary>
     public bool Default { get; init; }
+
+    /// <summary>What this server uses the model for: <c>chat</c>, <c>embeddings</c>, <c>rerank</c> (empty: only on request).</summary>
+    public IReadOnlyList<string>? Serves { get; init; }
+
+    /// <summary>A problem with the model's role a person should know about (for example embeddings from a chat model).</summary>
+    public string? Warning { get; init; }
 }

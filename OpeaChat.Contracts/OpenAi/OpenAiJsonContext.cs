@@ -16,6 +16,8 @@ namespace OpeaChat.Contracts.OpenAi;
 [JsonSerializable(typeof(CompletionResponse))]
 [JsonSerializable(typeof(EmbeddingRequest))]
 [JsonSerializable(typeof(EmbeddingResponse))]
+[JsonSerializable(typeof(TokenizeRequest))]
+[JsonSerializable(typeof(TokenizeResponse))]
 [JsonSerializable(typeof(RerankRequest))]
 [JsonSerializable(typeof(RerankResponse))]
 [JsonSerializable(typeof(ModelList))]

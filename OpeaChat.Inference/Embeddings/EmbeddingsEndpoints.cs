@@ -15,11 +15,11 @@ public static class EmbeddingsEndpoints
         app.MapGroup("/v1").WithTags("OpenAI")
             .MapPost("/embeddings", CreateEmbeddingsAsync)
             .WithName("CreateEmbeddings")
-            .WithSummary("OpenAI-compatible embeddings from the requested (or configured embedding, or default) model.");
+            .WithSummary("OpenAI-compatible embeddings from the requested (or configured embedding, or default) model; many inputs are embedded together in few decodes.");
         return app;
     }
 
-    private static async Task<IResult> CreateEmbeddingsAsync(HttpContext httpContext, ModelManager models, IOptions<InferenceOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateEmbeddingsAsync(HttpContext httpContext, EmbeddingService embeddings, IOptions<InferenceOptions> options, CancellationToken cancellationToken)
     {
         var (request, readError) = await JsonRequestReader.ReadAsync(httpContext.Request, OpenAiJsonContext.Default.EmbeddingRequest, options.Value.MaxRequestBodyBytes, cancellationToken);
         if (readError is not null)
@@ -42,30 +42,38 @@ public static class EmbeddingsEndpoints
             return OpenAiErrors.InvalidRequest("Only encoding_format \"float\" is supported.", "encoding_format", "unsupported_value");
         }
 
-        var (model, unavailable) = ModelAvailability.Resolve(models, request.Model ?? options.Value.EmbeddingModel);
+        var (embedder, unavailable) = await embeddings.ResolveAsync(request.Model, cancellationToken);
         if (unavailable is not null)
         {
             return unavailable;
         }
 
+        // Every input is measured before any is embedded: one that does not fit fails the request, never truncated.
+        var tokenized = new IReadOnlyList<LLama.Native.LLamaToken>[input.Values.Count];
         var tokens = 0;
         for (var i = 0; i < input.Values.Count; i++)
         {
-            var count = model!.Tokenize(input.Values[i]).Count;
-            if (count >= model.SequenceContextSize)
+            tokenized[i] = embedder!.Tokenize(input.Values[i]);
+            var count = tokenized[i].Count;
+            if (count > embedder.MaxInputTokens)
             {
                 return OpenAiErrors.InvalidRequest(
-                    $"input[{i}] has {count} tokens, but at most {model.SequenceContextSize} fit the embedding context.", $"input[{i}]", "context_length_exceeded");
+                    $"input[{i}] has {count} tokens, but at most {embedder.MaxInputTokens} fit the embedding context.", $"input[{i}]", "context_length_exceeded");
+            }
+
+            if (count == 0)
+            {
+                return OpenAiErrors.InvalidRequest($"input[{i}] is empty: it has no tokens to embed.", $"input[{i}]");
             }
 
             tokens += count;
         }
 
-        var vectors = await model!.EmbedAsync(input.Values, cancellationToken);
+        var vectors = await embedder!.EmbedAsync(tokenized, cancellationToken);
         return TypedResults.Json(new EmbeddingResponse
         {
             Data = vectors.Select((vector, index) => new EmbeddingData { Index = index, Embedding = vector }).ToArray(),
-            Model = model.Id,
+            Model = embedder.Id,
             Usage = new Usage { PromptTokens = tokens, TotalTokens = tokens },
         }, OpenAiJsonContext.Default.EmbeddingResponse);
     }

@@ -45,8 +45,23 @@ public sealed class InferenceOptions
     [Range(0, 100_000)]
     public int MaxQueueLength { get; set; } = 64;
 
-    /// <summary>The model /v1/embeddings uses when a request names none (an id from /v1/models); empty: the default model.</summary>
+    /// <summary>
+    /// The embedding model /v1/embeddings uses when a request names none: a model id from the models folder or a GGUF
+    /// path (bge-small-en-v1.5, nomic-embed-text, all-MiniLM-L6-v2), loaded with an embeddings-only context beside the
+    /// chat model. Empty: the chat model's embeddings are used, with a warning (they are poor for retrieval).
+    /// </summary>
     public string? EmbeddingModel { get; set; }
+
+    /// <summary>The reranker behind /v1/rerank (a model id or GGUF path, e.g. bge-reranker-v2-m3); empty: /v1/rerank answers 404.</summary>
+    public string? RerankModel { get; set; }
+
+    /// <summary>Tokens embedded (or reranked) in one decode, several inputs together; also the longest input of a dedicated model.</summary>
+    [Range(64, 65_536)]
+    public int EmbeddingBatchSize { get; set; } = 2048;
+
+    /// <summary>Inputs (or rerank documents) decoded together as separate sequences of one batch.</summary>
+    [Range(1, 64)]
+    public int EmbeddingMaxSequences { get; set; } = 16;
 
     /// <summary>Force flash attention on (faster prompts on long contexts); false lets llama.cpp decide.</summary>
     public bool FlashAttention { get; set; } = true;

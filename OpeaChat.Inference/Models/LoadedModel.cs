@@ -1,5 +1,6 @@
 using LLama;
 using LLama.Common;
+using OpeaChat.Inference.Embeddings;
 using OpeaChat.Inference.Engine;
 using OpeaChat.Inference.Telemetry;
 
@@ -8,9 +9,9 @@ namespace OpeaChat.Inference.Models;
 /// <summary>A model in memory with its decode loop: everything a request needs to generate text.</summary>
 public sealed class LoadedModel : IAsyncDisposable
 {
-    private readonly SemaphoreSlim _embeddingLock = new(1, 1);
-    private readonly int _threads;
-    private LLamaEmbedder? _embedder;
+    private readonly Lock _embedderLock = new();
+    private readonly InferenceOptions _options;
+    private BatchedEmbedder? _embedder;
 
     public LoadedModel(ModelFile file, LLamaWeights weights, ModelParams parameters, InferenceOptions options, InferenceMetrics metrics, ILogger logger)
     {
@@ -19,7 +20,7 @@ public sealed class LoadedModel : IAsyncDisposable
         ContextSize = (int)(parameters.ContextSize ?? (uint)weights.ContextSize);
         SequenceContextSize = ContextSize / options.MaxParallelSequences;
         Formatter = new ChatPromptFormatter(weights);
-        _threads = options.EffectiveThreads;
+        _options = options;
         Engine = new DecodeLoop(file.Id, weights, parameters,
             new DecodeLoopSettings(options.MaxParallelSequences, options.MaxQueueLength, ContextSize, options.PrefixCacheSlots), metrics, logger);
     }
@@ -45,37 +46,19 @@ public sealed class LoadedModel : IAsyncDisposable
         Weights.Tokenize(text, add_bos: addBos, special: true, System.Text.Encoding.UTF8);
 
     /// <summary>
-    /// Embeds each text with mean pooling (vectors are L2-normalised). The embedding context is made on first use and
-    /// used by one request at a time; llama.cpp serialises its decodes with generation anyway.
+    /// This model's embedding context, made on first use (most chat deployments never embed with the chat model).
+    /// Inputs may be as long as one request's share of the KV cache, as before batching.
     /// </summary>
-    public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<string> inputs, CancellationToken cancellationToken)
+    public BatchedEmbedder Embedder
     {
-        await _embeddingLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        get
         {
-            _embedder ??= new LLamaEmbedder(Weights, new ModelParams(File.Path)
+            lock (_embedderLock)
             {
-                ContextSize = (uint)SequenceContextSize,
-                BatchSize = (uint)SequenceContextSize,
-                UBatchSize = (uint)SequenceContextSize, // a pooled sequence must fit one micro-batch
-                Threads = _threads,
-                BatchThreads = _threads,
-                Embeddings = true,
-                PoolingType = LLama.Native.LLamaPoolingType.Mean,
-            });
-
-            var vectors = new List<float[]>(inputs.Count);
-            foreach (var input in inputs)
-            {
-                var embeddings = await _embedder.GetEmbeddings(input, cancellationToken).ConfigureAwait(false);
-                vectors.Add(embeddings[0]);
+                return _embedder ??= new BatchedEmbedder(Id, File.Path, Weights, SequenceContextSize - 1,
+                    new EmbedderSettings(_options.EmbeddingBatchSize, _options.EmbeddingMaxSequences, _options.EffectiveThreads, _options.EffectiveBatchThreads,
+                        _options.GpuLayerCount < 0 ? int.MaxValue : _options.GpuLayerCount));
             }
-
-            return vectors;
-        }
-        finally
-        {
-            _embeddingLock.Release();
         }
     }
 
@@ -83,7 +66,6 @@ public sealed class LoadedModel : IAsyncDisposable
     {
         await Engine.DisposeAsync().ConfigureAwait(false);
         _embedder?.Dispose();
-        _embeddingLock.Dispose();
         Weights.Dispose();
     }
 }

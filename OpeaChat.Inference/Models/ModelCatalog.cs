@@ -52,4 +52,19 @@ public sealed class ModelCatalog
     }
 
     public ModelFile? Find(string id) => List().FirstOrDefault(model => string.Equals(model.Id, id, StringComparison.Ordinal));
+
+    /// <summary>
+    /// The file a setting such as <c>Inference:EmbeddingModel</c> names: a model id from the models folder, or a GGUF
+    /// path (relative ones as <see cref="ModelFileResolver.LocateRelative"/> tries them); null when it names neither.
+    /// </summary>
+    public ModelFile? FindByIdOrPath(string value)
+    {
+        if (Find(value) is { } file)
+        {
+            return file;
+        }
+
+        var path = ModelFileResolver.LocateRelative(value, File.Exists);
+        return File.Exists(path) ? ModelFile.FromPath(path) : null;
+    }
 }

@@ -1,13 +1,40 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using OpeaChat.Contracts.OpenAi;
+using OpeaChat.Inference.Embeddings;
+using OpeaChat.Inference.Reranking;
 
 namespace OpeaChat.Inference.Models;
 
 /// <summary>Describes a model from its GGUF header (read once per file version) and its current state.</summary>
-public sealed class ModelDescriber(ModelManager manager, IOptions<InferenceOptions> options)
+public sealed class ModelDescriber(ModelManager manager, EmbeddingService embeddings, RerankService rerank, IOptions<InferenceOptions> options)
 {
     private readonly ConcurrentDictionary<(string Path, DateTime Modified), GgufFile?> _headers = new();
+
+    /// <summary>Every model: the catalog's, then the embedding model and reranker where they live outside the models folder.</summary>
+    public ModelList List()
+    {
+        var files = manager.Catalog.List().ToList();
+        foreach (var auxiliary in new[] { embeddings.Dedicated.File, rerank.Model.File })
+        {
+            if (auxiliary is not null && !files.Any(file => file.Path == auxiliary.Path))
+            {
+                files.Add(auxiliary);
+            }
+        }
+
+        var warnings = new[] { embeddings.Warning, rerank.Model.Problem }.OfType<string>().ToArray();
+        return new ModelList(files.Select(Describe).ToArray())
+        {
+            EmbeddingModel = embeddings.DefaultModelId,
+            RerankModel = rerank.Model.File?.Id,
+            Warnings = warnings.Length == 0 ? null : warnings,
+        };
+    }
+
+    /// <summary>A model the list holds (<see cref="List"/>), by id.</summary>
+    public ModelFile? Find(string id) => manager.Catalog.Find(id)
+        ?? new[] { embeddings.Dedicated.File, rerank.Model.File }.FirstOrDefault(file => file?.Id == id);
 
     public ModelInfo Describe(ModelFile file)
     {
@@ -16,6 +43,27 @@ public sealed class ModelDescriber(ModelManager manager, IOptions<InferenceOptio
 
         var state = manager.StateOf(file.Id);
         var loaded = manager.Loaded().FirstOrDefault(model => model.Id == file.Id);
+        var isChatDefault = manager.Catalog.DefaultModel?.Path == file.Path;
+        var servesEmbeddings = embeddings.DefaultModelId == file.Id;
+        var isEmbedder = embeddings.Dedicated.File?.Path == file.Path && !isChatDefault;
+        var isReranker = rerank.Model.File?.Path == file.Path;
+        var serves = new List<string>();
+        if (isChatDefault)
+        {
+            serves.Add("chat");
+        }
+
+        if (servesEmbeddings)
+        {
+            serves.Add("embeddings");
+        }
+
+        if (isReranker)
+        {
+            serves.Add("rerank");
+        }
+
+        var auxiliaryLoaded = (isEmbedder && embeddings.Dedicated.Loaded) || (isReranker && rerank.Model.Loaded);
         var status = loaded?.Engine.Status;
         return new ModelInfo
         {
@@ -30,20 +78,22 @@ public sealed class ModelDescriber(ModelManager manager, IOptions<InferenceOptio
             BlockCount = gguf?.GetArchitectureInteger("block_count"),
             EmbeddingLength = gguf?.GetArchitectureInteger("embedding_length"),
             ChatTemplate = gguf?.Metadata.ContainsKey("tokenizer.chat_template") ?? false,
-            Status = state.Status switch
+            Status = auxiliaryLoaded ? "loaded" : state.Status switch
             {
                 ModelStatus.Ready => "loaded",
                 ModelStatus.Loading => "loading",
                 ModelStatus.Failed => "failed",
                 _ => "unloaded",
             },
-            Loaded = loaded is not null,
+            Loaded = loaded is not null || auxiliaryLoaded,
             LoadProgress = state.Status == ModelStatus.Loading ? state.Progress : null,
             ActiveSequences = status?.ActiveSequences,
             QueuedRequests = status?.QueuedRequests,
             MaxParallelSequences = loaded is null ? null : options.Value.MaxParallelSequences,
             SequenceContextSize = loaded?.SequenceContextSize,
             Default = manager.Catalog.DefaultModel?.Id == file.Id,
+            Serves = serves,
+            Warning = isChatDefault && servesEmbeddings && !embeddings.Dedicated.Configured ? EmbeddingService.NoEmbeddingModelWarning : null,
         };
     }
 }

@@ -29,7 +29,8 @@ public static class ModelFileResolver
 
         if (Directory.Exists(modelsDirectory))
         {
-            var first = ListModelFiles(modelsDirectory).FirstOrDefault();
+            // The embedding model and reranker may sit in the same folder; they are never the chat model.
+            var first = ListModelFiles(modelsDirectory).FirstOrDefault(path => !NamedBy(path, options.EmbeddingModel) && !NamedBy(path, options.RerankModel));
             if (first is not null)
             {
                 return new ModelFileResolution(first, null);
@@ -38,6 +39,10 @@ public static class ModelFileResolver
 
         return new ModelFileResolution(null, NoModelMessage(modelsDirectory));
     }
+
+    private static bool NamedBy(string path, string? setting) =>
+        !string.IsNullOrWhiteSpace(setting)
+        && (Path.GetFileNameWithoutExtension(path) == setting || Path.GetFullPath(path) == LocateRelative(setting, File.Exists));
 
     /// <summary>The <c>*.gguf</c> files directly in a folder, in name order, leaving out links that point outside it.</summary>
     public static IEnumerable<string> ListModelFiles(string modelsDirectory)

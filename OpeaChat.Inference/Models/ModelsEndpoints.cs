@@ -23,11 +23,11 @@ public static class ModelsEndpoints
         return app;
     }
 
-    private static JsonHttpResult<ModelList> ListModels(ModelManager manager, ModelDescriber describer) =>
-        TypedResults.Json(new ModelList(manager.Catalog.List().Select(describer.Describe).ToArray()), OpenAiJsonContext.Default.ModelList);
+    private static JsonHttpResult<ModelList> ListModels(ModelDescriber describer) =>
+        TypedResults.Json(describer.List(), OpenAiJsonContext.Default.ModelList);
 
-    private static Results<JsonHttpResult<ModelInfo>, OpenAiErrorResult> GetModel(string id, ModelManager manager, ModelDescriber describer) =>
-        manager.Catalog.Find(id) is { } file ? Describe(describer, file) : OpenAiErrors.ModelNotFound(id);
+    private static Results<JsonHttpResult<ModelInfo>, OpenAiErrorResult> GetModel(string id, ModelDescriber describer) =>
+        describer.Find(id) is { } file ? Describe(describer, file) : OpenAiErrors.ModelNotFound(id);
 
     private static JsonHttpResult<ModelInfo> Describe(ModelDescriber describer, ModelFile file) =>
         TypedResults.Json(describer.Describe(file), OpenAiJsonContext.Default.ModelInfo);
