@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Caching;
 using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Conversations;
+using OpeaChat.ChatQnA.Dataprep;
 using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Protection;
 using OpeaChat.ChatQnA.Retrieval;
@@ -66,6 +67,7 @@ public static class ChatQnAServiceExtensions
         builder.AddConversationServices();
         builder.AddRetrievalServices();
         builder.AddDocumentStore();
+        builder.AddDataprepServices();
         return builder;
     }
 

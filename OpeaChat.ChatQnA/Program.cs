@@ -1,6 +1,7 @@
 using OpeaChat.ChatQnA;
 using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Conversations;
+using OpeaChat.ChatQnA.Dataprep;
 using OpeaChat.ChatQnA.Opea;
 using OpeaChat.ChatQnA.Prompts;
 using OpeaChat.ChatQnA.Protection;
@@ -26,5 +27,6 @@ app.MapOpenAiEndpoints();
 app.MapConversationEndpoints();
 app.MapRegenerateEndpoints();
 app.MapPromptEndpoints();
+app.MapDataprepEndpoints();
 
 app.Run();

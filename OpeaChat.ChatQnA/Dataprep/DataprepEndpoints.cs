@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Dataprep.Ingestion;
+using OpeaChat.ChatQnA.Dataprep.Parsing;
+using OpeaChat.ChatQnA.Opea;
+using OpeaChat.ChatQnA.Retrieval;
+using OpeaChat.Contracts.Dataprep;
+using OpeaChat.Contracts.Retrieval;
+
+namespace OpeaChat.ChatQnA.Dataprep;
+
+/// <summary>
+/// OPEA's dataprep service on the gateway (GenAIComps <c>comps/dataprep</c>): ingest files and links, list them,
+/// delete them, with OPEA's bodies and errors (FastAPI's <c>{"detail": …}</c>). A request is checked whole (every
+/// file parsed, every link checked) before anything is stored: a refused request stores nothing.
+/// </summary>
+public static class DataprepEndpoints
+{
+    public const string IngestPath = "/v1/dataprep/ingest";
+
+    public static IEndpointRouteBuilder MapDataprepEndpoints(this IEndpointRouteBuilder app)
+    {
+        var dataprep = app.MapGroup("/v1/dataprep").WithTags("Dataprep");
+        dataprep.MapPost("/ingest", IngestAsync)
+            .WithName("DataprepIngest")
+            .WithSummary("OPEA dataprep: ingest files (multipart 'files') and/or links ('link_list', a JSON array) into a collection.")
+            .DisableAntiforgery();
+        dataprep.MapPost("/get", GetAsync)
+            .WithName("DataprepGet")
+            .WithSummary("OPEA dataprep: the ingested files and links with their progress; the body may be empty.");
+        dataprep.MapPost("/delete", DeleteAsync)
+            .WithName("DataprepDelete")
+            .WithSummary("OPEA dataprep: delete a file or link by id or name, or 'all'.");
+        return app;
+    }
+
+    private static async Task<IResult> IngestAsync(
+        HttpRequest request, IDocumentStore store, DocumentParser parser, IngestionQueue queue, IOptions<DataprepOptions> options, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            return Detail(StatusCodes.Status400BadRequest, "Send the files and links as multipart/form-data: 'files' (repeatable) and/or 'link_list'.");
+        }
+
+        var limits = options.Value;
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = limits.MaxRequestBytes }, cancellationToken);
+        }
+        catch (InvalidDataException exception)
+        {
+            return Detail(StatusCodes.Status400BadRequest, $"The multipart body cannot be read: {exception.Message}");
+        }
+
+        var (fields, problem) = IngestFields.Read(form);
+        if (problem is { } invalid)
+        {
+            return OpeaErrors.Validation(invalid.Field, invalid.Message);
+        }
+
+        var files = form.Files.GetFiles("files");
+        if (files.Count == 0 && fields!.Links.Count == 0)
+        {
+            return Detail(StatusCodes.Status400BadRequest, "Must provide either a file or a string list.");
+        }
+
+        if (files.Count + fields!.Links.Count > limits.MaxItemsPerRequest)
+        {
+            return Detail(StatusCodes.Status400BadRequest, $"At most {limits.MaxItemsPerRequest} files and links per request (ChatQnA:Dataprep:MaxItemsPerRequest).");
+        }
+
+        var existing = (await store.ListAsync(fields.IndexName, cancellationToken))
+            .Where(document => document.Status != DocumentStatuses.Failed).Select(document => document.Name).ToHashSet(StringComparer.Ordinal);
+        var parsedFiles = new List<(string Name, long Bytes, ParsedDocument Parsed)>();
+        foreach (var file in files)
+        {
+            var name = Path.GetFileName(file.FileName.Replace('\\', '/'));
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                return OpeaErrors.Validation("files", "Every file needs a file name.");
+            }
+
+            if (!existing.Add(name))
+            {
+                return Detail(StatusCodes.Status400BadRequest, $"Uploaded file {name} already exists. Please change file name.");
+            }
+
+            if (file.Length > limits.MaxFileBytes)
+            {
+                return Detail(StatusCodes.Status413PayloadTooLarge, $"{name} has {file.Length} bytes; at most {limits.MaxFileBytes} are accepted (ChatQnA:Dataprep:MaxFileBytes).");
+            }
+
+            using var buffer = new MemoryStream((int)file.Length);
+            await file.CopyToAsync(buffer, cancellationToken);
+            try
+            {
+                parsedFiles.Add((name, file.Length, parser.Parse(name, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), file.ContentType)));
+            }
+            catch (DocumentParseException exception)
+            {
+                return Detail(StatusCodes.Status422UnprocessableEntity, $"{name} cannot be ingested: {exception.Message}");
+            }
+        }
+
+        foreach (var link in fields.Links)
+        {
+            if (!existing.Add(link.ToString()))
+            {
+                return Detail(StatusCodes.Status400BadRequest, $"Uploaded file {link} already exists. Please change file name.");
+            }
+        }
+
+        if (!queue.HasRoomFor(parsedFiles.Count + fields.Links.Count))
+        {
+            return Detail(StatusCodes.Status503ServiceUnavailable, "Too many documents are waiting to be ingested; try again later.", TimeSpan.FromSeconds(10));
+        }
+
+        var queued = new List<DataprepFile>();
+        try
+        {
+            foreach (var (name, bytes, parsed) in parsedFiles)
+            {
+                var document = await store.AddAsync(new NewDocument(name, DocumentTypes.File, fields.IndexName, bytes, parsed.Format), cancellationToken);
+                await store.SetStatusAsync(document.Id, DocumentStatuses.Parsed, null, new DocumentFacts(parsed.Format, parsed.Pages, parsed.Characters), cancellationToken);
+                queue.TryEnqueue(new IngestionJob(document.Id, name, fields.IndexName, fields.ChunkSize, fields.ChunkOverlap, parsed, null));
+                queued.Add(ToFile(document with { Status = DocumentStatuses.Parsed, Pages = parsed.Pages }));
+            }
+
+            foreach (var link in fields.Links)
+            {
+                var document = await store.AddAsync(new NewDocument(link.ToString(), DocumentTypes.Link, fields.IndexName, 0, null), cancellationToken);
+                queue.TryEnqueue(new IngestionJob(document.Id, link.ToString(), fields.IndexName, fields.ChunkSize, fields.ChunkOverlap, null, link));
+                queued.Add(ToFile(document));
+            }
+        }
+        catch (DocumentExistsException exception)
+        {
+            // Another request took the name a moment ago.
+            return Detail(StatusCodes.Status400BadRequest, exception.Message);
+        }
+
+        return TypedResults.Json(new DataprepResult(StatusCodes.Status200OK, DataprepResult.SucceededMessage) { Files = queued },
+            DataprepJsonContext.Default.DataprepResult);
+    }
+
+    private static async Task<IResult> GetAsync(HttpRequest request, IDocumentStore store, CancellationToken cancellationToken)
+    {
+        // OPEA's UI posts no body at all (with a JSON content type): that lists every collection.
+        var (body, error) = await ReadOptionalBodyAsync(request, DataprepJsonContext.Default.DataprepGetRequest, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var index = body?.IndexName;
+        if (index is not null && !string.Equals(index, RetrievalDefaults.AllIndexes, StringComparison.OrdinalIgnoreCase) && IndexNames.Problem(index) is { } problem)
+        {
+            return OpeaErrors.Validation("index_name", problem);
+        }
+
+        var documents = await store.ListAsync(index is null || IsAll(index) ? null : IndexNames.OrDefault(index), cancellationToken);
+        return TypedResults.Json(documents.Select(ToFile).ToList(), DataprepJsonContext.Default.IReadOnlyListDataprepFile);
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpRequest request, IDocumentStore store, CancellationToken cancellationToken)
+    {
+        var (body, error) = await ReadOptionalBodyAsync(request, DataprepJsonContext.Default.DataprepDeleteRequest, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (string.IsNullOrWhiteSpace(body?.FilePath))
+        {
+            return OpeaErrors.Validation("file_path", "Field required: a file's id or name, or \"all\".", "missing");
+        }
+
+        var index = body.IndexName;
+        if (!IsAll(index) && IndexNames.Problem(index) is { } problem)
+        {
+            return OpeaErrors.Validation("index_name", problem);
+        }
+
+        if (IsAll(body.FilePath))
+        {
+            await store.DeleteAllAsync(IsAll(index) || index is null ? null : IndexNames.OrDefault(index), cancellationToken);
+            return TypedResults.Json(new DataprepDeleteResult(true), DataprepJsonContext.Default.DataprepDeleteResult);
+        }
+
+        return await store.DeleteAsync(body.FilePath, IsAll(index) ? null : IndexNames.OrDefault(index), cancellationToken)
+            ? TypedResults.Json(new DataprepDeleteResult(true), DataprepJsonContext.Default.DataprepDeleteResult)
+            : Detail(StatusCodes.Status404NotFound, $"File {body.FilePath} not found in collection {IndexNames.OrDefault(index)}. Please check file_path and index_name.");
+    }
+
+    private static bool IsAll(string? value) => string.Equals(value, RetrievalDefaults.AllIndexes, StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<(T? Body, IResult? Error)> ReadOptionalBodyAsync<T>(
+        HttpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
+        {
+            return (default, null);
+        }
+
+        try
+        {
+            return (JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type), null);
+        }
+        catch (JsonException exception)
+        {
+            return (default, OpeaErrors.Validation(exception.Path?.TrimStart('$', '.') ?? string.Empty, $"The request body is not valid JSON: {exception.Message.Split(" Path:")[0]}", "json_invalid"));
+        }
+    }
+
+    internal static DataprepFile ToFile(StoredDocument document) => new()
+    {
+        Name = document.Name,
+        Id = document.Id.ToString(),
+        Type = document.Type,
+        IndexName = document.IndexName,
+        Status = document.Status,
+        Error = document.Error,
+        Format = document.Format,
+        Chunks = document.Chunks,
+        Bytes = document.Bytes,
+        Pages = document.Pages,
+        CreatedAt = document.CreatedAt,
+        IngestedAt = document.IngestedAt,
+    };
+
+    private static OpeaErrorResult Detail(int status, string detail, TimeSpan? retryAfter = null) => new(status, detail, retryAfter);
+}
+
+/// <summary>The form fields of an ingest request besides its files, checked.</summary>
+internal sealed record IngestFields(string IndexName, int ChunkSize, int ChunkOverlap, IReadOnlyList<Uri> Links)
+{
+    public static (IngestFields? Fields, (string Field, string Message)? Problem) Read(IFormCollection form)
+    {
+        var chunkSize = DataprepDefaults.ChunkSize;
+        if (form["chunk_size"] is { Count: > 0 } sizeText && !(int.TryParse(sizeText[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out chunkSize)
+            && chunkSize is >= DataprepDefaults.MinChunkSize and <= DataprepDefaults.MaxChunkSize))
+        {
+            return (null, ("chunk_size", $"chunk_size must be an integer from {DataprepDefaults.MinChunkSize} to {DataprepDefaults.MaxChunkSize}."));
+        }
+
+        var overlap = DataprepDefaults.ChunkOverlap;
+        if (form["chunk_overlap"] is { Count: > 0 } overlapText && !int.TryParse(overlapText[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out overlap))
+        {
+            return (null, ("chunk_overlap", "chunk_overlap must be an integer."));
+        }
+
+        if (overlap < 0 || overlap >= chunkSize)
+        {
+            return (null, ("chunk_overlap", $"chunk_overlap must be from 0 to less than chunk_size ({chunkSize})."));
+        }
+
+        var index = form["index_name"].FirstOrDefault();
+        if (IndexNames.Problem(index) is { } indexProblem)
+        {
+            return (null, ("index_name", indexProblem));
+        }
+
+        var links = new List<Uri>();
+        if (form["link_list"].FirstOrDefault() is { Length: > 0 } linkList)
+        {
+            List<string>? parsed;
+            try
+            {
+                parsed = JsonSerializer.Deserialize(linkList, DataprepJsonContext.Default.ListString);
+            }
+            catch (JsonException)
+            {
+                parsed = null;
+            }
+
+            if (parsed is null)
+            {
+                return (null, ("link_list", "link_list must be a JSON array of URLs, as a string: [\"https://…\"]."));
+            }
+
+            foreach (var link in parsed)
+            {
+                if (OpeaChat.ChatQnA.Dataprep.Links.LinkFetcher.Problem(link ?? string.Empty) is { } linkProblem)
+                {
+                    return (null, ("link_list", linkProblem));
+                }
+
+                links.Add(new Uri(link!));
+            }
+        }
+
+        return (new IngestFields(IndexNames.OrDefault(index), chunkSize, overlap, links), null);
+    }
+}
