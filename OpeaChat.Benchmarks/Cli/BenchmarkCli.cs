@@ -21,6 +21,7 @@ public static class BenchmarkCli
             LoadCommand.Command,
             PrefixCommand.Command,
             SynthCommand.Command,
+            RetrievalCommand.Command,
         };
 
         // The benchmark has no version to show; its options are only those each command lists.
