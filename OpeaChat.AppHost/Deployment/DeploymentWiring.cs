@@ -16,6 +16,8 @@ internal static class DeploymentWiring
     public const string DataMountPath = "/data";
     public const string PostgresDatabase = "conversations";
     public const string PostgresUser = "opeachat";
+    public const string PostgresImage = "docker.io/pgvector/pgvector";
+    public const string PostgresImageTag = "pg17";
 
     public static void Apply(
         IDistributedApplicationBuilder builder,
@@ -74,7 +76,8 @@ internal static class DeploymentWiring
         {
             var postgres = AddPostgres(builder, parameters.PostgresPassword!);
             var endpoint = postgres.GetEndpoint("tcp");
-            // A connection string named "conversations" switches the gateway from SQLite to PostgreSQL.
+            // A connection string named "conversations" switches the gateway from SQLite to PostgreSQL, for the
+            // conversations and (with no "documents" one) for the documents, their chunks and vectors too.
             chatqna
                 .WithEnvironment("ConnectionStrings__conversations", ReferenceExpression.Create(
                     $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Database={PostgresDatabase};Username={PostgresUser};Password={parameters.PostgresPassword!}"))
@@ -91,8 +94,9 @@ internal static class DeploymentWiring
             .WithAnnotation(Probe(web, startPeriodSeconds: 20));
     }
 
+    /// <summary>PostgreSQL 17 with pgvector (the official image plus the extension): the document store creates it.</summary>
     private static IResourceBuilder<ContainerResource> AddPostgres(IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> password) =>
-        builder.AddContainer("postgres", "docker.io/library/postgres", "17")
+        builder.AddContainer("postgres", PostgresImage, PostgresImageTag)
             .WithEnvironment("POSTGRES_USER", PostgresUser)
             .WithEnvironment("POSTGRES_PASSWORD", password)
             .WithEnvironment("POSTGRES_DB", PostgresDatabase)

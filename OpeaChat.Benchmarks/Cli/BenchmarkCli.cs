@@ -23,6 +23,7 @@ public static class BenchmarkCli
             IngestCommand.Command,
             SynthCommand.Command,
             EmbedCommand.Command,
+            RetrievalCommand.Command,
         };
 
         // The benchmark has no version to show; its options are only those each command lists.

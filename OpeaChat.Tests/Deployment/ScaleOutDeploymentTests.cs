@@ -49,7 +49,8 @@ public sealed class ScaleOutDeploymentTests(ScaleOutDeployment deployment) : ICl
     {
         Assert.Equal(["chatqna", "inference", "postgres", "web"], deployment.Services.Keys().Order());
         var postgres = deployment.Service("postgres");
-        Assert.StartsWith("docker.io/library/postgres:", postgres.Scalar("image"), StringComparison.Ordinal);
+        // The document store needs pgvector (CREATE EXTENSION vector), which the official postgres image lacks.
+        Assert.Equal("docker.io/pgvector/pgvector:pg17", postgres.Scalar("image"));
         Assert.Contains("pg_isready", string.Join(' ', postgres.Map("healthcheck").Sequence("test").Scalars()), StringComparison.Ordinal);
         var mount = Assert.IsType<YamlMappingNode>(Assert.Single(postgres.Sequence("volumes").Children));
         Assert.Equal("opeachat-postgres", mount.Scalar("source"));
@@ -63,6 +64,8 @@ public sealed class ScaleOutDeploymentTests(ScaleOutDeployment deployment) : ICl
         var connection = chatqna.Map("environment").Scalar("ConnectionStrings__conversations");
         Assert.StartsWith("Host=postgres;Port=5432;Database=conversations;Username=opeachat;Password=${POSTGRES_PASSWORD:?", connection, StringComparison.Ordinal);
         Assert.False(chatqna.Map("environment").Has("ChatQnA__DataDirectory"));
+        // The documents follow the conversations into the same database unless a "documents" connection string is set.
+        Assert.False(chatqna.Map("environment").Has("ConnectionStrings__documents"));
         Assert.False(chatqna.Has("volumes"), "With PostgreSQL the gateway keeps no local database.");
         Assert.Equal(["opeachat-postgres"], deployment.Compose.Map("volumes").Keys());
     }

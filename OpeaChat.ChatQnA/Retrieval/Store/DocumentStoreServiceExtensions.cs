@@ -31,7 +31,9 @@ public static class DocumentStoreServiceExtensions
             var options = services.GetRequiredService<IOptions<DocumentStorageOptions>>().Value;
             var time = services.GetRequiredService<TimeProvider>();
             var loggers = services.GetRequiredService<ILoggerFactory>();
-            return new SqliteDocumentStore(options.DatabasePath, time, loggers.CreateLogger<SqliteDocumentStore>());
+            return options.UsesPostgres
+                ? PgvectorDocumentStore.Create(options, time, loggers.CreateLogger<PgvectorDocumentStore>())
+                : new SqliteDocumentStore(options.DatabasePath, time, loggers.CreateLogger<SqliteDocumentStore>());
         });
         builder.Services.AddHostedService<DocumentStoreInitializer>();
         return builder;

@@ -21,15 +21,21 @@ internal sealed partial class SqliteChunkSearch(Func<CancellationToken, Task<Sql
         }
 
         await using var connection = await open(cancellationToken);
+        words = await SqliteCommonWords.LeaveOutAsync(connection, words, cancellationToken);
         // bm25() is lower-is-better (a negative number); its negation is the score. Headings weigh half of the text.
+        // The inner query ranks the matches reading only their keys; the outer one reads text and vectors of the best.
         await using var command = SqliteRows.Command(connection, null, $"""
-            SELECT {SqliteRows.ChunkColumns}, -bm25(chunks_fts, 1.0, 0.5) AS score
-            FROM chunks_fts
-            JOIN chunks c ON c.id = chunks_fts.rowid
-            JOIN documents d ON d.id = c.document_id
-            WHERE chunks_fts MATCH $query AND d.index_name = $index AND d.status = '{DocumentStatuses.Searchable}'
-            ORDER BY bm25(chunks_fts, 1.0, 0.5)
-            LIMIT $limit;
+            WITH best AS (
+                SELECT chunks_fts.rowid AS id, bm25(chunks_fts, 1.0, 0.5) AS rank
+                FROM chunks_fts
+                JOIN chunks c ON c.id = chunks_fts.rowid
+                JOIN documents d ON d.id = c.document_id
+                WHERE chunks_fts MATCH $query AND d.index_name = $index AND d.status = '{DocumentStatuses.Searchable}'
+                ORDER BY rank
+                LIMIT $limit)
+            SELECT {SqliteRows.ChunkColumns}, -best.rank AS score
+            FROM best JOIN chunks c ON c.id = best.id JOIN documents d ON d.id = c.document_id
+            ORDER BY best.rank;
             """);
         command.Parameters.AddWithValue("$query", FullTextQuery.ToFts5(words));
         command.Parameters.AddWithValue("$index", indexName);

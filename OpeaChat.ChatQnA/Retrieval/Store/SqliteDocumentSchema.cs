@@ -41,6 +41,7 @@ internal static class SqliteDocumentSchema
             UNIQUE (document_id, chunk_index));
         CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
             text, heading, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+        CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab (chunks_fts, 'row');
         CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
             INSERT INTO chunks_fts (rowid, text, heading) VALUES (new.id, new.text, new.heading);
         END;

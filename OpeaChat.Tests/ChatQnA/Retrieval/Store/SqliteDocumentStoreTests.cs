@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpeaChat.ChatQnA.Retrieval;
 using OpeaChat.ChatQnA.Retrieval.Store;
+using OpeaChat.Contracts.Dataprep;
 using OpeaChat.Tests.ChatQnA.Conversations;
 
 namespace OpeaChat.Tests.ChatQnA.Retrieval.Store;
@@ -60,5 +61,23 @@ public sealed class SqliteDocumentStoreTests : DocumentStoreContractTests, IDisp
         Assert.Equal(0L, await command.ExecuteScalarAsync(Token));
         command.CommandText = "INSERT INTO chunks_fts (chunks_fts) VALUES ('integrity-check');";
         await command.ExecuteNonQueryAsync(Token);
+    }
+
+    [Fact]
+    public async Task Words_in_most_chunks_of_a_large_store_are_left_out_of_full_text_queries()
+    {
+        var document = await AddAsync("large.txt");
+        var chunks = Enumerable.Range(0, 1200)
+            .Select(i => new NewChunk(i, i == 700 ? "the zebra grazes" : $"the chunk number {i}", null, null, Basis(i % 4)))
+            .ToList();
+        Assert.True(await Store.CompleteAsync(document.Id, chunks, Token));
+
+        // "the" is in every chunk: with it, every chunk would match; without it, only the zebra's does.
+        var hits = await Store.SearchTextAsync("the zebra", Index, 10, Token);
+        Assert.Equal(700, Assert.Single(hits).Chunk.Index);
+        // A query of common words only is still searched.
+        Assert.Equal(10, (await Store.SearchTextAsync("the", Index, 10, Token)).Count);
+        // So is one whose other words match nothing.
+        Assert.Equal(10, (await Store.SearchTextAsync("the okapi", Index, 10, Token)).Count);
     }
 }
