@@ -98,6 +98,11 @@ public sealed class BatchedEmbedder : IDisposable
                     next++;
                 }
 
+                if (next == first)
+                {
+                    throw new InvalidOperationException($"An input of {inputs[next].Count} tokens does not fit a batch of {capacity}.");
+                }
+
                 _context.NativeHandle.MemoryClear();
                 await DecodeAsync(batch, cancellationToken).ConfigureAwait(false);
                 for (var index = first; index < next; index++)

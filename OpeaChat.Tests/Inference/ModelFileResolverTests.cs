@@ -29,6 +29,23 @@ public sealed class ModelFileResolverTests : IDisposable
     }
 
     [Fact]
+    public void The_embedding_model_and_reranker_are_never_picked_as_the_chat_model()
+    {
+        Touch("all-MiniLM-L6-v2.gguf");
+        var reranker = Touch("bge-reranker-v2-m3.gguf");
+        var chat = Touch("qwen2.5-3b-instruct.gguf");
+
+        var resolution = ModelFileResolver.Resolve(new InferenceOptions
+        {
+            ModelsDirectory = _directory.FullName,
+            EmbeddingModel = "all-MiniLM-L6-v2", // by id
+            RerankModel = reranker,               // by path
+        });
+
+        Assert.Equal(chat, resolution.Path);
+    }
+
+    [Fact]
     public void An_empty_folder_gives_instructions()
     {
         var resolution = ModelFileResolver.Resolve(new InferenceOptions { ModelsDirectory = _directory.FullName });
