@@ -20,7 +20,7 @@ public sealed record DocumentChoice(bool UseDocuments, string? IndexName)
     public static DocumentChoice Of(ConversationUpdate? settings) =>
         settings is null ? None : new(settings.UseDocuments ?? false, settings.IndexName);
 
-    /// <summary>Puts this choice into <paramref name="settings"/>, which the settings panel built without it.</summary>
+    /// <summary>Puts this choice into <paramref name="settings"/> (the other settings as they are).</summary>
     public ConversationUpdate ApplyTo(ConversationUpdate settings)
     {
         ArgumentNullException.ThrowIfNull(settings);

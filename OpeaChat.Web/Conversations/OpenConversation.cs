@@ -119,8 +119,10 @@ public sealed class OpenConversation
     public async Task<string?> SaveSettingsAsync(ConversationUpdate settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        // The settings panel does not edit the document choice: keep the one the documents panel saved.
-        settings = Documents.ApplyTo(settings);
+        // The settings panel does not edit the document choice: keep what the documents panel saved, as stored.
+        settings = ConversationId is null
+            ? settings with { UseDocuments = PendingSettings?.UseDocuments, IndexName = PendingSettings?.IndexName }
+            : settings with { UseDocuments = Current?.UseDocuments, IndexName = Current?.IndexName };
         if (ConversationId is not { } id)
         {
             PendingSettings = settings;
