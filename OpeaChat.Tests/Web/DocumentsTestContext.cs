@@ -1,5 +1,7 @@
 using System.Net;
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.FluentUI.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,9 +14,9 @@ namespace OpeaChat.Tests.Web;
 
 /// <summary>
 /// bUnit for the documents drawer and the citations: the tab's services over one in-memory gateway (a fake handler,
-/// acceptable in these tests of one component), with ingestion polled without waiting between listings.
+/// acceptable in these tests of one component), with ingestion polled every few milliseconds.
 /// </summary>
-public abstract class DocumentsTestContext : ChatComponentTestContext
+public abstract class DocumentsTestContext : BunitContext
 {
     protected DocumentsTestContext()
     {
@@ -25,12 +27,18 @@ public abstract class DocumentsTestContext : ChatComponentTestContext
         var list = new ConversationList(conversations, Errors);
         Open = new OpenConversation(conversations, list, Errors);
         Library = new DocumentLibrary(new DataprepClient(new HttpClient(Gateway) { BaseAddress = new Uri("http://chatqna/") }), Errors,
-            TimeProvider.System, NullLogger<DocumentLibrary>.Instance) { PollInterval = TimeSpan.Zero };
+            TimeProvider.System, NullLogger<DocumentLibrary>.Instance) { PollInterval = TimeSpan.FromMilliseconds(5) };
         Services.AddSingleton(Errors);
         Services.AddSingleton(list);
         Services.AddSingleton(Open);
         Services.AddSingleton(Library);
         Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+
+        // As ChatComponentTestContext, after this tab's services: bUnit takes none once the renderer is set.
+        Services.AddFluentUIComponents();
+        Services.AddScoped<BrowserTimeZone>();
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
     private protected FakeGateway Gateway { get; }
