@@ -23,6 +23,7 @@ public static class WebServicesExtensions
         // every client by the service defaults) turns http://chatqna into the gateway's real address.
         builder.Services.AddHttpClient<GatewayHealthClient>(ConfigureGateway);
         builder.Services.AddHttpClient<ConversationsClient>(ConfigureGateway);
+        builder.Services.AddHttpClient<DataprepClient>(ConfigureGateway);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
 
@@ -35,6 +36,7 @@ public static class WebServicesExtensions
         builder.Services.AddScoped<ServiceHealthMonitor>();
         builder.Services.AddScoped<BrowserTab>();
         builder.Services.AddScoped<BrowserTimeZone>();
+        builder.Services.AddScoped<Documents.DocumentLibrary>();
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.Web.Chat;
 
@@ -70,9 +71,13 @@ public sealed class DisplayedMessage
     /// <summary>The ids of all versions, oldest first (empty when unknown), to switch to another one.</summary>
     public IReadOnlyList<Guid> SiblingIds { get; private set; } = [];
 
+    /// <summary>The chunks a reply was built from, in the order its citations [1], [2] … number them.</summary>
+    public IReadOnlyList<RetrievedSource> Sources { get; private set; } = [];
+
     /// <summary>A message as the gateway stored it.</summary>
     public static DisplayedMessage FromStored(Guid id, string role, string content, string? status, string? model, DateTimeOffset createdAt,
-        int? completionTokens, double? tokensPerSecond, int siblingCount, int siblingIndex, IReadOnlyList<Guid>? siblingIds = null)
+        int? completionTokens, double? tokensPerSecond, int siblingCount, int siblingIndex, IReadOnlyList<Guid>? siblingIds = null,
+        IReadOnlyList<RetrievedSource>? sources = null)
     {
         var isUser = string.Equals(role, "user", StringComparison.OrdinalIgnoreCase);
         var state = status?.ToLowerInvariant() switch
@@ -92,6 +97,7 @@ public sealed class DisplayedMessage
             SiblingCount = Math.Max(1, siblingCount),
             SiblingIndex = siblingIndex,
             SiblingIds = siblingIds ?? [],
+            Sources = sources ?? [],
         };
     }
 
@@ -103,6 +109,13 @@ public sealed class DisplayedMessage
     {
         _text.Append(piece);
         _cachedText = null;
+        Version++;
+    }
+
+    /// <summary>The sources of a streaming reply, as its first chunk brought them.</summary>
+    public void SetSources(IReadOnlyList<RetrievedSource> sources)
+    {
+        Sources = sources;
         Version++;
     }
 

@@ -96,7 +96,7 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
     }
 
     private async Task<SendOutcome> StreamAsync(
-        Func<CancellationToken, IAsyncEnumerable<string>> stream, Action changed, CancellationToken cancellationToken,
+        Func<CancellationToken, IAsyncEnumerable<ReplyPiece>> stream, Action changed, CancellationToken cancellationToken,
         Func<IReadOnlyList<BranchMessage>, bool>? stored = null)
     {
         var reply = DisplayedMessage.StartReply();
@@ -108,7 +108,16 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
         {
             await foreach (var piece in stream(cancellationToken))
             {
-                reply.Append(piece);
+                if (piece.Sources is { } sources)
+                {
+                    reply.SetSources(sources);
+                }
+
+                if (piece.Text is { } text)
+                {
+                    reply.Append(text);
+                }
+
                 changed();
             }
 

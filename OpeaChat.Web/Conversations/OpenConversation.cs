@@ -45,6 +45,9 @@ public sealed class OpenConversation
 
     public IReadOnlyList<DisplayedMessage> Messages => _messages;
 
+    /// <summary>Whether the open chat (or the new one) answers from documents, and from which collection.</summary>
+    public DocumentChoice Documents => ConversationId is null ? DocumentChoice.Of(PendingSettings) : DocumentChoice.Of(Current);
+
     /// <summary>True while a reply streams into <see cref="Messages"/> (set by <see cref="ConversationReplies"/>).</summary>
     public bool IsSending { get; internal set; }
 
@@ -116,6 +119,10 @@ public sealed class OpenConversation
     public async Task<string?> SaveSettingsAsync(ConversationUpdate settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        // The settings panel does not edit the document choice: keep what the documents panel saved, as stored.
+        settings = ConversationId is null
+            ? settings with { UseDocuments = PendingSettings?.UseDocuments, IndexName = PendingSettings?.IndexName }
+            : settings with { UseDocuments = Current?.UseDocuments, IndexName = Current?.IndexName };
         if (ConversationId is not { } id)
         {
             PendingSettings = settings;
@@ -133,6 +140,27 @@ public sealed class OpenConversation
             _errors.Log(exception);
             return exception.Message;
         }
+    }
+
+    /// <summary>
+    /// Saves the documents panel's choice with the open conversation's settings (the others unchanged), or keeps it
+    /// for a new chat until its first message. A gateway failure goes to the error bar; false then.
+    /// </summary>
+    public async Task<bool> SaveDocumentsAsync(DocumentChoice choice, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(choice);
+        if (ConversationId is not { } id)
+        {
+            PendingSettings = choice.ApplyTo(PendingSettings ?? new ConversationUpdate());
+            return true;
+        }
+
+        return await _errors.RunAsync(async () =>
+        {
+            var current = Current ?? await _client.GetAsync(id, cancellationToken);
+            _record = await _client.UpdateSettingsAsync(id, choice.ApplyTo(DocumentChoice.SettingsOf(current)), cancellationToken);
+            _list.Replace(_record);
+        }, () => SaveDocumentsAsync(choice, cancellationToken));
     }
 
     /// <summary>
@@ -201,7 +229,7 @@ public sealed class OpenConversation
 
     internal static DisplayedMessage ToMessage(BranchMessage message) => DisplayedMessage.FromStored(
         message.Id, message.Role, message.Content, message.Status, message.Model, message.CreatedAt,
-        message.CompletionTokens, message.TokensPerSecond, message.SiblingCount, message.SiblingIndex, message.SiblingIds);
+        message.CompletionTokens, message.TokensPerSecond, message.SiblingCount, message.SiblingIndex, message.SiblingIds, message.Sources);
 
     private async Task ReloadMessagesAsync(CancellationToken cancellationToken)
     {

@@ -115,7 +115,7 @@ public sealed class ConversationsClient
     }
 
     /// <summary>Sends <paramref name="text"/> as the next user message of the stored conversation and streams the reply.</summary>
-    public IAsyncEnumerable<string> StreamChatAsync(Guid conversationId, string text, string? model = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ReplyPiece> StreamChatAsync(Guid conversationId, string text, string? model = null, CancellationToken cancellationToken = default)
     {
         // The gateway's memory: only the new user message goes; the history comes from the stored conversation.
         var body = new ChatCompletionRequest
@@ -130,7 +130,7 @@ public sealed class ConversationsClient
     }
 
     /// <summary>Regenerates an assistant message (a new sibling) or answers the user message that ends the active branch.</summary>
-    public IAsyncEnumerable<string> StreamRegenerateAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken = default) =>
+    public IAsyncEnumerable<ReplyPiece> StreamRegenerateAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken = default) =>
         StreamAsync($"v1/conversations/{conversationId}/messages/{messageId}/regenerate",
             JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionRequest { Stream = true }, OpenAiJsonContext.Default.ChatCompletionRequest), cancellationToken);
 
@@ -156,7 +156,7 @@ public sealed class ConversationsClient
         return (await response.Content.ReadFromJsonAsync(ConversationsJsonContext.Default.ConversationRecord, cancellationToken).ConfigureAwait(false))!;
     }
 
-    private async IAsyncEnumerable<string> StreamAsync(string path, byte[] body, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ReplyPiece> StreamAsync(string path, byte[] body, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
@@ -172,7 +172,7 @@ public sealed class ConversationsClient
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            await foreach (var piece in OpenAiStreamReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false))
+            await foreach (var piece in OpenAiStreamReader.ReadPiecesAsync(stream, cancellationToken).ConfigureAwait(false))
             {
                 yield return piece;
             }

@@ -11,10 +11,23 @@ namespace OpeaChat.Web.Gateway;
 /// </summary>
 public static class OpenAiStreamReader
 {
+    /// <summary>The reply's text, piece by piece.</summary>
     public static async IAsyncEnumerable<string> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        await foreach (var piece in ReadPiecesAsync(stream, cancellationToken).ConfigureAwait(false))
+        {
+            if (piece.Text is { Length: > 0 } text)
+            {
+                yield return text;
+            }
+        }
+    }
+
+    /// <summary>The reply's text and the sources the gateway puts on a chunk (the first, when it answers from documents).</summary>
+    public static async IAsyncEnumerable<ReplyPiece> ReadPiecesAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(stream);
-        // The gateway's chunks, read leniently: only the text matters here.
+        // The gateway's chunks, read leniently: only the text and the sources matter here.
         await using var chunks = ChatCompletionStream.ReadAsync(stream, TolerantOpenAiJson.TypeInfo<ChatCompletionChunk>(), cancellationToken)
             .GetAsyncEnumerator(cancellationToken);
         while (true)
@@ -39,9 +52,11 @@ public static class OpenAiStreamReader
                 throw new ChatQnAException(ChatQnAFailure.InvalidReply, "The chat service sent a reply this page cannot read.", innerException: exception);
             }
 
-            if (chunks.Current.Choices is [{ Delta.Content: { Length: > 0 } piece }, ..])
+            var text = chunks.Current.Choices is [{ Delta.Content: { Length: > 0 } piece }, ..] ? piece : null;
+            var sources = chunks.Current.Sources is { Count: > 0 } found ? found : null;
+            if (text is not null || sources is not null)
             {
-                yield return piece;
+                yield return new ReplyPiece(text, sources);
             }
         }
     }

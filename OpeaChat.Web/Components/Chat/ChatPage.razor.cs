@@ -71,8 +71,11 @@ public sealed partial class ChatPage
 
     private GatewayHealth? Health => HealthMonitor.Health;
 
-    protected override void OnInitialized() =>
+    protected override void OnInitialized()
+    {
         _throttle = new RenderThrottle(() => InvokeAsync(StateHasChanged), RenderInterval, Clock);
+        WatchDocuments();
+    }
 
     protected override async Task OnParametersSetAsync()
     {
@@ -274,6 +277,7 @@ public sealed partial class ChatPage
 
     public void Dispose()
     {
+        UnwatchDocuments();
         _lifetime.Cancel();
         _lifetime.Dispose();
         _throttle?.Dispose();

@@ -1,0 +1,62 @@
+using Microsoft.Playwright;
+using OpeaChat.Tests.Infrastructure;
+using Xunit.Abstractions;
+using static OpeaChat.Tests.Infrastructure.ChatPageDriver;
+
+namespace OpeaChat.Tests.EndToEnd;
+
+/// <summary>
+/// The documents drawer and citations in Chromium against the whole app: a person uploads a file with a fact,
+/// waits until it is searchable, asks with "Answer from my documents" on, and opens the citation under the reply.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class DocumentsPanelTests(AppFixture app, ITestOutputHelper output)
+{
+    private static readonly TimeSpan IngestTimeout = TimeSpan.FromSeconds(120);
+    private readonly ChatPageDriver _chat = new(app.WebBaseUri, output.WriteLine);
+
+    [Fact]
+    public async Task An_uploaded_document_becomes_searchable_and_a_reply_from_it_cites_it()
+    {
+        // A name and a fact of this test's own, so the cited chunk is surely this file's.
+        var name = $"zorblat-{Guid.NewGuid():N}.txt";
+        const string fact = "The capital of Zorblat is Quuxhaven, founded by otters in 1907.";
+        var file = Path.Combine(Path.GetTempPath(), name);
+        await File.WriteAllTextAsync(file, fact + "\n");
+
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await _chat.RunAsync(page, "documents-failure.png", async () =>
+        {
+            await _chat.OpenAsync(page, string.Empty);
+
+            // The header's Documents button opens the drawer, named by its title.
+            await page.ClickAsync("#documents-button");
+            var panel = page.Locator("#documents-panel");
+            await panel.GetByText("Drop files here").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal("true", await page.GetAttributeAsync("#documents-button", "aria-expanded"));
+
+            await page.SetInputFilesAsync("#documents-file", file);
+            var row = panel.Locator("li.document-row", new() { HasText = name });
+            await row.Locator(".document-status", new() { HasText = "Searchable" }).WaitForAsync(new() { Timeout = Ms(IngestTimeout) });
+            Assert.Matches(@"^\d+ chunks?$", (await row.Locator(".document-chunks").InnerTextAsync()).Trim());
+
+            await page.ClickAsync("#documents-use");
+            await page.Locator("#documents-choice-status", new() { HasText = "come from the documents" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+
+            await page.Keyboard.PressAsync("Escape");
+            await page.Locator("#documents-panel").WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
+
+            await SendAsync(page, "What is the capital of Zorblat?");
+            var citation = page.Locator(".chat-message.assistant .message-citations button.citation[data-number='1']");
+            await citation.WaitForAsync(new() { Timeout = Ms(ReplyTimeout) });
+            Assert.Equal("[1]", (await citation.Locator(".citation-number").InnerTextAsync()).Trim());
+
+            await citation.ClickAsync();
+            var dialog = page.Locator("#citation-dialog");
+            await dialog.Locator(".citation-document", new() { HasText = name }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Contains("Quuxhaven", await dialog.Locator(".citation-text").InnerTextAsync(), StringComparison.Ordinal);
+            output.WriteLine($"Screenshot: {await Browser.SaveScreenshotAsync(page, "chat-citation.png")}");
+        });
+    }
+}
