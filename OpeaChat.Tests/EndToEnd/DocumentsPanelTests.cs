@@ -44,8 +44,10 @@ public sealed class DocumentsPanelTests(AppFixture app, ITestOutputHelper output
             await page.ClickAsync("#documents-use");
             await page.Locator("#documents-choice-status", new() { HasText = "come from the documents" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
 
-            await page.Keyboard.PressAsync("Escape");
-            await page.Locator("#documents-panel").WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
+            // The drawer's close button, as a person would; then the page behind it takes clicks again.
+            await page.ClickAsync("#documents-close");
+            await page.Locator("#documents-content").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Ms(ReadyTimeout) });
+            Assert.Equal("false", await page.GetAttributeAsync("#documents-button", "aria-expanded"));
 
             await SendAsync(page, "What is the capital of Zorblat?");
             var citation = page.Locator(".chat-message.assistant .message-citations button.citation[data-number='1']");

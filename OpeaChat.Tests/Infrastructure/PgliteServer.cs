@@ -35,9 +35,37 @@ public sealed class PgliteServer : IAsyncLifetime
         CommandTimeout = 60,
     }.ConnectionString;
 
+    private static async Task InstallAsync()
+    {
+        var install = new ProcessStartInfo("npm") { WorkingDirectory = RepositoryPaths.Root, UseShellExecute = false };
+        foreach (var argument in new[] { "ci", "--prefix", Path.Combine("OpeaChat.Tests", "pglite"), "--no-audit", "--no-fund", "--loglevel=error" })
+        {
+            install.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var npm = Process.Start(install);
+            if (npm is not null)
+            {
+                await npm.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No npm: the message below says what to install.
+        }
+    }
+
     public async Task InitializeAsync()
     {
         var script = Path.Combine(RepositoryPaths.Root, "OpeaChat.Tests", "pglite", "node_modules", "@electric-sql", "pglite-socket", "dist", "scripts", "server.js");
+        if (!File.Exists(script))
+        {
+            // As Playwright fetches its driver: the first run installs the pinned package (package-lock.json) itself.
+            await InstallAsync();
+        }
+
         if (!File.Exists(script))
         {
             throw new InvalidOperationException(

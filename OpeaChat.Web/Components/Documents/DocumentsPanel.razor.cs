@@ -26,6 +26,10 @@ public sealed partial class DocumentsPanel : IDisposable
     private bool _dragging;
     private string? _deletingId;
 
+    /// <summary>The drawer this panel is shown in (Fluent cascades it), for the close button and Escape.</summary>
+    [CascadingParameter]
+    public Microsoft.FluentUI.AspNetCore.Components.IDialogInstance? Dialog { get; set; }
+
     [Inject]
     private DocumentLibrary Library { get; set; } = default!;
 
@@ -88,13 +92,24 @@ public sealed partial class DocumentsPanel : IDisposable
         await Library.DeleteAsync(file, _lifetime.Token);
     }
 
-    private void KeyDown(KeyboardEventArgs key)
+    private async Task KeyDown(KeyboardEventArgs key)
     {
-        if (key.Key == "Escape")
+        if (key.Key != "Escape")
+        {
+            return;
+        }
+
+        // Escape first cancels a delete being confirmed, then closes the drawer.
+        if (_deletingId is not null)
         {
             _deletingId = null;
+            return;
         }
+
+        await CloseAsync();
     }
+
+    private Task CloseAsync() => Dialog?.CloseAsync() ?? Task.CompletedTask;
 
     private static string StatusLabel(string status) => status switch
     {
