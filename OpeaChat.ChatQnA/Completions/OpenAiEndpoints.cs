@@ -60,10 +60,10 @@ public static partial class OpenAiEndpoints
         }
 
         // Checked before anything is stored: a refused request writes nothing.
-        if (RetrievalPlanFor(request, retrievalOptions.Value) is not { } plan)
+        var (plan, problem) = RetrievalPlanFor(request, retrievalOptions.Value);
+        if (problem is { } retrievalProblem)
         {
-            var (_, problem) = RetrievalQuery.From(request, request.IndexName, retrievalOptions.Value.MaxCandidates);
-            return OpenAiErrors.InvalidRequest(problem!.Value.Message, problem.Value.Field);
+            return OpenAiErrors.InvalidRequest(retrievalProblem.Message, retrievalProblem.Field);
         }
 
         // The gateway's own fields (conversation_id, prompt_id, variables) stay here; OpenAI's go on to inference.
@@ -84,13 +84,10 @@ public static partial class OpenAiEndpoints
 
     /// <summary>
     /// Retrieval on this door (and for regenerations): off unless the request's <c>use_documents</c> or the
-    /// conversation's setting turns it on. Null when a retrieval field does not fit.
+    /// conversation's setting turns it on; or the retrieval field that does not fit.
     /// </summary>
-    internal static RetrievalPlan? RetrievalPlanFor(ChatCompletionRequest request, RetrievalOptions options)
-    {
-        var (query, problem) = RetrievalQuery.From(request, request.IndexName, options.MaxCandidates);
-        return problem is null ? new RetrievalPlan(query!, !string.IsNullOrWhiteSpace(request.IndexName), request.UseDocuments, DoorDefault: false) : null;
-    }
+    internal static (RetrievalPlan? Plan, (string Field, string Message)? Problem) RetrievalPlanFor(ChatCompletionRequest request, RetrievalOptions options) =>
+        RetrievalPlan.From(request, request.UseDocuments, doorDefault: false, options.MaxCandidates);
 
     /// <summary>
     /// Streams or answers a prepared chat in OpenAI's format and saves the reply to its conversation (if any);

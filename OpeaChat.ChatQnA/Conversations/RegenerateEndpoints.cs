@@ -43,10 +43,10 @@ public static class RegenerateEndpoints
             return ConversationErrors.FromJsonException(exception);
         }
 
-        if (OpenAiEndpoints.RetrievalPlanFor(overrides, retrievalOptions.Value) is not { } plan)
+        var (plan, problem) = OpenAiEndpoints.RetrievalPlanFor(overrides, retrievalOptions.Value);
+        if (problem is { } retrievalProblem)
         {
-            var (_, problem) = RetrievalQuery.From(overrides, overrides.IndexName, retrievalOptions.Value.MaxCandidates);
-            return OpeaErrors.Validation(problem!.Value.Field, problem.Value.Message);
+            return OpeaErrors.Validation(retrievalProblem.Field, retrievalProblem.Message);
         }
 
         var prepared = await memory.PrepareRegenerationAsync(conversationId, messageId, overrides with { Messages = null, Stream = overrides.Stream ?? true }, cancellationToken, plan);

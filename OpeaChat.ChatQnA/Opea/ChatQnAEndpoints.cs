@@ -64,14 +64,12 @@ public static partial class ChatQnAEndpoints
         }
 
         // Checked before anything is stored: a refused request writes nothing.
-        var (query, problem) = RetrievalQuery.From(request, request.IndexName, retrievalOptions.Value.MaxCandidates);
+        // OPEA's graph always retrieves; without documents (or above the threshold) the answer is plain chat.
+        var (plan, problem) = RetrievalPlan.From(request, request.UseDocuments, doorDefault: true, retrievalOptions.Value.MaxCandidates);
         if (problem is { } retrievalProblem)
         {
             return OpeaErrors.Validation(retrievalProblem.Field, retrievalProblem.Message);
         }
-
-        // OPEA's graph always retrieves; without documents (or above the threshold) the answer is plain chat.
-        var plan = new RetrievalPlan(query!, !string.IsNullOrWhiteSpace(request.IndexName), request.UseDocuments, DoorDefault: true);
         var prepared = await memory.PrepareAsync(OpeaRequestMapper.ToCompletionRequest(request, options.Value),
             new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables }, cancellationToken, plan);
 

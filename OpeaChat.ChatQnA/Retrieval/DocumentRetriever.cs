@@ -54,8 +54,7 @@ public sealed partial class DocumentRetriever(
         {
             var generated = await embeddings.GenerateAsync([question],
                 new EmbeddingGenerationOptions { ModelId = NullIfEmpty(options.Value.EmbeddingModel) }, cancellationToken);
-            var vector = generated[0].Vector.ToArray();
-            Normalize(vector);
+            var vector = Vectors.Normalized(generated[0].Vector.ToArray());
             return (vector, await store.SearchVectorAsync(vector, query.IndexName, query.FetchK, cancellationToken));
         }
         catch (Exception exception) when (exception is HttpRequestException or InvalidOperationException or ArgumentException)
@@ -136,15 +135,6 @@ public sealed partial class DocumentRetriever(
         Score = Math.Round(score, 6),
         Text = chunk.Text,
     };
-
-    private static void Normalize(float[] vector)
-    {
-        var norm = TensorPrimitives.Norm(vector);
-        if (norm > 0)
-        {
-            TensorPrimitives.Divide(vector, norm, vector);
-        }
-    }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OpeaChat.Contracts.Conversations;
+using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.ChatQnA.Retrieval;
 
@@ -10,6 +11,14 @@ namespace OpeaChat.ChatQnA.Retrieval;
 /// </summary>
 public sealed record RetrievalPlan(RetrievalQuery Query, bool IndexNameGiven, bool? UseDocuments, bool DoorDefault)
 {
+    /// <summary>The plan of a request's retrieval fields, or the first field that does not fit as (field, message).</summary>
+    public static (RetrievalPlan? Plan, (string Field, string Message)? Problem) From(IRetrievalParameters fields, bool? useDocuments, bool doorDefault, int maxCandidates)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var (query, problem) = RetrievalQuery.From(fields, fields.IndexName, maxCandidates);
+        return query is null ? (null, problem) : (new RetrievalPlan(query, !string.IsNullOrWhiteSpace(fields.IndexName), useDocuments, doorDefault), null);
+    }
+
     public bool AppliesTo(ConversationRecord? conversation) => UseDocuments ?? conversation?.UseDocuments ?? DoorDefault;
 
     public RetrievalQuery QueryFor(ConversationRecord? conversation) =>

@@ -58,7 +58,7 @@ public sealed partial class IngestionWorker(
             foreach (var batch in chunks.Chunk(options.Value.EmbeddingBatchSize))
             {
                 var generated = await embeddings.GenerateAsync(batch.Select(chunk => chunk.Text), cancellationToken: cancellationToken);
-                vectors.AddRange(generated.Select(embedding => Normalized(embedding.Vector.ToArray())));
+                vectors.AddRange(generated.Select(embedding => Vectors.Normalized(embedding.Vector.ToArray())));
             }
 
             if (!await store.SetStatusAsync(job.DocumentId, DocumentStatuses.Embedded, null, null, cancellationToken))
@@ -100,17 +100,6 @@ public sealed partial class IngestionWorker(
         var parsed = services.GetRequiredService<DocumentParser>().Parse(fetched.FinalUri.AbsolutePath, fetched.Content, fetched.ContentType);
         var facts = new DocumentFacts(parsed.Format, parsed.Pages, parsed.Characters);
         return await store.SetStatusAsync(job.DocumentId, DocumentStatuses.Parsed, null, facts, cancellationToken) ? parsed : null;
-    }
-
-    private static float[] Normalized(float[] vector)
-    {
-        var norm = System.Numerics.Tensors.TensorPrimitives.Norm(vector);
-        if (norm > 0)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
-        }
-
-        return vector;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingested {Document} into {IndexName}: {Chunks} chunks")]
