@@ -7,6 +7,12 @@ public sealed record EmbeddingRequest
     public PromptText? Input { get; init; }
     public string? Model { get; init; }
     public string? EncodingFormat { get; init; }
+
+    /// <summary>
+    /// Text Embeddings Inference's extension: true cuts an input longer than the model's context to its first tokens
+    /// instead of refusing the request (document chunks of dense text, code or tables can outgrow a 512-token encoder).
+    /// </summary>
+    public bool? Truncate { get; init; }
 }
 
 public sealed record EmbeddingResponse

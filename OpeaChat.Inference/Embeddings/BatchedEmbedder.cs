@@ -60,6 +60,30 @@ public sealed class BatchedEmbedder : IDisposable
     public IReadOnlyList<LLamaToken> Tokenize(string text) => Weights.Tokenize(text, add_bos: true, special: true, System.Text.Encoding.UTF8);
 
     /// <summary>
+    /// The first <see cref="MaxInputTokens"/> tokens of a longer input, ending with the separator or end token the
+    /// tokenizer added (BERT's [SEP]), as Text Embeddings Inference truncates; a shorter input is returned as it is.
+    /// </summary>
+    public IReadOnlyList<LLamaToken> Truncate(IReadOnlyList<LLamaToken> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Count <= MaxInputTokens)
+        {
+            return tokens;
+        }
+
+        var vocabulary = Weights.NativeHandle.Vocab;
+        var last = tokens[^1];
+        var keepsLast = last == vocabulary.SEP || last == vocabulary.EOS;
+        var kept = tokens.Take(keepsLast ? MaxInputTokens - 1 : MaxInputTokens).ToList();
+        if (keepsLast)
+        {
+            kept.Add(last);
+        }
+
+        return kept;
+    }
+
+    /// <summary>
     /// L2-normalised, pooled vectors in input order. <paramref name="maxSequencesPerDecode"/> lowers the sequences
     /// packed into one decode (1: one input at a time, for comparison); null: as many as the settings allow.
     /// </summary>

@@ -48,17 +48,22 @@ public static class EmbeddingsEndpoints
             return unavailable;
         }
 
-        // Every input is measured before any is embedded: one that does not fit fails the request, never truncated.
+        // Every input is measured before any is embedded: one that does not fit fails the request unless it asks to be cut.
         var tokenized = new IReadOnlyList<LLama.Native.LLamaToken>[input.Values.Count];
         var tokens = 0;
         for (var i = 0; i < input.Values.Count; i++)
         {
             tokenized[i] = embedder!.Tokenize(input.Values[i]);
+            if (request.Truncate == true)
+            {
+                tokenized[i] = embedder.Truncate(tokenized[i]);
+            }
+
             var count = tokenized[i].Count;
             if (count > embedder.MaxInputTokens)
             {
                 return OpenAiErrors.InvalidRequest(
-                    $"input[{i}] has {count} tokens, but at most {embedder.MaxInputTokens} fit the embedding context.", $"input[{i}]", "context_length_exceeded");
+                    $"input[{i}] has {count} tokens, but at most {embedder.MaxInputTokens} fit the embedding context (\"truncate\": true cuts it).", $"input[{i}]", "context_length_exceeded");
             }
 
             if (count == 0)

@@ -80,6 +80,26 @@ public sealed class EmbeddingBatchingTests
         Assert.Contains("at most 63", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task With_truncate_a_long_input_is_embedded_from_its_first_tokens()
+    {
+        using var host = InferenceHost.Start(("ContextSize", "256"), ("MaxParallelSequences", "4"), ("PrefixCacheSlots", "0"));
+        await host.WaitUntilReadyAsync();
+
+        var longText = string.Join(' ', Enumerable.Repeat("the little cat sat on the mat", 20));
+        using var response = await host.Client.PostAsJsonAsync("/v1/embeddings", new { input = new[] { longText, longText + " and then the dog ran far away" }, truncate = true });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(2 * 63, json.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        var vectors = json.RootElement.GetProperty("data").EnumerateArray()
+            .Select(item => item.GetProperty("embedding").EnumerateArray().Select(value => value.GetSingle()).ToArray()).ToArray();
+        // Both inputs share their first 63 tokens, so only the cut-off tails differ: the vectors are the same.
+        Assert.All(vectors[0].Zip(vectors[1]), pair => Assert.Equal(pair.First, pair.Second, 1e-4f));
+        var whole = (await EmbedAsync(host.Client, ["the little cat sat on the mat"]))[0];
+        Assert.True(Dot(vectors[0], whole) < 0.9999, "the cut input is still the long text's beginning, not another text");
+    }
+
     internal static async Task<float[][]> EmbedAsync(HttpClient client, IReadOnlyList<string> inputs, string? model = null)
     {
         using var response = await client.PostAsJsonAsync("/v1/embeddings", new { input = inputs, model });

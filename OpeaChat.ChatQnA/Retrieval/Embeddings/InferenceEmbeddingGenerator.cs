@@ -8,7 +8,8 @@ namespace OpeaChat.ChatQnA.Retrieval.Embeddings;
 /// Microsoft.Extensions.AI's embedding generator over inference's OpenAI <c>/v1/embeddings</c>, so that retrieval and
 /// ingestion can use any other <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> (another OpenAI-compatible server,
 /// a cloud service) by registering it instead. Inputs go in batches of <see cref="BatchSize"/>, which inference embeds
-/// together.
+/// together. Inputs longer than the embedding model's context are cut to it (<c>truncate</c>): a chunk's vector then
+/// covers its beginning, while its whole text is still stored and found by full-text search.
 /// </summary>
 public sealed class InferenceEmbeddingGenerator(HttpClient httpClient) : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -23,7 +24,7 @@ public sealed class InferenceEmbeddingGenerator(HttpClient httpClient) : IEmbedd
         foreach (var batch in inputs.Chunk(BatchSize))
         {
             using var response = await httpClient.PostAsJsonAsync("v1/embeddings",
-                new EmbeddingRequest { Input = new PromptText(batch), Model = options?.ModelId }, OpenAiJsonContext.Default.EmbeddingRequest, cancellationToken);
+                new EmbeddingRequest { Input = new PromptText(batch), Model = options?.ModelId, Truncate = true }, OpenAiJsonContext.Default.EmbeddingRequest, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 var error = await ReadErrorAsync(response, cancellationToken);
