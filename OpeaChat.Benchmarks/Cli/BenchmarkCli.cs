@@ -22,6 +22,7 @@ public static class BenchmarkCli
             PrefixCommand.Command,
             IngestCommand.Command,
             SynthCommand.Command,
+            SynthBertCommand.Command,
             EmbedCommand.Command,
             RetrievalCommand.Command,
         };

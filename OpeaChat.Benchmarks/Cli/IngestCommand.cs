@@ -58,6 +58,8 @@ public static class IngestCommand
             | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
             | {result.Pages} | {result.Bytes / 1024.0:F0} KiB | {result.Chunks} | {result.UploadSeconds:F2} s | {result.SearchableSeconds:F2} s | {result.PagesPerSecond:F1} | {result.ChunksPerSecond:F1} | {result.DeleteSeconds:F2} s |
 
+            Statuses first seen (from the upload's start, polled every 100 ms): {string.Join(", ", result.StageSeconds.Select(stage => stage.Key + " " + stage.Value.ToString("F2", CultureInfo.InvariantCulture) + " s"))}.
+
             """);
     }
 }

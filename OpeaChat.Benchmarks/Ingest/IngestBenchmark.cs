@@ -42,6 +42,7 @@ public sealed class IngestBenchmark(HttpClient gateway, int pages, int chunkSize
 
         var uploaded = Stopwatch.GetElapsedTime(started);
         DataprepFile file;
+        var stages = new Dictionary<string, double>(StringComparer.Ordinal);
         while (true)
         {
             using var response = await gateway.PostAsJsonAsync(new Uri("v1/dataprep/get", UriKind.Relative),
@@ -49,7 +50,10 @@ public sealed class IngestBenchmark(HttpClient gateway, int pages, int chunkSize
             response.EnsureSuccessStatusCode();
             var files = await response.Content.ReadFromJsonAsync(DataprepJsonContext.Default.IReadOnlyListDataprepFile, cancellationToken).ConfigureAwait(false) ?? [];
             file = files.Single(entry => entry.Name == name);
-            progress.Report(file.Status);
+            if (stages.TryAdd(file.Status, Stopwatch.GetElapsedTime(started).TotalSeconds))
+            {
+                progress.Report(file.Status);
+            }
             if (DocumentStatuses.IsFinished(file.Status))
             {
                 break;
@@ -79,6 +83,7 @@ public sealed class IngestBenchmark(HttpClient gateway, int pages, int chunkSize
             Chunks = file.Chunks,
             ChunkSize = chunkSize,
             UploadSeconds = uploaded.TotalSeconds,
+            StageSeconds = stages,
             SearchableSeconds = searchable.TotalSeconds,
             DeleteSeconds = Stopwatch.GetElapsedTime(deleteStarted).TotalSeconds,
         };
@@ -95,6 +100,9 @@ public sealed record IngestResult
 
     /// <summary>Until the gateway accepted the upload (it ingests in the background).</summary>
     public required double UploadSeconds { get; init; }
+
+    /// <summary>When each status was first seen (polled every 100 ms), from the upload's start: a status shorter than a poll may be missing.</summary>
+    public required IReadOnlyDictionary<string, double> StageSeconds { get; init; }
 
     /// <summary>From the upload's start until the document was searchable.</summary>
     public required double SearchableSeconds { get; init; }

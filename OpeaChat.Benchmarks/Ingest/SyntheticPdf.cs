@@ -9,11 +9,15 @@ namespace OpeaChat.Benchmarks.Ingest;
 /// <summary>A PDF of N pages of plain prose (about 2,300 characters a page, like a dense report), written with PdfPig.</summary>
 public static class SyntheticPdf
 {
-    private static readonly string[] s_words =
+    /// <summary>The words of its prose (besides "Section", "Page", "line" and numbers).</summary>
+    public static IReadOnlyList<string> Words { get; } =
     [
         "harbour", "lighthouse", "contract", "engine", "policy", "river", "budget", "garden", "meeting", "window",
         "station", "report", "customer", "bridge", "market", "signal", "holiday", "kitchen", "planet", "ticket",
+        "section", "page", "line",
     ];
+
+    private static readonly string[] s_prose = [.. Words.Take(20)];
 
     public static byte[] Create(int pages, int seed = 42)
     {
@@ -26,7 +30,7 @@ public static class SyntheticPdf
             page.AddText(string.Create(CultureInfo.InvariantCulture, $"Section {number}"), 14, new PdfPoint(50, 800), font);
             for (var line = 0; line < 40; line++)
             {
-                var words = Enumerable.Range(0, 10).Select(_ => s_words[random.Next(s_words.Length)]);
+                var words = Enumerable.Range(0, 10).Select(_ => s_prose[random.Next(s_prose.Length)]);
                 var text = string.Create(CultureInfo.InvariantCulture, $"Page {number} line {line}: {string.Join(' ', words)}.");
                 page.AddText(text, 9, new PdfPoint(50, 780 - line * 18), font);
             }

@@ -41,6 +41,21 @@ public static class RandomWeights
         destination.Write(bytes);
     };
 
+    /// <summary>F32 values of normal(0, std), one Box-Muller pair of uniforms per value (small tensors only: built in memory).</summary>
+    public static GgufWriter.TensorDataWriter F32(long elements, int seed, float standardDeviation) => (destination, cancellationToken) =>
+    {
+        var random = new Random(seed);
+        var bytes = new byte[checked((int)(elements * sizeof(float)))];
+        for (var i = 0; i < elements; i++)
+        {
+            var value = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()) * standardDeviation;
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), (float)value);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        destination.Write(bytes);
+    };
+
     /// <summary>ggml's quantize_row_q8_0_ref for one block of 32 values.</summary>
     public static void EncodeBlock(ReadOnlySpan<float> values, Span<byte> block)
     {

@@ -173,6 +173,30 @@ public sealed class SynthTests : IDisposable
         Assert.Contains(problems, problem => problem.Contains(reason, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_synthetic_bert_tokenizes_benchmark_text_as_wordpiece_does_and_embeds_it()
+    {
+        var path = Path.Combine(_folder.FullName, "bert.gguf");
+        SyntheticBert.Write(new BertShape(Dim: 64, Layers: 2, Ffn: 128, Heads: 4), WordPieceVocabulary.Create(OpeaChat.Benchmarks.Ingest.SyntheticPdf.Words),
+            rank: false, GgmlType.Q8_0, path, seed: 3, standardDeviation: 0.02f, progress: null, CancellationToken.None);
+
+        using var weights = await LLamaWeights.LoadFromFileAsync(new ModelParams(path), CancellationToken.None);
+        var tokens = weights.Tokenize("Page 12 line 3: Harbour lighthouse, 1234.", add_bos: true, special: true, System.Text.Encoding.UTF8);
+        var pieces = tokens.Select(token => weights.NativeHandle.Vocab.LLamaTokenToString(token, isSpecialToken: true)).ToArray();
+
+        // [CLS] page 12 line 3 : harbour lighthouse , 123 4 . [SEP]: a word, a number below 1000 or a mark is one token.
+        Assert.Equal(13, tokens.Length);
+        Assert.Equal("[CLS]", pieces[0]?.Trim());
+        Assert.Equal("[SEP]", pieces[^1]?.Trim());
+        Assert.Equal("harbour", pieces[6]?.Trim());
+        Assert.Equal("bert", GgufFile.Read(path).Architecture);
+
+        using var embedder = new OpeaChat.Inference.Embeddings.BatchedEmbedder("bert", path, weights, 512, new OpeaChat.Inference.Embeddings.EmbedderSettings(512, 4, 1, 1));
+        var vector = (await embedder.EmbedAsync([tokens], CancellationToken.None))[0];
+        Assert.Equal(64, vector.Length);
+        Assert.InRange(Math.Sqrt(vector.Sum(value => (double)value * value)), 0.999, 1.001);
+    }
+
     private static void AssertTensor(GgufTensor tensor, uint type, params long[] shape)
     {
         Assert.Equal(type, tensor.Type);
