@@ -99,10 +99,11 @@ public sealed class CorpusRetrievalTests(CorpusFixture corpus, ITestOutputHelper
     }
 
     /// <summary>
-    /// The hybrid retriever, as a question asks it. The test model's embeddings are close to noise, so the vector list
-    /// alone cannot be expected to put the fact first; what must hold is that fusing it with BM25 keeps BM25's best
-    /// chunk among the k kept (with reciprocal rank fusion a weak vector list can only lift a few chunks past it), and
-    /// that the vector search did run, so this is the fused ranking and not BM25's fallback.
+    /// The hybrid retriever, as a question asks it. The test model's embeddings are poor, so the vector list alone is
+    /// not expected to put the fact first (nor is the fused list); what must hold is that fusing it with BM25 keeps
+    /// BM25's best chunk among the k kept: RRF gives that chunk the largest BM25 share, 1/(60+1), so only chunks that
+    /// also match the question's words and rank above it in the vector list can pass it, and k leaves room for a few.
+    /// The vector search must be seen to run, so this is the fused ranking and not BM25's fallback.
     /// </summary>
     [Theory]
     [MemberData(nameof(Questions))]
