@@ -30,14 +30,49 @@ public sealed class ChatService(InferenceClient inference, ResponseCache cache, 
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return await WithTrimmingAsync(request, shorter => cache.IsCacheable(shorter)
-                ? cache.GetOrCreateAsync(shorter, token => inference.CompleteAsync(shorter, token), cancellationToken)
-                : inference.CompleteAsync(shorter, cancellationToken));
+            return await WithTrimmingAsync(request, shorter => GenerateAsync(shorter, cancellationToken));
         }
         finally
         {
             metrics.RequestEnded();
             metrics.RecordCompleted(Stopwatch.GetElapsedTime(started), null, 0);
+        }
+    }
+
+    /// <summary>One whole answer (from the cache when it can be), as one generate span; a cached answer says so.</summary>
+    private async Task<ChatCompletionResponse> GenerateAsync(ChatCompletionRequest request, CancellationToken cancellationToken)
+    {
+        using var span = GenerateSpan.Start(request, stream: false);
+        var generated = false;
+        try
+        {
+            ChatCompletionResponse response;
+            if (cache.IsCacheable(request))
+            {
+                response = await cache.GetOrCreateAsync(request, token =>
+                {
+                    generated = true;
+                    return inference.CompleteAsync(request, token);
+                }, cancellationToken);
+            }
+            else
+            {
+                generated = true;
+                response = await inference.CompleteAsync(request, cancellationToken);
+            }
+
+            GenerateSpan.Ended(span, generated ? "complete" : "cached", response.Model, response.Usage, response.Choices.FirstOrDefault()?.FinishReason);
+            return response;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            GenerateSpan.Ended(span, "stopped", null, null, null);
+            throw;
+        }
+        catch (Exception exception)
+        {
+            GenerateSpan.Failed(span, exception, null, null);
+            throw;
         }
     }
 

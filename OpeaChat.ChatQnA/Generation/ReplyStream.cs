@@ -23,16 +23,18 @@ public sealed class ReplyStream : IAsyncDisposable
 {
     private readonly IAsyncEnumerator<ChatCompletionChunk> _chunks;
     private readonly GatewayMetrics _metrics;
+    private readonly Activity? _span;
     private readonly long _startedAt;
     private readonly StringBuilder _text = new();
     private long? _firstTokenAt;
     private int _pieces;
     private bool _ended;
 
-    private ReplyStream(IAsyncEnumerator<ChatCompletionChunk> chunks, GatewayMetrics metrics, long startedAt)
+    private ReplyStream(IAsyncEnumerator<ChatCompletionChunk> chunks, GatewayMetrics metrics, Activity? span, long startedAt)
     {
         _chunks = chunks;
         _metrics = metrics;
+        _span = span;
         _startedAt = startedAt;
     }
 
@@ -65,9 +67,13 @@ public sealed class ReplyStream : IAsyncDisposable
     /// </summary>
     public static async Task<ReplyStream> OpenAsync(InferenceClient inference, ChatCompletionRequest request, GatewayMetrics metrics, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(inference);
+        ArgumentNullException.ThrowIfNull(request);
         metrics.RequestStarted();
+        // Started here, so the HTTP call made by the first MoveNextAsync is its child; it ends with the stream (End).
+        var span = GenerateSpan.Start(request, stream: true);
         var chunks = inference.StreamAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var stream = new ReplyStream(chunks, metrics, Stopwatch.GetTimestamp());
+        var stream = new ReplyStream(chunks, metrics, span, Stopwatch.GetTimestamp());
         try
         {
             if (!await chunks.MoveNextAsync())
@@ -75,8 +81,16 @@ public sealed class ReplyStream : IAsyncDisposable
                 throw new InferenceException(System.Net.HttpStatusCode.BadGateway, "The inference service sent an empty reply.");
             }
         }
-        catch
+        catch (Exception exception)
         {
+            // A client that left before the first chunk stopped the reply (DisposeAsync ends it so); anything else failed it.
+            if (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                stream.Status = ReplyStatus.Failed;
+                stream.Error = exception.Message;
+                stream.End(exception);
+            }
+
             await stream.DisposeAsync();
             throw;
         }
@@ -106,7 +120,7 @@ public sealed class ReplyStream : IAsyncDisposable
             {
                 Status = ReplyStatus.Failed;
                 Error = exception.Message;
-                End();
+                End(exception);
                 throw;
             }
         }
@@ -137,7 +151,7 @@ public sealed class ReplyStream : IAsyncDisposable
         }
     }
 
-    private void End()
+    private void End(Exception? failure = null)
     {
         if (_ended)
         {
@@ -148,6 +162,14 @@ public sealed class ReplyStream : IAsyncDisposable
         _endedAt = Stopwatch.GetTimestamp();
         _metrics.RecordCompleted(Stopwatch.GetElapsedTime(_startedAt, _endedAt.Value),
             _firstTokenAt is { } first ? Stopwatch.GetElapsedTime(_startedAt, first) : null, _pieces);
+        if (failure is not null)
+        {
+            GenerateSpan.Failed(_span, failure, Model, Usage);
+        }
+        else
+        {
+            GenerateSpan.Ended(_span, Status == ReplyStatus.Complete ? "complete" : "stopped", Model, Usage, FinishReason);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -4,8 +4,8 @@ using System.Diagnostics.Metrics;
 namespace OpeaChat.ChatQnA.Retrieval;
 
 /// <summary>
-/// OPEA's graph as spans (retrieve with its BM25 and vector searches, rerank, prompt; the generate span is the
-/// HTTP call to inference) under the activity source <c>OpeaChat.ChatQnA.Retrieval</c>, and retrieval's metrics on the
+/// OPEA's graph as spans (retrieve with its BM25 and vector searches, rerank, prompt, and generate around the model
+/// call, see Generation/GenerateSpan) under the activity source <c>OpeaChat.ChatQnA.Retrieval</c>, and retrieval's metrics on the
 /// meter of the same name: latency, chunks searched, documents ingested.
 /// </summary>
 public sealed class RetrievalTelemetry : IDisposable

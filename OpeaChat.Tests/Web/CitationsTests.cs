@@ -122,4 +122,52 @@ public sealed class CitationsTests : DocumentsTestContext
         Assert.Empty(text.QuerySelectorAll("script")); // Text, never markup.
         Assert.Contains("Source [1]", providers.Markup, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_replys_markers_of_its_sources_become_buttons_for_those_citations_and_other_numbers_stay_text()
+    {
+        var reply = DisplayedMessage.FromStored(ReplyId, "assistant", "Quux [1], with rivers [2]; not [3] nor [0].", "complete", "m", DateTimeOffset.UnixEpoch, 3, 9, 1, 0, sources: Sources());
+
+        var item = Render<ChatMessageItem>(parameters => parameters.Add(p => p.Message, reply));
+
+        var markers = item.FindAll(".message-markdown button.citation-marker");
+        Assert.Equal(["[1]", "[2]"], markers.Select(marker => marker.TextContent));
+        Assert.Equal(["Source 1: facts.txt", "Source 2: atlas.md"], markers.Select(marker => marker.GetAttribute("aria-label")));
+        Assert.All(markers, marker => Assert.Equal("button", marker.GetAttribute("type")));
+        // Each points at its numbered citation under the reply, whose click opens the dialog (app.js passes it on).
+        var citations = item.FindAll(".message-citations button.citation");
+        Assert.Equal(citations.Select(citation => citation.Id), markers.Select(marker => marker.GetAttribute("data-citation-for")));
+        Assert.Equal("Quux [1], with rivers [2]; not [3] nor [0].", item.Find(".message-markdown").TextContent.Trim());
+    }
+
+    [Fact]
+    public void Markers_in_code_and_links_and_replies_without_sources_stay_text()
+    {
+        const string Text = "Inline `see [1]`, a [link [2]](https://example.com), and after it [1].\n\n```\nlist[1] = 2\n```";
+        var cited = DisplayedMessage.FromStored(ReplyId, "assistant", Text, "complete", "m", DateTimeOffset.UnixEpoch, 3, 9, 1, 0, sources: Sources());
+        var plain = DisplayedMessage.FromStored(Guid.NewGuid(), "assistant", "Quux [1].", "complete", "m", DateTimeOffset.UnixEpoch, 3, 9, 1, 0);
+
+        var item = Render<ChatMessageItem>(parameters => parameters.Add(p => p.Message, cited));
+        var withoutSources = Render<ChatMessageItem>(parameters => parameters.Add(p => p.Message, plain));
+
+        var marker = Assert.Single(item.FindAll(".message-markdown button.citation-marker"));
+        Assert.Equal("and after it [1].", (marker.PreviousSibling!.TextContent + marker.TextContent + marker.NextSibling!.TextContent).Trim(' ', ','));
+        Assert.Empty(item.FindAll(".message-markdown :is(code, pre, a) button"));
+        Assert.Equal("see [1]", item.Find(".message-markdown p code").TextContent);
+        Assert.Contains("list[1] = 2", item.Find(".message-markdown pre").TextContent, StringComparison.Ordinal);
+        Assert.Empty(withoutSources.FindAll("button.citation-marker"));
+        Assert.Contains("Quux [1].", withoutSources.Find(".message-markdown").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_document_name_with_markup_is_only_text_in_its_markers_label()
+    {
+        IReadOnlyList<RetrievedSource> sources = [new() { Id = "c-1", Document = "<img src=x onerror=alert(1)>\".txt", IndexName = "default", Text = "x" }];
+        var reply = DisplayedMessage.FromStored(ReplyId, "assistant", "See [1].", "complete", "m", DateTimeOffset.UnixEpoch, 3, 9, 1, 0, sources: sources);
+
+        var item = Render<ChatMessageItem>(parameters => parameters.Add(p => p.Message, reply));
+
+        Assert.Empty(item.FindAll(".message-markdown img"));
+        Assert.Equal("Source 1: <img src=x onerror=alert(1)>\".txt", item.Find("button.citation-marker").GetAttribute("aria-label"));
+    }
 }

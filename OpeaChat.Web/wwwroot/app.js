@@ -1,10 +1,18 @@
-// Page-wide helpers: copy buttons on code blocks and the global keyboard shortcuts.
+// Page-wide helpers: copy buttons on code blocks, inline citation markers and the global keyboard shortcuts.
 (() => {
     // Whether a key press goes into a text field (there '?' is just a character).
     const isTyping = event => {
         const target = event.composedPath?.()[0] ?? event.target;
         return !!target?.closest?.('input, textarea, select, [contenteditable="true"], fluent-textarea, fluent-text-input');
     };
+
+    // A [n] marker in a reply opens the same dialog as its numbered citation under the reply: the click goes there.
+    document.addEventListener('click', event => {
+        const marker = event.target.closest?.('.citation-marker');
+        if (marker) {
+            document.getElementById(marker.dataset.citationFor)?.click();
+        }
+    });
 
     document.addEventListener('click', async event => {
         const button = event.target.closest?.('.code-copy');

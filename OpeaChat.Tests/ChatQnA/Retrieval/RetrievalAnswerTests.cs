@@ -188,20 +188,21 @@ public sealed class RetrievalAnswerTests(RetrievalInferenceFixture inference) : 
     }
 
     [Fact]
-    public async Task One_question_is_one_trace_through_retrieve_its_two_searches_and_the_prompt()
+    public async Task One_question_is_one_trace_through_retrieve_its_two_searches_the_prompt_and_generate()
     {
         using var gateway = GatewayHost.Start(inference.Host.BaseAddress);
         var index = await IngestFactsAsync(gateway);
         var spans = new List<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == RetrievalTelemetry.SourceName,
+            // ASP.NET Core's too: the request's server span is the question's root.
+            ShouldListenTo = source => source.Name is RetrievalTelemetry.SourceName or "Microsoft.AspNetCore",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity => { lock (spans) { spans.Add(activity); } },
         };
         ActivitySource.AddActivityListener(listener);
 
-        await AskWholeAsync(gateway, new { messages = "Which colours are the zebra crossings of Quillby?", index_name = index, max_tokens = 2, stream = false });
+        var answer = await AskWholeAsync(gateway, new { messages = "Which colours are the zebra crossings of Quillby?", index_name = index, max_tokens = 2, stream = false });
 
         List<Activity> seen;
         lock (spans)
@@ -213,7 +214,23 @@ public sealed class RetrievalAnswerTests(RetrievalInferenceFixture inference) : 
         Assert.Contains(seen, span => span.OperationName == "retrieve.bm25" && span.ParentSpanId == retrieve.SpanId);
         Assert.Contains(seen, span => span.OperationName == "retrieve.vector" && span.ParentSpanId == retrieve.SpanId);
         Assert.Equal(3, retrieve.GetTagItem("chunks_searched"));
-        Assert.Equal(retrieve.TraceId, Assert.Single(spans, span => span.OperationName == "prompt" && span.TraceId == retrieve.TraceId).TraceId);
+        List<Activity> trace;
+        lock (spans)
+        {
+            trace = spans.Where(span => span.TraceId == retrieve.TraceId).ToList();
+        }
+
+        var root = Assert.Single(trace, span => span.SpanId == retrieve.ParentSpanId);
+        Assert.Equal((ActivityKind.Server, "/v1/chatqna"), (root.Kind, root.GetTagItem("url.path") as string));
+        var prompt = Assert.Single(trace, span => span.OperationName == "prompt");
+        var generate = Assert.Single(trace, span => span.OperationName == "generate");
+        Assert.Equal([root.SpanId, root.SpanId], new[] { prompt.ParentSpanId, generate.ParentSpanId });
+        // Generation follows the prompt it was given, and is what the answer's usage counted.
+        Assert.True(generate.StartTimeUtc >= prompt.StartTimeUtc + prompt.Duration, "generate started before the prompt was built");
+        Assert.Equal((ActivityStatusCode.Unset, "complete", false), (generate.Status, generate.GetTagItem("outcome"), generate.GetTagItem("stream")));
+        Assert.Equal(answer.GetProperty("model").GetString(), generate.GetTagItem("gen_ai.response.model"));
+        Assert.Equal(answer.GetProperty("usage").GetProperty("prompt_tokens").GetInt32(), generate.GetTagItem("gen_ai.usage.input_tokens"));
+        Assert.Equal(answer.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), generate.GetTagItem("gen_ai.usage.output_tokens"));
     }
 
     /// <summary>Three documents with one fact each, ingested straight into the gateway's store with inference's embeddings.</summary>

@@ -11,7 +11,7 @@ namespace OpeaChat.Web.Components.Chat;
 public sealed partial class ChatMessageItem
 {
     private (int Version, bool IsLast, bool IsBusy, bool Editing, int Position, int Count, string Zone) _rendered = (-1, false, false, false, 0, 0, string.Empty);
-    private int _htmlVersion = -1;
+    private (int Version, string Scope) _htmlKey = (-1, string.Empty);
     private string _html = string.Empty;
     private bool _editing;
     private string? _editText;
@@ -65,15 +65,23 @@ public sealed partial class ChatMessageItem
 
     private string StateName => Message.State.ToString().ToLowerInvariant();
 
-    /// <summary>The reply as safe HTML, converted again only when its text changed.</summary>
+    /// <summary>Makes the citation buttons' ids unique on the page: the reply's id, or its place while it streams.</summary>
+    private string CitationScope => Message.Id?.ToString() ?? $"new-{Position}";
+
+    /// <summary>
+    /// The reply as safe HTML with its [n] markers as buttons for its sources, converted again only when its text or
+    /// sources (the version) or the citations' ids changed.
+    /// </summary>
     private string Html
     {
         get
         {
-            if (_htmlVersion != Message.Version)
+            var key = (Message.Version, CitationScope);
+            if (_htmlKey != key)
             {
-                _html = MarkdownRenderer.ToSafeHtml(Message.Text);
-                _htmlVersion = Message.Version;
+                var scope = key.CitationScope;
+                _html = CitationMarkers.Link(MarkdownRenderer.ToSafeHtml(Message.Text), Message.Sources, number => MessageCitations.CitationId(scope, number));
+                _htmlKey = key;
             }
 
             return _html;

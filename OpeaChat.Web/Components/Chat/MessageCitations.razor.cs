@@ -20,7 +20,10 @@ public sealed partial class MessageCitations
     [Parameter]
     public string Scope { get; set; } = "reply";
 
-    private string CitationId(int number) => $"citation-{Scope}-{number}";
+    private string CitationId(int number) => CitationId(Scope, number);
+
+    /// <summary>The id of citation <paramref name="number"/>'s button in <paramref name="scope"/> (the reply's inline markers point at it).</summary>
+    public static string CitationId(string scope, int number) => $"citation-{scope}-{number}";
 
     private async Task OpenAsync(int number, RetrievedSource source)
     {
