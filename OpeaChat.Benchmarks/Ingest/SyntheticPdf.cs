@@ -6,7 +6,7 @@ using UglyToad.PdfPig.Writer;
 
 namespace OpeaChat.Benchmarks.Ingest;
 
-/// <summary>A PDF of N pages of plain prose (about 2,300 characters a page, like a dense report), written with PdfPig.</summary>
+/// <summary>A PDF of N pages of plain prose (about 3,800 characters a page, like a dense report), written with PdfPig.</summary>
 public static class SyntheticPdf
 {
     /// <summary>The words of its prose (besides "Section", "Page", "line" and numbers).</summary>
