@@ -70,7 +70,10 @@ internal sealed class VectorIndexSnapshot
             ? new([.. _segments.Where(segment => !documentIds.Contains(segment.DocumentId))])
             : this;
 
-    /// <summary>The <paramref name="limit"/> rows most similar to <paramref name="query"/>, best first (exact: every row is scored).</summary>
+    /// <summary>
+    /// The <paramref name="limit"/> rows most similar to <paramref name="query"/>, best first (exact: every row is
+    /// scored); equal scores in snapshot order, so the same query always gives the same list.
+    /// </summary>
     public IReadOnlyList<VectorHit> Nearest(ReadOnlySpan<float> query, int limit)
     {
         var queryNorm = TensorPrimitives.Norm(query);
@@ -80,25 +83,31 @@ internal sealed class VectorIndexSnapshot
         }
 
         var inverseQueryNorm = 1 / queryNorm;
-        // A min-heap of the best so far: a row only costs a heap operation when it beats the worst kept one.
-        var best = new PriorityQueue<VectorHit, float>(limit + 1);
+        // A min-heap of the best so far (worst first: lower score, then later position): a row only costs a heap
+        // operation when it beats the worst kept one, and a tie never does, so earlier rows win ties.
+        var best = new PriorityQueue<VectorHit, (float Score, int Position)>(limit + 1, s_worstFirst);
         var worstKept = float.NegativeInfinity;
+        var position = 0;
         foreach (var segment in _segments)
         {
             if (segment.Dimensions != query.Length)
             {
+                position += segment.Count;
                 continue;
             }
 
-            for (var row = 0; row < segment.Count; row++)
+            var vectors = segment.Vectors;
+            var inverseNorms = segment.InverseNorms;
+            var dimensions = segment.Dimensions;
+            for (var row = 0; row < segment.Count; row++, position++)
             {
-                var score = TensorPrimitives.Dot(segment.Row(row), query) * segment.InverseNorms[row] * inverseQueryNorm;
+                var score = TensorPrimitives.Dot(vectors.AsSpan(row * dimensions, dimensions), query) * inverseNorms[row] * inverseQueryNorm;
                 if (best.Count == limit && score <= worstKept)
                 {
                     continue;
                 }
 
-                best.Enqueue(new VectorHit(segment, row, score), score);
+                best.Enqueue(new VectorHit(segment, row, score), (score, position));
                 if (best.Count > limit)
                 {
                     best.Dequeue();
@@ -106,7 +115,8 @@ internal sealed class VectorIndexSnapshot
 
                 if (best.Count == limit)
                 {
-                    best.TryPeek(out _, out worstKept);
+                    best.TryPeek(out _, out var worst);
+                    worstKept = worst.Score;
                 }
             }
         }
@@ -119,6 +129,9 @@ internal sealed class VectorIndexSnapshot
 
         return hits;
     }
+
+    private static readonly Comparer<(float Score, int Position)> s_worstFirst = Comparer<(float Score, int Position)>.Create(
+        (a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : b.Position.CompareTo(a.Position));
 }
 
 internal readonly record struct VectorHit(VectorSegment Segment, int Row, float Score)
