@@ -160,10 +160,12 @@ internal sealed class TextIndexSnapshot
             (a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : b.Key.CompareTo(a.Key));
 
         private readonly PriorityQueue<long, (double Score, long Key)> _heap = new(limit + 1, s_worstFirst);
+        private (double Score, long Key) _worst = (double.NegativeInfinity, long.MaxValue);
 
         public void Offer(long key, double score)
         {
-            if (_heap.Count == limit && _heap.TryPeek(out _, out var worst) && s_worstFirst.Compare((score, key), worst) <= 0)
+            // Most rows lose to the worst kept one: compared inline, without the heap.
+            if (_heap.Count == limit && (score < _worst.Score || (score == _worst.Score && key > _worst.Key)))
             {
                 return;
             }
@@ -172,6 +174,11 @@ internal sealed class TextIndexSnapshot
             if (_heap.Count > limit)
             {
                 _heap.Dequeue();
+            }
+
+            if (_heap.Count == limit)
+            {
+                _heap.TryPeek(out _, out _worst);
             }
         }
 
