@@ -120,9 +120,11 @@ internal sealed partial class SqliteChunkSearch(Func<CancellationToken, Task<Sql
             command.Parameters.AddWithValue(names[i], hits[i].ChunkKey);
         }
 
+        // CROSS JOIN keeps chunks the outer loop, read by rowid: with a plain JOIN the planner started from the
+        // documents' status index and scanned every chunk of the searchable ones (25 ms at 100,000 chunks).
         command.CommandText = $"""
             SELECT {SqliteRows.ChunkColumns}
-            FROM chunks c JOIN documents d ON d.id = c.document_id
+            FROM chunks c CROSS JOIN documents d ON d.id = c.document_id
             WHERE c.id IN ({string.Join(", ", names)}) AND d.status = '{DocumentStatuses.Searchable}';
             """;
         var chunks = new Dictionary<long, StoredChunk>(hits.Count);
