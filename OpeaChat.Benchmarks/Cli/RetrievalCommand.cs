@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace OpeaChat.Benchmarks.Cli;
 
-/// <summary><c>retrieval</c>: the SQLite document store filled with synthetic chunks, queried by vector and by BM25.</summary>
+/// <summary><c>retrieval</c>: the SQLite document store filled with synthetic chunks, queried by vector, by BM25 and by both fused.</summary>
 public static class RetrievalCommand
 {
     private static readonly Option<int> s_chunks = OptionValues.Int("--chunks", 100_000, "Synthetic chunks to store.", min: 1, max: 10_000_000);
@@ -25,7 +25,7 @@ public static class RetrievalCommand
 
     private static Command Create()
     {
-        var command = new Command("retrieval", "Fills a SQLite document store with synthetic chunks and vectors, then measures vector and BM25 query latency.")
+        var command = new Command("retrieval", "Fills a SQLite document store with synthetic chunks and vectors, then measures vector, BM25 and hybrid query latency.")
         {
             s_chunks, s_dimensions, s_perDocument, s_queries, s_limit, s_words, s_queryWords, s_seed, s_data, s_output, s_name,
         };
@@ -57,6 +57,7 @@ public static class RetrievalCommand
                         ["fill"] = context.AddTask("fill the store", maxValue: workload.Chunks),
                         ["vector queries"] = context.AddTask("vector queries", maxValue: workload.Queries),
                         ["full-text queries"] = context.AddTask("full-text queries", maxValue: workload.Queries),
+                        ["hybrid queries"] = context.AddTask("hybrid queries", maxValue: workload.Queries),
                     };
                     var progress = new SynchronousProgress<(string Stage, int Done)>(update => tasks[update.Stage].Value = update.Done);
                     return await new RetrievalBenchmark(workload, directory).RunAsync(progress, cancellationToken).ConfigureAwait(false);

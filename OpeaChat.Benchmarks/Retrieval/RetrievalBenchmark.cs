@@ -10,7 +10,9 @@ namespace OpeaChat.Benchmarks.Retrieval;
 
 /// <summary>
 /// Fills the gateway's own SQLite document store with synthetic chunks, then measures one query at a time (as one
-/// user's retrieval runs): exact cosine over the in-memory vectors, and FTS5 with BM25.
+/// user's retrieval runs): exact cosine over the in-memory vectors, BM25 over the in-memory full-text index, and both
+/// fused as <see cref="DocumentRetriever"/> does (the chunk count, BM25, vectors, reciprocal rank fusion; no
+/// embedding and no reranking, which are inference's).
 /// </summary>
 public sealed class RetrievalBenchmark(RetrievalWorkload workload, string directory)
 {
@@ -34,9 +36,12 @@ public sealed class RetrievalBenchmark(RetrievalWorkload workload, string direct
         // A new store instance, as after a gateway restart: its first vector search loads the index into memory.
         using var measured = Open(databasePath);
         await measured.InitializeAsync(cancellationToken);
+        var managedBefore = GC.GetTotalMemory(forceFullCollection: true);
         var cold = Stopwatch.StartNew();
         await measured.SearchVectorAsync(corpus.Vector(), IndexName, workload.Limit, cancellationToken);
         cold.Stop();
+        // What the index's snapshot (vectors and full text) keeps on the managed heap.
+        var indexBytes = GC.GetTotalMemory(forceFullCollection: true) - managedBefore;
 
         var vectors = Enumerable.Range(0, workload.Queries).Select(_ => corpus.Vector()).ToList();
         var vectorLatency = await MeasureAsync(vectors, "vector queries", progress,
@@ -44,12 +49,29 @@ public sealed class RetrievalBenchmark(RetrievalWorkload workload, string direct
         var queries = Enumerable.Range(0, workload.Queries).Select(_ => corpus.Query(workload.QueryWords)).ToList();
         var textLatency = await MeasureAsync(queries, "full-text queries", progress,
             query => measured.SearchTextAsync(query, IndexName, workload.Limit, cancellationToken));
+        var questions = Enumerable.Range(0, workload.Queries).Select(_ => (Text: corpus.Query(workload.QueryWords), Vector: corpus.Vector())).ToList();
+        var hybridLatency = await MeasureAsync(questions, "hybrid queries", progress,
+            question => HybridAsync(measured, question.Text, question.Vector, workload.Limit, cancellationToken));
 
         SqliteConnection.ClearAllPools();
         var bytes = Directory.EnumerateFiles(directory, DocumentStorageOptions.DatabaseFileName + "*").Sum(file => new FileInfo(file).Length);
         return new RetrievalResult(
             MachineProbe.Describe(loadAtStart), workload, fill.Elapsed.TotalSeconds, workload.Chunks / fill.Elapsed.TotalSeconds, bytes,
-            cold.Elapsed.TotalMilliseconds, vectorLatency, textLatency);
+            cold.Elapsed.TotalMilliseconds, indexBytes, vectorLatency, textLatency, hybridLatency);
+    }
+
+    /// <summary>The store's part of <see cref="DocumentRetriever"/>'s retrieval, in its order, fused with its constant.</summary>
+    private static async Task<IReadOnlyList<ScoredChunk>> HybridAsync(
+        SqliteDocumentStore store, string question, float[] vector, int limit, CancellationToken cancellationToken)
+    {
+        if (await store.CountChunksAsync(IndexName, cancellationToken) == 0)
+        {
+            return [];
+        }
+
+        var text = await store.SearchTextAsync(question, IndexName, limit, cancellationToken);
+        var vectors = await store.SearchVectorAsync(vector, IndexName, limit, cancellationToken);
+        return ReciprocalRankFusion.Fuse([text, vectors], new RetrievalOptions().RrfConstant);
     }
 
     private async Task FillAsync(SqliteDocumentStore store, SyntheticCorpus corpus, IProgress<(string Stage, int Done)> progress, CancellationToken cancellationToken)

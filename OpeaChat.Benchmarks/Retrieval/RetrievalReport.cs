@@ -16,14 +16,15 @@ public static class RetrievalReport
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {result.Machine.CpuModel}, {result.Machine.LogicalCores} cores, {result.Machine.Runtime}; load average {result.Machine.LoadAverageAtStart ?? "n/a"} at start, {result.Machine.LoadAverageAtEnd ?? "n/a"} at end.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Fill: {w.Chunks:N0} chunks ({w.ChunksPerDocument} per document, {w.WordsPerChunk} words each) in {result.FillSeconds:F1} s ({result.ChunksPerSecond:N0} chunks/s); database {result.DatabaseBytes / 1048576.0:F0} MiB.");
-        text.AppendLine(CultureInfo.InvariantCulture, $"First vector query after opening the store (loads the index into memory): {result.ColdVectorQueryMilliseconds:F0} ms.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"First query after opening the store (loads vectors and full text into memory): {result.ColdVectorQueryMilliseconds:F0} ms; the loaded index holds {result.IndexManagedBytes / 1048576.0:F0} MiB of managed memory.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"{w.Queries} queries of each kind, one at a time, top {w.Limit}:");
         text.AppendLine();
         text.AppendLine("| Query | p50 ms | p90 ms | p99 ms | mean ms | max ms | hits/query |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         Row(text, "Vector (exact cosine, in memory)", result.Vector);
-        Row(text, $"Full text (FTS5 BM25, {w.QueryWords} words)", result.FullText);
+        Row(text, $"Full text (BM25 as FTS5's, in memory, {w.QueryWords} words)", result.FullText);
+        Row(text, "Hybrid (count, BM25, vector, RRF fusion)", result.Hybrid);
         return text.ToString();
     }
 

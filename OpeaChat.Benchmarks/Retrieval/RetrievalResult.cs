@@ -3,7 +3,10 @@ using OpeaChat.Benchmarks.Load;
 
 namespace OpeaChat.Benchmarks.Retrieval;
 
-/// <summary>What <c>retrieval</c> measured: the store's fill, its first (cold) vector search and both query kinds.</summary>
+/// <summary>
+/// What <c>retrieval</c> measured: the store's fill, its first (cold) search with the managed memory the loaded index
+/// holds, and the three query kinds (hybrid: both searches and their fusion, as the retriever runs them).
+/// </summary>
 public sealed record RetrievalResult(
     MachineInfo Machine,
     RetrievalWorkload Workload,
@@ -11,8 +14,10 @@ public sealed record RetrievalResult(
     double ChunksPerSecond,
     long DatabaseBytes,
     double ColdVectorQueryMilliseconds,
+    long IndexManagedBytes,
     QueryLatency Vector,
-    QueryLatency FullText);
+    QueryLatency FullText,
+    QueryLatency Hybrid);
 
 public sealed record RetrievalWorkload(int Chunks, int Dimensions, int ChunksPerDocument, int Queries, int Limit, int WordsPerChunk, int QueryWords, int Seed);
 

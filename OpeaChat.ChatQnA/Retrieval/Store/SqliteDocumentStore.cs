@@ -4,8 +4,8 @@ using OpeaChat.Contracts.Dataprep;
 namespace OpeaChat.ChatQnA.Retrieval.Store;
 
 /// <summary>
-/// The embedded document store: one SQLite file (<c>documents.db</c>, write-ahead log), FTS5 for full text and exact
-/// cosine over vectors held in memory per index. One gateway process owns the file.
+/// The embedded document store: one SQLite file (<c>documents.db</c>, write-ahead log), chunks, vectors and an FTS5 index; searches
+/// run over an in-memory snapshot per index (BM25 as FTS5 scores it, exact cosine). One gateway process owns the file.
 /// </summary>
 public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
 {
@@ -13,7 +13,7 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
     private readonly string _connectionString;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly VectorIndexCache _vectors = new();
+    private readonly SearchIndexCache _indexes = new();
     private readonly SqliteChunkSearch _search;
 
     public SqliteDocumentStore(string databasePath, TimeProvider time, ILogger<SqliteDocumentStore> logger)
@@ -23,7 +23,7 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
         _connectionString = SqliteDocumentSchema.ConnectionString(_databasePath);
         _time = time;
         _logger = logger;
-        _search = new SqliteChunkSearch(OpenAsync, _vectors, _logger);
+        _search = new SqliteChunkSearch(OpenAsync, _indexes, _logger);
     }
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -167,8 +167,9 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
         await transaction.CommitAsync(cancellationToken);
         if (chunks.Count > 0)
         {
-            var segment = new VectorSegment(documentId, keys, matrix, dimensions);
-            await _vectors.UpdateAsync(document.IndexName, snapshot => snapshot.With(segment));
+            var vectors = new VectorSegment(documentId, keys, matrix, dimensions);
+            var words = TextSegmentBuilder.Build(documentId, keys, chunks);
+            await _indexes.UpdateAsync(document.IndexName, snapshot => snapshot.With(vectors, words));
         }
 
         LogCompleted(_logger, documentId, document.IndexName, chunks.Count);
@@ -232,7 +233,7 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public void Dispose() => _vectors.Dispose();
+    public void Dispose() => _indexes.Dispose();
 
     private async Task<int> DeleteWhereAsync(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken)
     {
@@ -267,7 +268,7 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
         }
 
         await transaction.CommitAsync(cancellationToken);
-        await _vectors.RemoveAsync(deleted);
+        await _indexes.RemoveAsync(deleted);
         LogDeleted(_logger, deleted.Count);
         return deleted.Count;
     }
@@ -296,6 +297,6 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Document {DocumentId} of index {IndexName} is searchable: {Chunks} chunks")]
     private static partial void LogCompleted(ILogger logger, Guid documentId, string indexName, int chunks);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} documents with their chunks and _vectors")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} documents with their chunks and vectors")]
     private static partial void LogDeleted(ILogger logger, int count);
 }

@@ -70,7 +70,12 @@ internal sealed class VectorIndexSnapshot
             ? new([.. _segments.Where(segment => !documentIds.Contains(segment.DocumentId))])
             : this;
 
-    /// <summary>The <paramref name="limit"/> rows most similar to <paramref name="query"/>, best first (exact: every row is scored).</summary>
+    /// <summary>
+    /// The <paramref name="limit"/> rows most similar to <paramref name="query"/>, best first (exact: every row is
+    /// scored); equal scores in snapshot order, so the same query always gives the same list. A large index is
+    /// scanned in one range per core: the scan is bound by memory bandwidth when the machine is idle, but on a busy
+    /// one each thread is another share of CPU time.
+    /// </summary>
     public IReadOnlyList<VectorHit> Nearest(ReadOnlySpan<float> query, int limit)
     {
         var queryNorm = TensorPrimitives.Norm(query);
@@ -80,25 +85,59 @@ internal sealed class VectorIndexSnapshot
         }
 
         var inverseQueryNorm = 1 / queryNorm;
-        // A min-heap of the best so far: a row only costs a heap operation when it beats the worst kept one.
-        var best = new PriorityQueue<VectorHit, float>(limit + 1);
+        var ranges = Count >= RowsPerRange * 2 ? Math.Min(Environment.ProcessorCount, Count / RowsPerRange) : 1;
+        if (ranges == 1)
+        {
+            return Drain([Scan(query, inverseQueryNorm, limit, 0, Count)], limit);
+        }
+
+        var queryCopy = query.ToArray();
+        var found = new PriorityQueue<VectorHit, (float Score, int Position)>[ranges];
+        Parallel.For(0, ranges, range =>
+            found[range] = Scan(queryCopy, inverseQueryNorm, limit, (int)((long)Count * range / ranges), (int)((long)Count * (range + 1) / ranges)));
+        return Drain(found, limit);
+    }
+
+    /// <summary>Below twice this many rows one thread scans them all (a thread costs more than it saves).</summary>
+    private const int RowsPerRange = 16_384;
+
+    private static readonly Comparer<(float Score, int Position)> s_worstFirst = Comparer<(float Score, int Position)>.Create(
+        (a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : b.Position.CompareTo(a.Position));
+
+    /// <summary>The best <paramref name="limit"/> of the rows at positions [from, to) of the snapshot.</summary>
+    private PriorityQueue<VectorHit, (float Score, int Position)> Scan(ReadOnlySpan<float> query, float inverseQueryNorm, int limit, int from, int to)
+    {
+        // A min-heap of the best so far (worst first: lower score, then later position): a row only costs a heap
+        // operation when it beats the worst kept one, and a tie never does, so earlier rows win ties.
+        var best = new PriorityQueue<VectorHit, (float Score, int Position)>(limit + 1, s_worstFirst);
         var worstKept = float.NegativeInfinity;
+        var position = 0;
         foreach (var segment in _segments)
         {
-            if (segment.Dimensions != query.Length)
+            if (position + segment.Count <= from || segment.Dimensions != query.Length)
             {
+                position += segment.Count;
                 continue;
             }
 
-            for (var row = 0; row < segment.Count; row++)
+            if (position >= to)
             {
-                var score = TensorPrimitives.Dot(segment.Row(row), query) * segment.InverseNorms[row] * inverseQueryNorm;
+                break;
+            }
+
+            var vectors = segment.Vectors;
+            var inverseNorms = segment.InverseNorms;
+            var dimensions = segment.Dimensions;
+            var last = Math.Min(segment.Count, to - position);
+            for (var row = Math.Max(0, from - position); row < last; row++)
+            {
+                var score = TensorPrimitives.Dot(vectors.AsSpan(row * dimensions, dimensions), query) * inverseNorms[row] * inverseQueryNorm;
                 if (best.Count == limit && score <= worstKept)
                 {
                     continue;
                 }
 
-                best.Enqueue(new VectorHit(segment, row, score), score);
+                best.Enqueue(new VectorHit(segment, row, score), (score, position + row));
                 if (best.Count > limit)
                 {
                     best.Dequeue();
@@ -106,18 +145,28 @@ internal sealed class VectorIndexSnapshot
 
                 if (best.Count == limit)
                 {
-                    best.TryPeek(out _, out worstKept);
+                    best.TryPeek(out _, out var worst);
+                    worstKept = worst.Score;
                 }
             }
+
+            position += segment.Count;
         }
 
-        var hits = new VectorHit[best.Count];
-        for (var i = hits.Length - 1; i >= 0; i--)
+        return best;
+    }
+
+    /// <summary>The best <paramref name="limit"/> of the ranges' hits, best first, ties by position.</summary>
+    private static VectorHit[] Drain(PriorityQueue<VectorHit, (float Score, int Position)>[] ranges, int limit)
+    {
+        var all = new List<(VectorHit Hit, (float Score, int Position) Order)>();
+        foreach (var range in ranges)
         {
-            hits[i] = best.Dequeue();
+            all.AddRange(range.UnorderedItems);
         }
 
-        return hits;
+        all.Sort((a, b) => s_worstFirst.Compare(b.Order, a.Order));
+        return [.. all.Take(limit).Select(item => item.Hit)];
     }
 }
 

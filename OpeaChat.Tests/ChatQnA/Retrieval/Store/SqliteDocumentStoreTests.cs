@@ -80,4 +80,26 @@ public sealed class SqliteDocumentStoreTests : DocumentStoreContractTests, IDisp
         // So is one whose other words match nothing.
         Assert.Equal(10, (await Store.SearchTextAsync("the okapi", Index, 10, Token)).Count);
     }
+
+    [Fact]
+    public async Task A_large_index_scanned_on_several_threads_gives_the_exact_order_with_ties_by_position()
+    {
+        // Enough rows for the scan to be split; a few directions only, so most scores tie.
+        var document = await AddAsync("many.txt");
+        float[][] directions = [Unit(1, 0, 0, 0), Unit(1, 1, 0, 0), Unit(1, 0.5f, 0, 0), Unit(0, 1, 0, 0), Unit(1, 0.25f, 0.1f, 0)];
+        var chunks = Enumerable.Range(0, 40_000)
+            .Select(i => new NewChunk(i, $"chunk {i}", null, null, directions[(i * 7919) % 97 == 0 ? 4 : (i % 3) + 1]))
+            .ToList();
+        Assert.True(await Store.CompleteAsync(document.Id, chunks, Token));
+        var query = Unit(1, 0.2f, 0.05f, 0);
+
+        var hits = await Store.SearchVectorAsync(query, Index, 50, Token);
+
+        var expected = chunks
+            .Select(chunk => (chunk.Index, Score: System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(chunk.Vector, query)))
+            .OrderByDescending(pair => Math.Round(pair.Score, 5)).ThenBy(pair => pair.Index)
+            .Take(50).ToList();
+        Assert.Equal(expected.Select(pair => pair.Index), hits.Select(hit => hit.Chunk.Index));
+        Assert.Equal(hits.Select(hit => hit.Chunk.Index), (await Store.SearchVectorAsync(query, Index, 50, Token)).Select(hit => hit.Chunk.Index));
+    }
 }

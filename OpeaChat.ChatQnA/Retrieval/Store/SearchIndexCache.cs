@@ -2,18 +2,30 @@ using System.Collections.Concurrent;
 
 namespace OpeaChat.ChatQnA.Retrieval.Store;
 
-/// <summary>
-/// The in-memory vectors of each index, loaded from the database at its first search and then kept in step by the
-/// store's writes. Loads and updates take one gate, so an update that commits while a load reads is never lost: it
-/// waits for the load to publish, then applies itself (updates replace by document, so applying twice is harmless).
-/// </summary>
-internal sealed class VectorIndexCache : IDisposable
+/// <summary>The in-memory search structures of one index at one moment: its vectors and its full-text index.</summary>
+internal sealed record SearchIndexSnapshot(VectorIndexSnapshot Vectors, TextIndexSnapshot Text)
 {
-    private readonly ConcurrentDictionary<string, VectorIndexSnapshot> _loaded = new(StringComparer.Ordinal);
+    public static readonly SearchIndexSnapshot Empty = new(VectorIndexSnapshot.Empty, TextIndexSnapshot.Empty);
+
+    /// <summary>A document that became searchable (replacing any earlier rows of the same document).</summary>
+    public SearchIndexSnapshot With(VectorSegment vectors, TextSegment text) => new(Vectors.With(vectors), Text.With(text));
+
+    public SearchIndexSnapshot Without(IReadOnlySet<Guid> documentIds) => new(Vectors.Without(documentIds), Text.Without(documentIds));
+}
+
+/// <summary>
+/// The in-memory vectors and full text of each index, loaded from the database at its first search and then kept in
+/// step by the store's writes. Loads and updates take one gate, so an update that commits while a load reads is
+/// never lost: it waits for the load to publish, then applies itself (updates replace by document, so applying twice
+/// is harmless).
+/// </summary>
+internal sealed class SearchIndexCache : IDisposable
+{
+    private readonly ConcurrentDictionary<string, SearchIndexSnapshot> _loaded = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public async ValueTask<VectorIndexSnapshot> GetAsync(
-        string indexName, Func<CancellationToken, Task<VectorIndexSnapshot>> load, CancellationToken cancellationToken)
+    public async ValueTask<SearchIndexSnapshot> GetAsync(
+        string indexName, Func<CancellationToken, Task<SearchIndexSnapshot>> load, CancellationToken cancellationToken)
     {
         if (_loaded.TryGetValue(indexName, out var snapshot))
         {
@@ -38,7 +50,7 @@ internal sealed class VectorIndexCache : IDisposable
     }
 
     /// <summary>Applies a committed write to the index's snapshot, if that index is loaded (else its next load reads it).</summary>
-    public async Task UpdateAsync(string indexName, Func<VectorIndexSnapshot, VectorIndexSnapshot> change)
+    public async Task UpdateAsync(string indexName, Func<SearchIndexSnapshot, SearchIndexSnapshot> change)
     {
         // Not cancellable: the database already holds the change, and memory must follow it.
         await _gate.WaitAsync(CancellationToken.None);
