@@ -26,6 +26,9 @@ internal sealed partial class SqliteChunkSearch(Func<CancellationToken, Task<Sql
         return await ReadAsync(hits.Select(hit => (hit.ChunkKey, hit.Score)).ToList(), cancellationToken);
     }
 
+    public async Task<int> WarmAsync(string indexName, CancellationToken cancellationToken) =>
+        (await cache.GetAsync(indexName, token => LoadAsync(indexName, token), cancellationToken)).Vectors.Count;
+
     public async Task<IReadOnlyList<ScoredChunk>> SearchVectorAsync(ReadOnlyMemory<float> vector, string indexName, int limit, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(indexName);

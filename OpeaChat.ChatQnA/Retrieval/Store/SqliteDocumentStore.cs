@@ -224,6 +224,8 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
     public Task<IReadOnlyList<ScoredChunk>> SearchVectorAsync(ReadOnlyMemory<float> vector, string indexName, int limit, CancellationToken cancellationToken) =>
         _search.SearchVectorAsync(vector, indexName, limit, cancellationToken);
 
+    public Task<int> WarmAsync(string indexName, CancellationToken cancellationToken) => _search.WarmAsync(indexName, cancellationToken);
+
     public async Task<int> CountChunksAsync(string indexName, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
