@@ -7,6 +7,12 @@ using OpeaChat.ChatQnA.Prompts;
 using OpeaChat.ChatQnA.Protection;
 using Scalar.AspNetCore;
 
+// `backup FOLDER` / `restore FOLDER`: copy the SQLite stores while a gateway runs (docs/reliability.md).
+if (OpeaChat.ChatQnA.Data.StoreBackupCommand.Matches(args))
+{
+    return await OpeaChat.ChatQnA.Data.StoreBackupCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -30,3 +36,4 @@ app.MapPromptEndpoints();
 app.MapDataprepEndpoints();
 
 app.Run();
+return 0;

@@ -25,6 +25,7 @@ public static class BenchmarkCli
             SynthBertCommand.Command,
             EmbedCommand.Command,
             RetrievalCommand.Command,
+            LongChatCommand.Command,
         };
 
         // The benchmark has no version to show; its options are only those each command lists.

@@ -56,9 +56,10 @@ internal static class ConversationImporter
                 throw Invalid($"messages.{i}.content", "Field required.");
             }
 
-            if (item.Status is { } status && !MessageStatuses.All.Contains(status))
+            if (item.Status is { } status && !ImportableStatuses.Contains(status))
             {
-                throw Invalid($"messages.{i}.status", $"status must be one of {string.Join(", ", MessageStatuses.All)}.");
+                // "streaming" means a reply is being written now; an imported one never would be, and nothing would finish it.
+                throw Invalid($"messages.{i}.status", $"status must be one of {string.Join(", ", ImportableStatuses)}.");
             }
 
             Guid? parentId = null;
@@ -110,22 +111,16 @@ internal static class ConversationImporter
 
         messages.Sort(MessageTree.Chronological);
         var tree = new MessageTree(conversation, messages);
-        foreach (var message in messages)
+        if (FindCycle(messages) is { } looping)
         {
-            // A parent chain that loops would never reach a root.
-            try
-            {
-                tree.PathTo(message.Id);
-            }
-            catch (InvalidOperationException)
-            {
-                throw Invalid("messages", "The messages' parent_id links form a cycle.");
-            }
+            throw Invalid("messages", $"The messages' parent_id links form a cycle (through message {newIds.First(pair => pair.Value == looping).Key}).");
         }
 
-        if (source.ActiveLeafId is { } activeLeaf && newIds.TryGetValue(activeLeaf, out var newLeaf))
+        if (source.ActiveLeafId is { } activeLeaf)
         {
-            conversation.ActiveLeafId = newLeaf;
+            conversation.ActiveLeafId = newIds.TryGetValue(activeLeaf, out var newLeaf)
+                ? newLeaf
+                : throw Invalid("conversation.active_leaf_id", $"active_leaf_id {activeLeaf} is not the id of a message in this export.");
         }
         else if (messages.Count > 0)
         {
@@ -138,6 +133,35 @@ internal static class ConversationImporter
         }
 
         return (conversation, messages);
+    }
+
+    /// <summary>The statuses an import may set: those of a finished message.</summary>
+    public static IReadOnlyList<string> ImportableStatuses { get; } = [MessageStatuses.Complete, MessageStatuses.Stopped, MessageStatuses.Failed];
+
+    /// <summary>
+    /// A message whose parent chain never reaches a root, or null. Each message is walked once (a chain of 100,000
+    /// would take 5 billion steps if every message walked to its root).
+    /// </summary>
+    private static Guid? FindCycle(List<Message> messages)
+    {
+        var parents = messages.ToDictionary(m => m.Id, m => m.ParentId);
+        var reachesRoot = new HashSet<Guid>();
+        var walk = new HashSet<Guid>();
+        foreach (var message in messages)
+        {
+            walk.Clear();
+            for (Guid? current = message.Id; current is { } id && !reachesRoot.Contains(id); current = parents[id])
+            {
+                if (!walk.Add(id))
+                {
+                    return id;
+                }
+            }
+
+            reachesRoot.UnionWith(walk);
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -5,7 +5,12 @@ using OpeaChat.Contracts.Conversations;
 
 namespace OpeaChat.ChatQnA.Conversations;
 
-/// <summary>The active branch as a readable Markdown document (not meant for import: use the JSON export).</summary>
+/// <summary>
+/// The active branch as a readable Markdown document (not meant for import: use the JSON export). Only the export
+/// writes structure: every message and the system prompt sit in a code fence longer than any backtick run inside
+/// them, and one-line values (title, model, prompt) are escaped, so no text a person or a model wrote can become a
+/// heading, HTML (<c>&lt;script&gt;</c>, <c>&lt;img onerror&gt;</c>) or a link (<c>javascript:</c>) in a viewer.
+/// </summary>
 public static class ConversationMarkdown
 {
     public static string Write(ConversationRecord conversation, IReadOnlyList<MessageRecord> branch, DateTimeOffset exportedAt)
@@ -13,16 +18,16 @@ public static class ConversationMarkdown
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentNullException.ThrowIfNull(branch);
         var text = new StringBuilder();
-        text.Append("# ").AppendLine(string.IsNullOrWhiteSpace(conversation.Title) ? "Conversation" : conversation.Title).AppendLine();
+        text.Append("# ").AppendLine(string.IsNullOrWhiteSpace(conversation.Title) ? "Conversation" : Inline(conversation.Title)).AppendLine();
         Line(text, "Conversation", conversation.Id.ToString());
         if (conversation.Model is { } model)
         {
-            Line(text, "Model", model);
+            Line(text, "Model", Inline(model));
         }
 
         if (conversation.PromptId is { } promptId)
         {
-            Line(text, "Prompt", promptId);
+            Line(text, "Prompt", Inline(promptId));
         }
 
         Line(text, "Created", Time(conversation.CreatedAt));
@@ -31,7 +36,8 @@ public static class ConversationMarkdown
 
         if (!string.IsNullOrWhiteSpace(conversation.SystemPrompt))
         {
-            text.AppendLine("## System prompt").AppendLine().AppendLine(conversation.SystemPrompt.Trim()).AppendLine();
+            text.AppendLine("## System prompt").AppendLine();
+            Fenced(text, conversation.SystemPrompt);
         }
 
         foreach (var message in branch)
@@ -42,7 +48,7 @@ public static class ConversationMarkdown
             {
                 if (message.Model is { } replyModel)
                 {
-                    facts.Add(replyModel);
+                    facts.Add(Inline(replyModel));
                 }
 
                 if (message.CompletionTokens is { } tokens)
@@ -58,7 +64,7 @@ public static class ConversationMarkdown
 
             if (message.Status != MessageStatuses.Complete)
             {
-                facts.Add(message.Status);
+                facts.Add(Inline(message.Status));
             }
 
             if (facts.Count > 0)
@@ -66,10 +72,65 @@ public static class ConversationMarkdown
                 text.Append(" (").AppendJoin(", ", facts).Append(')');
             }
 
-            text.AppendLine().AppendLine().AppendLine(message.Content.Trim()).AppendLine();
+            text.AppendLine().AppendLine();
+            Fenced(text, message.Content);
         }
 
         return text.ToString().TrimEnd() + "\n";
+    }
+
+    /// <summary>
+    /// Text as a fenced code block: CommonMark ends a fence only at a line of at least as many backticks, so a fence
+    /// one longer than the longest run inside cannot be closed early, and nothing inside is read as Markdown or HTML.
+    /// </summary>
+    internal static void Fenced(StringBuilder text, string content)
+    {
+        var longest = 0;
+        var run = 0;
+        foreach (var character in content)
+        {
+            run = character == '`' ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+
+        var fence = new string('`', Math.Max(3, longest + 1));
+        var body = content.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Trim('\n');
+        text.Append(fence).Append("text\n").Append(body).Append('\n').Append(fence).Append("\n\n");
+    }
+
+    /// <summary>
+    /// A value on one line: line breaks and other control characters become spaces, and every ASCII punctuation
+    /// mark Markdown or HTML could read is backslash-escaped (CommonMark allows that before any of them).
+    /// </summary>
+    internal static string Inline(string value)
+    {
+        var text = new StringBuilder(value.Length + 8);
+        var space = false;
+        foreach (var character in value)
+        {
+            if (char.IsControl(character) || char.IsWhiteSpace(character) || character is '\u2028' or '\u2029')
+            {
+                space = text.Length > 0;
+                continue;
+            }
+
+            if (space)
+            {
+                text.Append(' ');
+                space = false;
+            }
+
+            if (char.IsAsciiLetterOrDigit(character) || character > '\x7f' || character is ' ' or ',' or '.' or '-' or ':' or '/' or '\'' or '"' or '?' or ';' or '=' or '@' or '%' or '$' or '^' or '{' or '}')
+            {
+                text.Append(character);
+            }
+            else
+            {
+                text.Append('\\').Append(character);
+            }
+        }
+
+        return text.ToString();
     }
 
     private static void Line(StringBuilder text, string name, string value) => text.Append("- ").Append(name).Append(": ").AppendLine(value);

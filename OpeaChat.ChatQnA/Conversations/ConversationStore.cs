@@ -148,7 +148,8 @@ public sealed partial class ConversationStore(IDbContextFactory<ConversationsDbC
     public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // Messages go with it through the foreign key's ON DELETE CASCADE, in the same statement.
+        // Messages go with it through the conversation foreign key's ON DELETE CASCADE, in the same statement (one level,
+        // whatever the length of the chat: the links between messages do not cascade).
         var deleted = await db.Conversations.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken);
         if (deleted > 0)
         {

@@ -39,15 +39,35 @@ public static class ConversationTitle
         return line[..cut].TrimEnd(' ', ',', ';', ':', '-') + "…";
     }
 
-    /// <summary>A safe download name: the title's letters and digits joined by '-', lower case, or "conversation".</summary>
-    public static string ToFileName(string? title, string extension)
+    /// <summary>
+    /// A safe download name: the title's letters and digits (any script: "Ünïcødé 日本" gives "ünïcødé-日本") joined by
+    /// '-', lower case, at most 50 characters, or "conversation".
+    /// </summary>
+    public static string ToFileName(string? title, string extension) => Name(title, extension, ascii: false);
+
+    /// <summary>
+    /// The name for clients that cannot read RFC 5987's <c>filename*</c>: accents dropped, other letters as
+    /// separators ("Ünïcødé" gives "unic-de": ø has no accent to drop).
+    /// </summary>
+    public static string ToAsciiFileName(string? title, string extension) =>
+        Name((title ?? string.Empty).Normalize(NormalizationForm.FormD), extension, ascii: true);
+
+    private static string Name(string? title, string extension, bool ascii)
     {
         var name = new StringBuilder();
-        foreach (var character in (title ?? string.Empty).ToLowerInvariant())
+        foreach (var rune in (title ?? string.Empty).ToLowerInvariant().EnumerateRunes())
         {
-            if (char.IsAsciiLetterOrDigit(character))
+            if (ascii ? rune.IsAscii && Rune.IsLetterOrDigit(rune) : Rune.IsLetterOrDigit(rune))
             {
-                name.Append(character);
+                name.Append(rune.ToString());
+            }
+            else if (Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.SpacingCombiningMark)
+            {
+                // Accents of a decomposed letter ("u" + "¨"): kept with their letter, or dropped for ASCII.
+                if (!ascii && name.Length > 0 && name[^1] != '-')
+                {
+                    name.Append(rune.ToString());
+                }
             }
             else if (name.Length > 0 && name[^1] != '-')
             {
@@ -61,6 +81,11 @@ public static class ConversationTitle
         }
 
         var stem = name.ToString().Trim('-');
+        if (char.IsHighSurrogate(stem.LastOrDefault()))
+        {
+            stem = stem[..^1];
+        }
+
         return $"{(stem.Length == 0 ? "conversation" : stem)}.{extension}";
     }
 }

@@ -18,6 +18,9 @@ public static class ConversationsEndpoints
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 200;
 
+    /// <summary>Imports take a larger body than other requests (<c>ChatQnA:MaxImportBytes</c>).</summary>
+    public const string ImportPath = "/v1/conversations/import";
+
     /// <summary>For export files: indented, and non-ASCII text kept readable (the file is not embedded in HTML).</summary>
     private static readonly ConversationsJsonContext s_exportJson = new(new JsonSerializerOptions(ConversationsJsonContext.Default.Options)
     {
@@ -180,7 +183,8 @@ public static class ConversationsEndpoints
     private static async Task<JsonHttpResult<MessageList>> ActivateAsync(Guid conversationId, Guid messageId, MessageTreeStore messages, CancellationToken cancellationToken) =>
         TypedResults.Json(new MessageList(await messages.ActivateAsync(conversationId, messageId, cancellationToken)), ConversationsJsonContext.Default.MessageList);
 
-    private static async Task<IResult> ExportAsync(Guid conversationId, string? format, MessageTreeStore messages, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ExportAsync(Guid conversationId, string? format, MessageTreeStore messages, TimeProvider time,
+        HttpResponse response, CancellationToken cancellationToken)
     {
         var kind = string.IsNullOrWhiteSpace(format) ? "json" : format.Trim().ToLowerInvariant();
         if (kind is not ("json" or "markdown" or "md"))
@@ -193,13 +197,27 @@ public static class ConversationsEndpoints
         if (kind == "json")
         {
             var export = new ConversationExport { ExportedAt = now, Conversation = tree.Conversation, Messages = tree.Messages };
-            return TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(export, s_exportJson.ConversationExport),
-                "application/json; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "json"));
+            Attachment(response, tree.Conversation.Title, "json");
+            return TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(export, s_exportJson.ConversationExport), "application/json; charset=utf-8");
         }
 
         var branch = await messages.GetActiveBranchAsync(conversationId, cancellationToken);
-        return TypedResults.File(Encoding.UTF8.GetBytes(ConversationMarkdown.Write(tree.Conversation, branch, now)),
-            "text/markdown; charset=utf-8", ConversationTitle.ToFileName(tree.Conversation.Title, "md"));
+        Attachment(response, tree.Conversation.Title, "md");
+        return TypedResults.File(Encoding.UTF8.GetBytes(ConversationMarkdown.Write(tree.Conversation, branch, now)), "text/markdown; charset=utf-8");
+    }
+
+    /// <summary>
+    /// <c>Content-Disposition: attachment</c> with the title's own letters in RFC 5987's <c>filename*</c> and an ASCII
+    /// <c>filename</c> for older clients (ASP.NET's own fallback turns every other letter into '_').
+    /// </summary>
+    private static void Attachment(HttpResponse response, string? title, string extension)
+    {
+        var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment")
+        {
+            FileName = $"\"{ConversationTitle.ToAsciiFileName(title, extension)}\"",
+            FileNameStar = ConversationTitle.ToFileName(title, extension),
+        };
+        response.Headers.ContentDisposition = disposition.ToString();
     }
 
     private static async Task<IResult> ImportAsync(HttpRequest request, ConversationStore store, CancellationToken cancellationToken)

@@ -19,6 +19,13 @@ public sealed class ConversationStorageOptions
     /// <summary>From <c>ConnectionStrings:conversations</c>; when set, PostgreSQL is used instead of SQLite.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// Largest body of <c>POST /v1/conversations/import</c>, in bytes (413 beyond it): an export of a long chat is
+    /// larger than <c>ChatQnA:MaxRequestBodyBytes</c> (one of 100,000 short messages is about 50 MB).
+    /// </summary>
+    [Range(1_024, 1_073_741_824)]
+    public long MaxImportBytes { get; set; } = 128L * 1024 * 1024;
+
     public bool UsesPostgres => !string.IsNullOrWhiteSpace(ConnectionString);
 
     public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), DatabaseFileName);

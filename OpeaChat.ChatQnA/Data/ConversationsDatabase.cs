@@ -45,6 +45,15 @@ public static class ConversationsDatabase
         return new ConversationsDbContextFactory(() => new SqliteConversationsDbContext(built));
     }
 
+    /// <summary>A factory of PostgreSQL contexts on one database, outside dependency injection (tests, tools).</summary>
+    public static IDbContextFactory<ConversationsDbContext> CreatePostgresFactory(string connectionString, params IInterceptor[] interceptors)
+    {
+        var options = new DbContextOptionsBuilder<PostgresConversationsDbContext>();
+        UsePostgres(options, connectionString, interceptors);
+        var built = options.Options;
+        return new ConversationsDbContextFactory(() => new PostgresConversationsDbContext(built));
+    }
+
     /// <summary>
     /// Brings the database to the current model: creates the SQLite file's folder, applies the provider's migrations,
     /// turns on SQLite's write-ahead log (readers do not wait for a writer) and seeds the built-in prompts.

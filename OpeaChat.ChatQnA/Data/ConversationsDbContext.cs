@@ -55,11 +55,14 @@ public abstract class ConversationsDbContext(DbContextOptions options) : DbConte
             message.Property(m => m.Role).HasMaxLength(16);
             message.Property(m => m.Status).HasMaxLength(16);
             message.Property(m => m.Model).HasMaxLength(ConversationLimits.NameMaxLength);
-            // The tree: deleting a message deletes the replies and branches below it.
+            // The tree's links are checked but do not cascade: a cascade runs once per level, and SQLite stops at 1,000
+            // levels ("too many levels of trigger recursion"), PostgreSQL at its stack depth. A conversation's messages
+            // go in one statement through the conversation's own cascade; NO ACTION is checked at the statement's end,
+            // when no child is left, so chains of any length delete.
             message.HasOne(m => m.Parent)
                 .WithMany()
                 .HasForeignKey(m => m.ParentId)
-                .OnDelete(DeleteBehavior.Cascade);
+                .OnDelete(DeleteBehavior.NoAction);
             message.HasIndex(m => new { m.ConversationId, m.ParentId });
         });
 

@@ -133,6 +133,12 @@ public sealed partial class PromptStore(IDbContextFactory<ConversationsDbContext
             throw Invalid("text", "Field required: the prompt's text.", draft.Text is null ? "missing" : "string_too_short");
         }
 
+        // Both kinds are filled with the conversation's variables, so both must parse as templates.
+        if (PromptTemplate.Check(draft.Text) is { } problem)
+        {
+            throw Invalid("text", problem, "value_error");
+        }
+
         return (draft.Name.Trim(), kind, draft.Text);
     }
 

@@ -5,11 +5,50 @@ namespace OpeaChat.ChatQnA.Prompts;
 
 /// <summary>
 /// Prompt templates with <c>{variable}</c> placeholders, as OPEA writes them (Python's <c>str.format</c>):
-/// a name is letters, digits and '_' not starting with a digit; <c>{{</c> and <c>}}</c> stand for literal braces;
-/// any other brace is kept as it is.
+/// a name is letters, digits and '_' not starting with a digit; <c>{{</c> and <c>}}</c> stand for literal braces.
+/// A template with any other brace does not parse (<see cref="Check"/>), as <c>str.format</c> refuses it; the prompts
+/// API stores only templates that parse. <see cref="Fill"/> keeps such a brace as it is, for text stored before.
 /// </summary>
 public static partial class PromptTemplate
 {
+    /// <summary>Why <paramref name="template"/> does not parse, or null when it does.</summary>
+    public static string? Check(string template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        for (var i = 0; i < template.Length; i++)
+        {
+            var character = template[i];
+            if (character is not ('{' or '}'))
+            {
+                continue;
+            }
+
+            if (i + 1 < template.Length && template[i + 1] == character)
+            {
+                i++;
+                continue;
+            }
+
+            if (character == '}')
+            {
+                return $"Single '}}' at position {i}: write '}}}}' for a literal brace.";
+            }
+
+            var match = Placeholder().Match(template, i);
+            if (!match.Success || match.Index != i || !match.Groups["name"].Success)
+            {
+                var close = template.IndexOf('}', i + 1);
+                return close < 0
+                    ? $"'{{' at position {i} is never closed: write '{{{{' for a literal brace, or {{name}} for a placeholder."
+                    : $"'{template[i..(close + 1)]}' at position {i} is not a placeholder: a name is letters, digits and '_', not starting with a digit (write '{{{{' for a literal brace).";
+            }
+
+            i += match.Length - 1;
+        }
+
+        return null;
+    }
+
     /// <summary>The placeholders' names, each once, in order of first appearance.</summary>
     public static IReadOnlyList<string> GetVariables(string template)
     {

@@ -5,16 +5,20 @@ using OpeaChat.ChatQnA.Dataprep;
 namespace OpeaChat.ChatQnA.Protection;
 
 /// <summary>
-/// A body over <c>ChatQnA:MaxRequestBodyBytes</c> (or, for document uploads, <c>ChatQnA:Dataprep:MaxRequestBytes</c>)
+/// A body over <c>ChatQnA:MaxRequestBodyBytes</c> (for document uploads <c>ChatQnA:Dataprep:MaxRequestBytes</c>, for
+/// conversation imports <c>ChatQnA:MaxImportBytes</c>)
 /// gets 413 with a message saying the limit, in the contract's shape.
 /// </summary>
-public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptionsMonitor<ChatQnAOptions> options, IOptionsMonitor<DataprepOptions> dataprep)
+public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptionsMonitor<ChatQnAOptions> options, IOptionsMonitor<DataprepOptions> dataprep,
+    IOptionsMonitor<Data.ConversationStorageOptions> conversations)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         var (limit, setting) = context.Request.Path.StartsWithSegments(DataprepEndpoints.IngestPath, StringComparison.OrdinalIgnoreCase)
             ? (dataprep.CurrentValue.MaxRequestBytes, "ChatQnA:Dataprep:MaxRequestBytes")
-            : (options.CurrentValue.MaxRequestBodyBytes, "ChatQnA:MaxRequestBodyBytes");
+            : context.Request.Path.Equals(Conversations.ConversationsEndpoints.ImportPath, StringComparison.OrdinalIgnoreCase)
+                ? (conversations.CurrentValue.MaxImportBytes, "ChatQnA:MaxImportBytes")
+                : (options.CurrentValue.MaxRequestBodyBytes, "ChatQnA:MaxRequestBodyBytes");
         if (context.Request.ContentLength > limit)
         {
             await TooLarge(context, limit, setting).ExecuteAsync(context);

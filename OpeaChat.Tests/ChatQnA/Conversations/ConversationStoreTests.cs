@@ -6,7 +6,7 @@ using OpeaChat.Contracts.Conversations;
 namespace OpeaChat.Tests.ChatQnA.Conversations;
 
 /// <summary>The conversation store's semantics (settings, titles, listing and search, deleting) on a real SQLite file.</summary>
-public sealed class ConversationStoreTests : StoreTestBase
+public class ConversationStoreTests : StoreTestBase
 {
     [Fact]
     public async Task The_first_user_message_names_an_untitled_conversation_and_a_given_title_stays()
@@ -47,6 +47,41 @@ public sealed class ConversationStoreTests : StoreTestBase
         Assert.False(await Store.DeleteAsync(conversation.Id, Token));
 
         Assert.Null(await Store.GetAsync(conversation.Id, Token));
+        await using var db = await Contexts.CreateDbContextAsync();
+        Assert.Equal(0, await db.Messages.CountAsync(m => m.ConversationId == conversation.Id));
+        Assert.Equal(4, await db.Messages.CountAsync(m => m.ConversationId == other.Id));
+    }
+
+    [Fact]
+    public async Task A_chain_deeper_than_any_trigger_limit_imports_branches_and_deletes()
+    {
+        const int Length = 5_000;
+        var ids = Enumerable.Range(0, Length).Select(_ => Guid.NewGuid()).ToArray();
+        var import = new ConversationImport
+        {
+            Conversation = new ImportedConversation { Title = "Deep" },
+            Messages = [.. ids.Select((id, i) => new ImportedMessage
+            {
+                Id = id,
+                ParentId = i == 0 ? null : ids[i - 1],
+                Role = i % 2 == 0 ? "user" : "assistant",
+                Content = $"m{i}",
+            })],
+        };
+        var other = await Store.CreateAsync(new ConversationSettings(), Token);
+        await TwoTurnsAsync(other.Id);
+
+        var conversation = await Store.ImportAsync(import, Token);
+        var branch = await Messages.GetActiveBranchAsync(conversation.Id, Token);
+        Assert.Equal(Length, branch.Count);
+        var edited = await Messages.EditUserMessageAsync(conversation.Id, branch[Length - 2].Id, "another way", Token);
+        Assert.Equal(Length - 1, (await Messages.GetActiveBranchAsync(conversation.Id, Token)).Count);
+        Assert.Equal(Length, (await Messages.ActivateAsync(conversation.Id, branch[^1].Id, Token)).Count);
+        Assert.Equal(Length + 1, (await Messages.GetTreeAsync(conversation.Id, Token)).Messages.Count);
+        Assert.Equal(branch[Length - 3].Id, edited.ParentId);
+
+        Assert.True(await Store.DeleteAsync(conversation.Id, Token));
+
         await using var db = await Contexts.CreateDbContextAsync();
         Assert.Equal(0, await db.Messages.CountAsync(m => m.ConversationId == conversation.Id));
         Assert.Equal(4, await db.Messages.CountAsync(m => m.ConversationId == other.Id));
@@ -99,4 +134,12 @@ public sealed class ConversationStoreTests : StoreTestBase
             () => Store.UpdateAsync(conversation.Id, new ConversationChanges { PromptId = new("no-such-prompt") }, Token));
         Assert.Equal("prompt_id", unknownPrompt.Field);
     }
+}
+
+/// <summary>The same tests on PostgreSQL 15 (a throwaway cluster, <see cref="Infrastructure.PostgresServer"/>).</summary>
+[Collection(Infrastructure.PostgresCollection.Name)]
+public sealed class PostgresConversationStoreTests(Infrastructure.PostgresServer server) : ConversationStoreTests
+{
+    protected override Task<IDbContextFactory<OpeaChat.ChatQnA.Data.ConversationsDbContext>> CreateContextsAsync(
+        Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor[] interceptors) => PostgresStore.CreateAsync(server, interceptors);
 }

@@ -6,7 +6,7 @@ using OpeaChat.Contracts.Conversations;
 namespace OpeaChat.Tests.ChatQnA.Conversations;
 
 /// <summary>The message tree's semantics (branches, edits, regeneration, atomic saves) on a real SQLite file.</summary>
-public sealed class MessageTreeStoreTests : StoreTestBase
+public class MessageTreeStoreTests : StoreTestBase
 {
     [Fact]
     public async Task Messages_follow_the_active_leaf_and_the_branch_reads_root_first()
@@ -133,4 +133,12 @@ public sealed class MessageTreeStoreTests : StoreTestBase
         Assert.Equal(before.ActiveLeafId, after.ActiveLeafId);
         Assert.Equal(before.UpdatedAt, after.UpdatedAt);
     }
+}
+
+/// <summary>The same tests on PostgreSQL 15 (a throwaway cluster, <see cref="Infrastructure.PostgresServer"/>).</summary>
+[Collection(Infrastructure.PostgresCollection.Name)]
+public sealed class PostgresMessageTreeStoreTests(Infrastructure.PostgresServer server) : MessageTreeStoreTests
+{
+    protected override Task<IDbContextFactory<OpeaChat.ChatQnA.Data.ConversationsDbContext>> CreateContextsAsync(
+        Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor[] interceptors) => PostgresStore.CreateAsync(server, interceptors);
 }

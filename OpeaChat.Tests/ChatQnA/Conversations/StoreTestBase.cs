@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Data;
@@ -8,7 +9,8 @@ namespace OpeaChat.Tests.ChatQnA.Conversations;
 
 /// <summary>
 /// Both conversation stores on a real SQLite file, migrated as the gateway migrates it; its commits can be made to
-/// fail and the statements it runs are logged.
+/// fail and the statements it runs are logged. A subclass that overrides <see cref="CreateContextsAsync"/> runs the
+/// same tests on another database (PostgreSQL: <see cref="PostgresStore"/>).
 /// </summary>
 public abstract class StoreTestBase : IAsyncLifetime, IDisposable
 {
@@ -30,13 +32,17 @@ public abstract class StoreTestBase : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        Contexts = ConversationsDatabase.CreateSqliteFactory(DatabasePath, FailingCommit, Commands);
+        Contexts = await CreateContextsAsync([FailingCommit, Commands]);
         await ConversationsDatabase.InitializeAsync(Contexts, TimeProvider.System, Token);
         Store = new ConversationStore(Contexts, TimeProvider.System, NullLogger<ConversationStore>.Instance);
         Messages = new MessageTreeStore(Contexts, TimeProvider.System);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>The database under test, with these interceptors; SQLite in <see cref="DatabasePath"/> unless overridden.</summary>
+    protected virtual Task<IDbContextFactory<ConversationsDbContext>> CreateContextsAsync(IInterceptor[] interceptors) =>
+        Task.FromResult(ConversationsDatabase.CreateSqliteFactory(DatabasePath, interceptors));
 
     public void Dispose()
     {
@@ -52,4 +58,11 @@ public abstract class StoreTestBase : IAsyncLifetime, IDisposable
         var a2 = await Messages.AddAssistantMessageAsync(conversationId, u2.Id, "Frozen rain.", "complete", "stories260K", 30, 12, 99.5, Token);
         return (u1, a1, u2, a2);
     }
+}
+
+/// <summary>The same store tests on a fresh database of the run's PostgreSQL server.</summary>
+internal static class PostgresStore
+{
+    public static async Task<IDbContextFactory<ConversationsDbContext>> CreateAsync(Infrastructure.PostgresServer server, IInterceptor[] interceptors) =>
+        ConversationsDatabase.CreatePostgresFactory(await server.CreateDatabaseAsync("store"), interceptors);
 }

@@ -20,6 +20,30 @@ public sealed class PromptTemplateTests
         Assert.Equal("### Search results: OPEA is the Open Platform for Enterprise AI. ### Question: What is OPEA? ### Answer:", text);
     }
 
+    [Theory]
+    [InlineData("Hello {question", "never closed")]
+    [InlineData("Hello question}", "Single '}'")]
+    [InlineData("{1abc} text", "'{1abc}' at position 0 is not a placeholder")]
+    [InlineData("{ spaced }", "not a placeholder")]
+    [InlineData("{}", "not a placeholder")]
+    [InlineData("{a.b}", "not a placeholder")]
+    [InlineData("{{ok}} then {", "position 12")]
+    public void Templates_that_do_not_parse_are_named_with_the_position(string template, string problem)
+    {
+        var found = PromptTemplate.Check(template);
+
+        Assert.NotNull(found);
+        Assert.Contains(problem, found, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Hello {question}")]
+    [InlineData("{{literal}} {name} {{\"json\": 1}}")]
+    [InlineData("no braces at all")]
+    [InlineData(BuiltInPrompts.OpeaChatQnAText)]
+    [InlineData(BuiltInPrompts.AssistantText)]
+    public void Templates_that_parse_pass_the_check(string template) => Assert.Null(PromptTemplate.Check(template));
+
     [Fact]
     public void Variables_are_listed_once_in_order_of_appearance()
     {

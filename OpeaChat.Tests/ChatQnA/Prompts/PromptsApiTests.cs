@@ -86,6 +86,26 @@ public sealed class PromptsApiTests(GatewayFixture gateway) : IClassFixture<Gate
         Assert.Equal(["body", "id"], Loc(await _client.PostJsonAsync("/v1/prompts", new { id = "Has Spaces", name = "n", text = "t" }, HttpStatusCode.UnprocessableEntity)));
     }
 
+    [Theory]
+    [InlineData("template", "Hello {question")]
+    [InlineData("template", "Hello {question}}")]
+    [InlineData("system", "Answer about {topic.")]
+    public async Task Templates_that_do_not_parse_are_422_at_text_and_store_nothing(string kind, string text)
+    {
+        var before = (await GetJsonAsync("/v1/prompts")).GetProperty("data").GetArrayLength();
+
+        var error = await _client.PostJsonAsync("/v1/prompts", new { name = "Broken", kind, text }, HttpStatusCode.UnprocessableEntity);
+
+        Assert.Equal(["body", "text"], Loc(error));
+        Assert.Contains("position", error.GetProperty("detail")[0].GetString("msg"), StringComparison.Ordinal);
+        Assert.Equal(before, (await GetJsonAsync("/v1/prompts")).GetProperty("data").GetArrayLength());
+
+        var good = await _client.PostJsonAsync("/v1/prompts", new { name = "Fixable", kind, text = "Hello {question}" });
+        using var put = await _client.PutAsJsonAsync($"/v1/prompts/{good.GetString("id")}", new { name = "Fixable", kind, text });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, put.StatusCode);
+        Assert.Equal("Hello {question}", (await GetJsonAsync($"/v1/prompts/{good.GetString("id")}")).GetString("text"));
+    }
+
     [Fact]
     public async Task Rendering_fills_the_template_or_names_what_is_missing()
     {

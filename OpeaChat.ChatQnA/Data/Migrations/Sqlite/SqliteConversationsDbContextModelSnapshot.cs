@@ -213,7 +213,7 @@ namespace OpeaChat.ChatQnA.Data.Migrations.Sqlite
                     b.HasOne("OpeaChat.ChatQnA.Data.Message", "Parent")
                         .WithMany()
                         .HasForeignKey("ParentId")
-                        .OnDelete(DeleteBehavior.Cascade);
+                        .OnDelete(DeleteBehavior.NoAction);
 
                     b.Navigation("Conversation");
 
