@@ -131,10 +131,7 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             await page.WaitForFunctionAsync(
                 "first => { const m = document.querySelector('.chat-message.assistant'); return m && m.dataset.id !== first && (m.querySelector('.message-text')?.textContent ?? '').trim().length > 0; }",
                 first, new() { Timeout = Ms(ReplyTimeout) });
-            if (await page.Locator(".chat-message.assistant[data-state='streaming']").CountAsync() > 0)
-            {
-                await page.ClickAsync("#stop-button");
-            }
+            await ChatPageDriver.StopIfStillStreamingAsync(page);
 
             await page.WaitForFunctionAsync(
                 "first => { const m = document.querySelector('.chat-message.assistant[data-id]:not([data-state=\"streaming\"])'); return m && m.dataset.id !== first; }",

@@ -210,10 +210,7 @@ public sealed class MessageListTests(AppFixture app, ITestOutputHelper output)
             await page.WaitForFunctionAsync(
                 "first => { const m = document.querySelector('.chat-message.assistant'); return m && m.dataset.id !== first && (m.querySelector('.message-text')?.textContent ?? '').trim().length > 0; }",
                 first, new() { Timeout = Ms(ReplyTimeout) });
-            if (await page.Locator(".chat-message.assistant[data-state='streaming']").CountAsync() > 0)
-            {
-                await page.ClickAsync("#stop-button"); // The tiny model may write for a while: its first words are enough.
-            }
+            await ChatPageDriver.StopIfStillStreamingAsync(page); // The tiny model may write for a while: its first words are enough.
 
             await page.WaitForFunctionAsync(
                 "first => { const m = document.querySelector('.chat-message.assistant[data-id]:not([data-state=\"streaming\"])'); return m && m.dataset.id !== first; }",

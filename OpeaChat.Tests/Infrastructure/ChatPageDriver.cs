@@ -47,6 +47,31 @@ public sealed class ChatPageDriver(Uri webBaseUri, Action<string> log)
     public static Task<string> InputTextAsync(IPage page) =>
         page.EvalOnSelectorAsync<string>("#chat-input", "element => element.value");
 
+    /// <summary>
+    /// Clicks Stop while the reply still streams. The reply may end between looking and clicking (the button is then
+    /// replaced by Send): that is not a failure, as a person who was too late to stop a reply has nothing left to do.
+    /// </summary>
+    public static async Task StopIfStillStreamingAsync(IPage page)
+    {
+        var streaming = page.Locator(".chat-message.assistant[data-state='streaming']");
+        if (await streaming.CountAsync() == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await page.Locator("#stop-button").ClickAsync(new() { Timeout = 5_000 });
+        }
+        catch (TimeoutException)
+        {
+            if (await streaming.CountAsync() > 0)
+            {
+                throw; // Still streaming: Stop really could not be clicked.
+            }
+        }
+    }
+
     public async Task RunAsync(IPage page, string failureShot, Func<Task> test)
     {
         try
