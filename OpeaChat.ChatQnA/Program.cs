@@ -5,6 +5,7 @@ using OpeaChat.ChatQnA.Dataprep;
 using OpeaChat.ChatQnA.Opea;
 using OpeaChat.ChatQnA.Prompts;
 using OpeaChat.ChatQnA.Protection;
+using OpeaChat.ServiceDefaults.Security;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,8 @@ builder.AddChatQnAServices();
 
 var app = builder.Build();
 
+// Headers, AllowedHosts and the cross-site origin check first; then keys, content type, body size, rate limits.
+app.UseHttpSecurity(policy => policy.ContentSecurityPolicyExempt.Add("/scalar"));
 app.UseGatewayProtection();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
