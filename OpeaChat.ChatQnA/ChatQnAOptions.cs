@@ -29,6 +29,12 @@ public sealed class ChatQnAOptions
     [Range(1, 1_000_000)]
     public int DefaultMaxTokens { get; set; } = 1024;
 
+    /// <summary>
+    /// The key inference asks for (its <c>Inference:ApiKeys</c>), sent on every call to it. The AppHost generates one
+    /// for development; the compose file requires one (INFERENCE_API_KEY).
+    /// </summary>
+    public string? InferenceApiKey { get; set; }
+
     /// <summary>API keys that may call /v1/*; empty (the default) turns authentication off.</summary>
     public IList<string> ApiKeys { get; } = [];
 

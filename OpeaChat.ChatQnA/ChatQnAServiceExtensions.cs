@@ -8,7 +8,9 @@ using OpeaChat.ChatQnA.Dataprep;
 using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Protection;
 using OpeaChat.ChatQnA.Retrieval;
+using OpeaChat.ChatQnA.Retrieval.Embeddings;
 using OpeaChat.ChatQnA.Telemetry;
+using OpeaChat.ServiceDefaults.Security;
 using Polly;
 
 namespace OpeaChat.ChatQnA;
@@ -63,11 +65,23 @@ public static class ChatQnAServiceExtensions
         // Per request: retrieval, which it runs, calls inference through typed HTTP clients.
         builder.Services.AddScoped<ChatMemory>();
         builder.Services.AddGatewayProtection();
+        builder.Services.AddSingleton<IRequestRejection, GatewayRequestRejection>();
+        builder.AddHttpSecurity();
         builder.Services.AddOpenApi();
         builder.AddConversationServices();
         builder.AddRetrievalServices();
         builder.AddDocumentStore();
         builder.AddDataprepServices();
+
+        // Every client that calls inference (and only those) carries its key.
+        builder.Services.AddTransient<InferenceKeyHandler>();
+        builder.Services.AddHttpClient<InferenceClient>().AddHttpMessageHandler<InferenceKeyHandler>();
+        builder.Services.AddHttpClient<RetrievalModelsClient>().AddHttpMessageHandler<InferenceKeyHandler>();
+        foreach (var name in new[] { InferenceBalancer.HttpClientName, InferenceHealthCheck.HttpClientName, nameof(InferenceEmbeddingGenerator) })
+        {
+            builder.Services.AddHttpClient(name).AddHttpMessageHandler<InferenceKeyHandler>();
+        }
+
         return builder;
     }
 

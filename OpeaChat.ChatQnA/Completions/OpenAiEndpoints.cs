@@ -48,10 +48,7 @@ public static partial class OpenAiEndpoints
         }
         catch (JsonException exception)
         {
-            var param = exception.InnerException is JsonException || exception.Path is null or "$" ? null : exception.Path.TrimStart('$', '.');
-            return OpenAiErrors.InvalidRequest(
-                param is null ? $"The request body is not valid JSON: {exception.Message.Split(" Path:")[0]}" : $"Invalid value for '{param}': {exception.Message.Split(" Path:")[0]}",
-                param, param is null ? "invalid_json" : "invalid_type");
+            return OpenAiJsonError(exception);
         }
 
         if (request is null)
@@ -194,4 +191,13 @@ public static partial class OpenAiEndpoints
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inference refused the request with {StatusCode}: {Reason}")]
     private static partial void LogRefused(ILogger logger, int statusCode, string reason);
+
+    /// <summary>OpenAI's 400 naming the field as a JSON path (<c>messages[0].content</c>), never a .NET type name.</summary>
+    internal static OpenAiErrorResult OpenAiJsonError(JsonException exception)
+    {
+        var problem = ServiceDefaults.Security.JsonErrors.Describe(exception);
+        return problem.Field is null
+            ? OpenAiErrors.InvalidRequest(problem.Message, null, "invalid_json")
+            : OpenAiErrors.InvalidRequest($"Invalid value for '{problem.Field}': {problem.Message}", problem.Field, "invalid_type");
+    }
 }

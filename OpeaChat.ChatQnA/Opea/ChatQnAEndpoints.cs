@@ -47,10 +47,7 @@ public static partial class ChatQnAEndpoints
         }
         catch (JsonException exception)
         {
-            // A syntax error comes wrapped around the reader's own JsonException; a type error does not.
-            return exception.Path is null or "$" || exception.InnerException is JsonException
-                ? OpeaErrors.Validation(string.Empty, $"The request body is not valid JSON: {exception.Message}", "json_invalid")
-                : OpeaErrors.Validation(exception.Path.TrimStart('$', '.'), exception.Message.Split(" Path:")[0], "type_error");
+            return ConversationErrors.FromJsonException(exception);
         }
 
         if (request is null)

@@ -20,7 +20,7 @@ public sealed class GatewayHost : KestrelTestHost<OpeaChat.ChatQnA.Caching.Respo
     public OpeaChat.ChatQnA.Conversations.MessageTreeStore Messages =>
         Services.GetRequiredService<OpeaChat.ChatQnA.Conversations.MessageTreeStore>();
 
-    /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>, <c>services:</c>) are given whole.</summary>
+    /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>, <c>services:</c>, <c>Security:</c>, <c>AllowedHosts</c>) are given whole.</summary>
     public static GatewayHost Start(Uri inference, params (string Key, string? Value)[] settings) =>
         Start(inference, Directory.CreateTempSubdirectory("opeachat-gateway-").FullName, settings);
 
@@ -38,7 +38,7 @@ public sealed class GatewayHost : KestrelTestHost<OpeaChat.ChatQnA.Caching.Respo
         foreach (var (key, value) in settings)
         {
             var whole = key.StartsWith("ConnectionStrings:", StringComparison.Ordinal) || key.StartsWith("Logging:", StringComparison.Ordinal)
-                || key.StartsWith("services:", StringComparison.Ordinal);
+                || key.StartsWith("services:", StringComparison.Ordinal) || key.StartsWith("Security:", StringComparison.Ordinal) || key == "AllowedHosts";
             values[whole ? key : $"ChatQnA:{key}"] = value;
         }
 
