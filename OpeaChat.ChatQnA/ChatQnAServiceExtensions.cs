@@ -53,7 +53,8 @@ public static class ChatQnAServiceExtensions
                     args.Outcome.Exception is HttpRequestException or Polly.Timeout.TimeoutRejectedException);
                 resilience.CircuitBreaker.MinimumThroughput = 3;
                 resilience.CircuitBreaker.FailureRatio = 0.5;
-                resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
+                // Polly requires the window to be at least twice the attempt timeout.
+                resilience.CircuitBreaker.SamplingDuration = attemptTimeout * 2;
                 resilience.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(3);
             });
 
