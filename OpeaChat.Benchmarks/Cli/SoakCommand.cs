@@ -32,16 +32,22 @@ public static class SoakCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult line, CancellationToken cancellationToken)
+    /// <summary>The soak the command line asks for; only a loopback gateway is accepted.</summary>
+    public static SoakPlan ReadPlan(ParseResult line)
     {
-        if (!Uri.TryCreate(line.GetValue(s_gateway), UriKind.Absolute, out var gateway) || !gateway.IsLoopback)
+        if (!Uri.TryCreate(line.GetValue(s_gateway), UriKind.Absolute, out var gateway) || gateway.Scheme is not ("http" or "https") || !gateway.IsLoopback)
         {
             throw new CommandLineException("--gateway must be an http address on this machine (loopback), such as http://127.0.0.1:8888.");
         }
 
-        var plan = new SoakPlan(new Uri(gateway, "/"), line.GetValue(s_users), TimeSpan.FromSeconds(line.GetValue(s_duration)), line.GetValue(s_maxTokens),
+        return new SoakPlan(new Uri(gateway, "/"), line.GetValue(s_users), TimeSpan.FromSeconds(line.GetValue(s_duration)), line.GetValue(s_maxTokens),
             line.GetValue(s_writeEvery), TimeSpan.FromSeconds(line.GetValue(s_sampleEvery)),
             line.GetValue(s_services)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    private static async Task<int> RunAsync(ParseResult line, CancellationToken cancellationToken)
+    {
+        var plan = ReadPlan(line);
         var result = await SoakRunner.RunAsync(plan, Console.WriteLine, cancellationToken);
         var report = Describe(result);
         Console.WriteLine(report);
