@@ -38,6 +38,8 @@ var web = builder.AddProject<Projects.OpeaChat_Web>("web")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 
+builder.SuperviseInDevelopment(inference, chatqna, web);
+
 // A deployment always waits for health: its model is on the server, not on the machine that publishes.
 if (model.Found || deployment is not null)
 {

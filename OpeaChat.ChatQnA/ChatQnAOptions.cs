@@ -68,6 +68,13 @@ public sealed class ChatQnAOptions
     /// <summary>How long one inference attempt may take before the gateway gives up on it.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan InferenceAttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long inference's <c>/alive</c> may take before a chat fails at once with 503 (asked before a call unless it
+    /// answered in the last 2 s): a dead inference is reported in about this long, not after the attempt timeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:00:30")]
+    public TimeSpan InferenceProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Requests per API key (or per client address without keys): a token bucket, refilled every second.</summary>
