@@ -75,6 +75,10 @@ public sealed class ChatQnAOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.200", "00:00:30")]
     public TimeSpan InferenceProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a streaming reply's text so far is saved: what a gateway that dies mid-reply can lose.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan ReplySaveInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Requests per API key (or per client address without keys): a token bucket, refilled every second.</summary>
