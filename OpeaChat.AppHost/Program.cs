@@ -26,10 +26,19 @@ var chatqna = builder.AddProject<Projects.OpeaChat_ChatQnA>("chatqna")
     .WithReference(inference)
     .WithHttpHealthCheck("/health");
 
+// Inference is never open, not even in development: a key generated for each run (or Parameters:inference-api-key)
+// goes to inference and to the gateway, which sends it on every call. A deployment requires one (INFERENCE_API_KEY).
+var inferenceApiKey = deployment?.InferenceApiKey ?? builder.AddParameter(DeploymentParameters.InferenceApiKeyName,
+    new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);
+inference.WithEnvironment("Inference__ApiKeys__0", inferenceApiKey);
+chatqna.WithEnvironment("ChatQnA__InferenceApiKey", inferenceApiKey);
+
 var web = builder.AddProject<Projects.OpeaChat_Web>("web")
     .WithReference(chatqna)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
+
+builder.SuperviseInDevelopment(inference, chatqna, web);
 
 // A deployment always waits for health: its model is on the server, not on the machine that publishes.
 if (model.Found || deployment is not null)

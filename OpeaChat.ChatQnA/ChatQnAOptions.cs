@@ -29,6 +29,12 @@ public sealed class ChatQnAOptions
     [Range(1, 1_000_000)]
     public int DefaultMaxTokens { get; set; } = 1024;
 
+    /// <summary>
+    /// The key inference asks for (its <c>Inference:ApiKeys</c>), sent on every call to it. The AppHost generates one
+    /// for development; the compose file requires one (INFERENCE_API_KEY).
+    /// </summary>
+    public string? InferenceApiKey { get; set; }
+
     /// <summary>API keys that may call /v1/*; empty (the default) turns authentication off.</summary>
     public IList<string> ApiKeys { get; } = [];
 
@@ -62,6 +68,17 @@ public sealed class ChatQnAOptions
     /// <summary>How long one inference attempt may take before the gateway gives up on it.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan InferenceAttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long inference's <c>/alive</c> may take before a chat fails at once with 503 (asked before a call unless it
+    /// answered in the last 2 s): a dead inference is reported in about this long, not after the attempt timeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:00:30")]
+    public TimeSpan InferenceProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a streaming reply's text so far is saved: what a gateway that dies mid-reply can lose.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan ReplySaveInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Requests per API key (or per client address without keys): a token bucket, refilled every second.</summary>

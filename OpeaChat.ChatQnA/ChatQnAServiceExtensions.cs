@@ -8,13 +8,18 @@ using OpeaChat.ChatQnA.Dataprep;
 using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Protection;
 using OpeaChat.ChatQnA.Retrieval;
+using OpeaChat.ChatQnA.Retrieval.Embeddings;
 using OpeaChat.ChatQnA.Telemetry;
+using OpeaChat.ServiceDefaults.Security;
 using Polly;
 
 namespace OpeaChat.ChatQnA;
 
 public static class ChatQnAServiceExtensions
 {
+    /// <summary>Inference is on the same machine or network: a connection that takes longer is not coming.</summary>
+    private static readonly TimeSpan InferenceConnectTimeout = TimeSpan.FromSeconds(2);
+
     public static IHostApplicationBuilder AddChatQnAServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ChatQnAOptions>()
@@ -43,17 +48,31 @@ public static class ChatQnAServiceExtensions
                 });
                 resilience.AttemptTimeout.Timeout = attemptTimeout;
                 resilience.TotalRequestTimeout.Timeout = attemptTimeout * 3;
+                // The breaker counts only failures to reach inference (its own 503 "loading" and 429 "busy" are
+                // answers): a few in a row open it for a short while, so a dead inference costs one wait, not one
+                // per request. (The default needs 100 requests in the window: it would never open here.)
+                resilience.CircuitBreaker.ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is HttpRequestException or Polly.Timeout.TimeoutRejectedException);
+                resilience.CircuitBreaker.MinimumThroughput = 3;
+                resilience.CircuitBreaker.FailureRatio = 0.5;
+                // Polly requires the window to be at least twice the attempt timeout.
                 resilience.CircuitBreaker.SamplingDuration = attemptTimeout * 2;
+                resilience.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(3);
             });
 
         // Inside the resilience handler, so that each attempt picks the least busy replica again.
         inferenceClient.AddHttpMessageHandler<BalancingHandler>();
+        // Innermost: asks the picked replica's /alive first, so a dead inference (whose port Aspire's proxy still
+        // accepts) fails in about a second with the reason instead of after the attempt timeout.
+        inferenceClient.AddHttpMessageHandler(services => new LivenessProbeHandler(
+            "inference", services.GetRequiredService<IOptions<ChatQnAOptions>>().Value.InferenceProbeTimeout));
+        inferenceClient.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = InferenceConnectTimeout });
 
         builder.Services.AddHttpClient(InferenceHealthCheck.HttpClientName, (services, client) =>
         {
             ConfigureInferenceAddress(services, client);
-            client.Timeout = TimeSpan.FromSeconds(5);
-        });
+            client.Timeout = TimeSpan.FromSeconds(2);
+        }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = InferenceConnectTimeout });
         builder.Services.AddHealthChecks().AddCheck<InferenceHealthCheck>("inference");
 
         builder.Services.AddSingleton<GatewayMetrics>();
@@ -63,11 +82,26 @@ public static class ChatQnAServiceExtensions
         // Per request: retrieval, which it runs, calls inference through typed HTTP clients.
         builder.Services.AddScoped<ChatMemory>();
         builder.Services.AddGatewayProtection();
+        builder.Services.AddSingleton<IRequestRejection, GatewayRequestRejection>();
+        builder.AddHttpSecurity();
         builder.Services.AddOpenApi();
         builder.AddConversationServices();
+        builder.Services.AddSingleton<ReplyRecorder>();
+        // After the database initializer (hosted services start in order): replies a crash left streaming fail first.
+        builder.Services.AddHostedService<AbandonedReplies>();
         builder.AddRetrievalServices();
         builder.AddDocumentStore();
         builder.AddDataprepServices();
+
+        // Every client that calls inference (and only those) carries its key.
+        builder.Services.AddTransient<InferenceKeyHandler>();
+        builder.Services.AddHttpClient<InferenceClient>().AddHttpMessageHandler<InferenceKeyHandler>();
+        builder.Services.AddHttpClient<RetrievalModelsClient>().AddHttpMessageHandler<InferenceKeyHandler>();
+        foreach (var name in new[] { InferenceBalancer.HttpClientName, InferenceHealthCheck.HttpClientName, nameof(InferenceEmbeddingGenerator) })
+        {
+            builder.Services.AddHttpClient(name).AddHttpMessageHandler<InferenceKeyHandler>();
+        }
+
         return builder;
     }
 

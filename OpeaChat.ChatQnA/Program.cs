@@ -5,6 +5,7 @@ using OpeaChat.ChatQnA.Dataprep;
 using OpeaChat.ChatQnA.Opea;
 using OpeaChat.ChatQnA.Prompts;
 using OpeaChat.ChatQnA.Protection;
+using OpeaChat.ServiceDefaults.Security;
 using Scalar.AspNetCore;
 
 // `backup FOLDER` / `restore FOLDER`: copy the SQLite stores while a gateway runs (docs/reliability.md).
@@ -20,6 +21,8 @@ builder.AddChatQnAServices();
 
 var app = builder.Build();
 
+// Headers, AllowedHosts and the cross-site origin check first; then keys, content type, body size, rate limits.
+app.UseHttpSecurity(policy => policy.ContentSecurityPolicyExempt.Add("/scalar"));
 app.UseGatewayProtection();
 app.MapDefaultEndpoints();
 app.MapOpenApi();

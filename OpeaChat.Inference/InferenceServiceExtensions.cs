@@ -4,6 +4,7 @@ using OpeaChat.Inference.Embeddings;
 using OpeaChat.Inference.Models;
 using OpeaChat.Inference.Reranking;
 using OpeaChat.Inference.Telemetry;
+using OpeaChat.ServiceDefaults.Security;
 
 namespace OpeaChat.Inference;
 
@@ -16,6 +17,7 @@ public static class InferenceServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.AddHttpSecurity();
         builder.Services.AddSingleton<InferenceMetrics>();
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<ModelLoader>();
@@ -31,5 +33,21 @@ public static class InferenceServiceExtensions
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<InferenceOptions>>((kestrel, inference) => kestrel.Limits.MaxRequestBodySize = inference.Value.MaxRequestBodyBytes);
         return builder;
+    }
+}
+
+public static class InferenceSecurityExtensions
+{
+    /// <summary>
+    /// Headers, AllowedHosts and the origin check, then the API key on every path but the health probes (llama-server's
+    /// /tokenize included; before any body is read, so 401 comes before 413),
+    /// then JSON-only bodies: a page of another site can neither post a chat nor unload a model.
+    /// </summary>
+    public static WebApplication UseInferenceSecurity(this WebApplication app)
+    {
+        app.UseHttpSecurity();
+        app.UseBearerKeys(context => context.RequestServices.GetRequiredService<IOptionsMonitor<InferenceOptions>>().CurrentValue.ApiKeys);
+        app.UseJsonBodies();
+        return app;
     }
 }

@@ -12,6 +12,7 @@ builder.AddInferenceServices();
 
 var app = builder.Build();
 
+app.UseInferenceSecurity();
 app.MapDefaultEndpoints();
 app.MapChatCompletionsEndpoints();
 app.MapEmbeddingsEndpoints();

@@ -1,16 +1,28 @@
 using Microsoft.FluentUI.AspNetCore.Components;
 using OpeaChat.Web;
+using OpeaChat.ServiceDefaults.Security;
 using OpeaChat.Web.Components;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddWebServices();
+builder.Services.AddSingleton<IRequestRejection, PlainTextRequestRejection>();
+builder.AddHttpSecurity();
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
 builder.Services.AddFluentUIComponents();
 
 var app = builder.Build();
+
+// The page's CSP: scripts only from this app (no inline script, no import map), connections (the circuit's
+// WebSocket) only to itself; Fluent UI's components set inline styles. /_blazor checks the Origin of its
+// WebSocket upgrade and negotiate calls, so another site cannot open a circuit in the user's name.
+app.UseHttpSecurity(policy =>
+{
+    policy.ContentSecurityPolicy = WebSecurity.ContentSecurityPolicy;
+    policy.OriginCheckedPaths.Add("/_blazor");
+});
 
 if (!app.Environment.IsDevelopment())
 {

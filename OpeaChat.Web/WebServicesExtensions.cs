@@ -21,9 +21,12 @@ public static class WebServicesExtensions
         // No resilience handler and no timeout: a streamed reply may take minutes and must never be retried
         // once it started; the page cancels it through its CancellationToken. Service discovery (added to
         // every client by the service defaults) turns http://chatqna into the gateway's real address.
-        builder.Services.AddHttpClient<GatewayHealthClient>(ConfigureGateway);
-        builder.Services.AddHttpClient<ConversationsClient>(ConfigureGateway);
-        builder.Services.AddHttpClient<DataprepClient>(ConfigureGateway);
+        // The liveness probe makes a call to a gateway that is down fail in about a second with the reason (under the
+        // AppHost its port stays open through Aspire's proxy, so a plain call would hang).
+        builder.Services.AddHttpClient<GatewayHealthClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
+        builder.Services.AddHttpClient<ConversationsClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
+        builder.Services.AddHttpClient<DataprepClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
+        builder.Services.AddHealthChecks().AddCheck<GatewayHealthCheck>("gateway");
 
         builder.Services.TryAddSingleton(TimeProvider.System);
 
@@ -39,6 +42,8 @@ public static class WebServicesExtensions
         builder.Services.AddScoped<Documents.DocumentLibrary>();
         return builder;
     }
+
+    private static DelegatingHandler ProbeGateway() => new LivenessProbeHandler("chat (ChatQnA gateway)", TimeSpan.FromSeconds(1));
 
     private static void ConfigureGateway(IServiceProvider services, HttpClient http)
     {

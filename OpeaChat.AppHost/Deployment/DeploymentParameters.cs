@@ -33,6 +33,8 @@ internal sealed class DeploymentParameters
     public const string ContextSizeName = "context-size";
     public const string ParallelSequencesName = "parallel-sequences";
     public const string ApiKeyName = "api-key";
+    public const string InferenceApiKeyName = "inference-api-key";
+    public const string PublicHostsName = "public-hosts";
     public const string PostgresPasswordName = "postgres-password";
 
     /// <summary>The model file named when neither OPEACHAT_MODEL nor models/ gives one (the README's example).</summary>
@@ -64,6 +66,12 @@ internal sealed class DeploymentParameters
     public IResourceBuilder<ParameterResource> ParallelSequences { get; private init; } = null!;
 
     public IResourceBuilder<ParameterResource> ApiKey { get; private init; } = null!;
+
+    /// <summary>The key between the gateway and inference (Inference:ApiKeys:0, ChatQnA:InferenceApiKey).</summary>
+    public IResourceBuilder<ParameterResource> InferenceApiKey { get; private init; } = null!;
+
+    /// <summary>Host names people and clients use to reach the gateway and the web page (added to their AllowedHosts).</summary>
+    public IResourceBuilder<ParameterResource> PublicHosts { get; private init; } = null!;
 
     /// <summary>Only with <see cref="ScaleOut"/>.</summary>
     public IResourceBuilder<ParameterResource>? PostgresPassword { get; private init; }
@@ -124,6 +132,10 @@ internal sealed class DeploymentParameters
             ParallelSequences = Setting(builder, ParallelSequencesName, parallel.ToString(CultureInfo.InvariantCulture), "Requests decoded together (Inference:MaxParallelSequences)."),
             ApiKey = builder.AddParameter(ApiKeyName, secret: true)
                 .WithDescription("API key that clients and the web page send to the gateway (ChatQnA:ApiKeys:0). Generate one with: openssl rand -hex 32"),
+            InferenceApiKey = builder.AddParameter(InferenceApiKeyName, secret: true)
+                .WithDescription("API key the gateway sends to inference (Inference:ApiKeys:0, ChatQnA:InferenceApiKey). Generate one with: openssl rand -hex 32"),
+            PublicHosts = Setting(builder, PublicHostsName, "localhost",
+                "Host names (;-separated) people use to reach the web page and the gateway, such as chat.example.com (AllowedHosts)."),
             PostgresPassword = scaleOut
                 ? builder.AddParameter(PostgresPasswordName, secret: true)
                     .WithDescription("Password of the PostgreSQL user opeachat. Generate one with: openssl rand -hex 24")

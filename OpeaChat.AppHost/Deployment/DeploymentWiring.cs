@@ -44,6 +44,8 @@ internal static class DeploymentWiring
             .WithEnvironment("Inference__GpuLayerCount", parameters.GpuLayers)
             .WithEnvironment("Inference__ContextSize", parameters.ContextSize)
             .WithEnvironment("Inference__MaxParallelSequences", parameters.ParallelSequences)
+            // Reached only by the gateway, by its service name (and probed on localhost).
+            .WithEnvironment("AllowedHosts", AllowedHosts("inference"))
             .WithAnnotation(new HostDirectoryMountAnnotation("MODELS_DIR", "./models", ModelsMountPath, ReadOnly: true,
                 "Host folder with the GGUF files, mounted read-only at /models (relative paths are relative to docker-compose.yaml)."))
             .WithAnnotation(new ReplicaAnnotation(parameters.InferenceReplicas))
@@ -65,6 +67,7 @@ internal static class DeploymentWiring
             // OPEA's REST clients reach the gateway on 8888 from outside.
             .WithExternalHttpEndpoints()
             .WithEnvironment("ChatQnA__ApiKeys__0", parameters.ApiKey)
+            .WithEnvironment("AllowedHosts", ReferenceExpression.Create($"{AllowedHosts("chatqna")};{parameters.PublicHosts}"))
             .WithAnnotation(Probe(chatqna, startPeriodSeconds: 20));
         if (parameters.InferenceReplicas > 1)
         {
@@ -91,8 +94,12 @@ internal static class DeploymentWiring
         web.PublishAsDockerFile(container => container.WithDockerfile(repositoryRoot, "OpeaChat.Web/Dockerfile"));
         web
             .WithEnvironment("ChatQnA__ApiKey", parameters.ApiKey)
+            .WithEnvironment("AllowedHosts", ReferenceExpression.Create($"{AllowedHosts("web")};{parameters.PublicHosts}"))
             .WithAnnotation(Probe(web, startPeriodSeconds: 20));
     }
+
+    /// <summary>This machine's names and the service's name on the compose network (docs/security.md).</summary>
+    private static string AllowedHosts(string service) => $"localhost;127.0.0.1;[::1];{service}";
 
     /// <summary>PostgreSQL 17 with pgvector (the official image plus the extension): the document store creates it.</summary>
     private static IResourceBuilder<ContainerResource> AddPostgres(IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> password) =>

@@ -19,6 +19,7 @@ public static class BenchmarkCli
             "See docs/benchmarks.md.")
         {
             LoadCommand.Command,
+            SoakCommand.Command,
             PrefixCommand.Command,
             IngestCommand.Command,
             SynthCommand.Command,

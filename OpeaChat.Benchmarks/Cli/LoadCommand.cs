@@ -135,7 +135,8 @@ public static class LoadCommand
     public static ILoadTarget CreateTarget(TargetSpec spec, InProcessSettings settings) => spec.Kind switch
     {
         TargetKind.ChatQnA => new ChatQnATarget(spec.BaseUri),
-        TargetKind.OpenAi => new OpenAiTarget(spec.BaseUri),
+        // The development app's inference asks for its key (the AppHost's inference-api-key parameter).
+        TargetKind.OpenAi => new OpenAiTarget(spec.BaseUri, Environment.GetEnvironmentVariable("OPEACHAT_API_KEY")),
         _ => new InProcessTarget(spec.Address, settings),
     };
 

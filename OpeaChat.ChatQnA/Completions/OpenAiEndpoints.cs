@@ -48,10 +48,7 @@ public static partial class OpenAiEndpoints
         }
         catch (JsonException exception)
         {
-            var param = exception.InnerException is JsonException || exception.Path is null or "$" ? null : exception.Path.TrimStart('$', '.');
-            return OpenAiErrors.InvalidRequest(
-                param is null ? $"The request body is not valid JSON: {exception.Message.Split(" Path:")[0]}" : $"Invalid value for '{param}': {exception.Message.Split(" Path:")[0]}",
-                param, param is null ? "invalid_json" : "invalid_type");
+            return OpenAiJsonError(exception);
         }
 
         if (request is null)
@@ -78,7 +75,6 @@ public static partial class OpenAiEndpoints
         }
 
         var logger = loggerFactory.CreateLogger(typeof(OpenAiEndpoints));
-        ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, prepared.Turn);
         return await AnswerAsync(httpContext, chat, request, prepared.Turn, prepared.Sources, logger, FromInference, cancellationToken);
     }
 
@@ -101,18 +97,23 @@ public static partial class OpenAiEndpoints
         {
             if (request.Stream == true)
             {
-                return new OpenAiStreamResult(await chat.OpenStreamAsync(request, cancellationToken), request.StreamOptions?.IncludeUsage == true, turn, sources, logger);
+                var reply = await ChatQnAEndpoints.OpenAndBeginAsync(chat, request, turn, cancellationToken);
+                ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, turn);
+                return new OpenAiStreamResult(reply, request.StreamOptions?.IncludeUsage == true, turn, sources, logger);
             }
 
             var (completion, trimmed) = await chat.CompleteAsync(request, cancellationToken);
             ChatQnAEndpoints.SetTrimmedTurns(httpContext.Response, trimmed);
-            await ChatQnAEndpoints.SaveQuietlyAsync(turn, completion.Choices[0].Message.Content?.Text ?? string.Empty, MessageStatuses.Complete, completion.Model, completion.Usage, logger);
+            // Saved before the answer is sent: an answer that could not be kept is an error (507), not a 200.
+            await ChatQnAEndpoints.SaveAsync(turn, new ReplyState(completion.Choices[0].Message.Content?.Text ?? string.Empty, MessageStatuses.Complete,
+                completion.Model, completion.Usage.PromptTokens, completion.Usage.CompletionTokens));
+            ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, turn);
             return TypedResults.Json(sources.Count > 0 ? completion with { Sources = sources } : completion, OpenAiJsonContext.Default.ChatCompletionResponse);
         }
         catch (InferenceException exception)
         {
+            // Refused before anything was written: the conversation stays as it was.
             LogRefused(logger, (int)exception.StatusCode, exception.Message);
-            await ChatQnAEndpoints.SaveQuietlyAsync(turn, string.Empty, MessageStatuses.Failed, null, null, logger);
             return onRefused(exception);
         }
     }
@@ -121,17 +122,21 @@ public static partial class OpenAiEndpoints
         new(exception.Error switch
         {
             ConversationStoreError.ConversationNotFound or ConversationStoreError.MessageNotFound or ConversationStoreError.PromptNotFound => StatusCodes.Status404NotFound,
+            ConversationStoreError.StorageFull => StatusCodes.Status507InsufficientStorage,
+            ConversationStoreError.Conflict => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status400BadRequest,
         }, new ErrorBody
         {
             Message = exception.Message,
-            Type = "invalid_request_error",
+            Type = exception.Error == ConversationStoreError.StorageFull ? "server_error" : "invalid_request_error",
             Param = exception.Field,
             Code = exception.Error switch
             {
                 ConversationStoreError.ConversationNotFound => "conversation_not_found",
                 ConversationStoreError.PromptNotFound => "prompt_not_found",
                 ConversationStoreError.MessageNotFound => "message_not_found",
+                ConversationStoreError.StorageFull => "storage_full",
+                ConversationStoreError.Conflict => "conflict",
                 _ => "invalid_value",
             },
         });
@@ -185,13 +190,22 @@ public static partial class OpenAiEndpoints
             }
         }
 
-        protected override SseItem<string> FailureEvent(InferenceException exception)
+        protected override SseItem<string> ErrorEvent(string message, string code)
         {
-            var error = new ErrorResponse(new ErrorBody { Message = exception.Message, Type = "server_error", Code = exception.Code ?? "inference_failed" });
+            var error = new ErrorResponse(new ErrorBody { Message = message, Type = "server_error", Code = code });
             return EventStream.Data(JsonSerializer.Serialize(error, OpenAiJsonContext.Default.ErrorResponse));
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inference refused the request with {StatusCode}: {Reason}")]
     private static partial void LogRefused(ILogger logger, int statusCode, string reason);
+
+    /// <summary>OpenAI's 400 naming the field as a JSON path (<c>messages[0].content</c>), never a .NET type name.</summary>
+    internal static OpenAiErrorResult OpenAiJsonError(JsonException exception)
+    {
+        var problem = ServiceDefaults.Security.JsonErrors.Describe(exception);
+        return problem.Field is null
+            ? OpenAiErrors.InvalidRequest(problem.Message, null, "invalid_json")
+            : OpenAiErrors.InvalidRequest($"Invalid value for '{problem.Field}': {problem.Message}", problem.Field, "invalid_type");
+    }
 }

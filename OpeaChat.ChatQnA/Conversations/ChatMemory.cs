@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Data;
 using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Prompts;
@@ -35,12 +36,14 @@ public sealed record PreparedChat(ChatCompletionRequest Request, ConversationTur
 
 /// <summary>
 /// Builds what the model sees from a conversation (its system prompt or prompt, its active branch, its generation
-/// settings) and records each turn: the user message before generation, the reply when it ends however it ends.
+/// settings), checking everything a request needs before the turn is written (see <see cref="ConversationTurn"/>).
 /// With a <see cref="RetrievalPlan"/>, the newest question is answered from the documents: the retrieved chunks fill
 /// a prompt template's <c>{context}</c>, or else OPEA's RAG template around the question, for the model only (the
 /// stored message stays what the person wrote).
 /// </summary>
-public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore messageTrees, PromptStore prompts, RetrievalAugmenter retrieval)
+public sealed class ChatMemory(
+    ConversationStore conversations, MessageTreeStore messageTrees, PromptStore prompts, RetrievalAugmenter retrieval, ReplyRecorder recorder,
+    IOptions<ChatQnAOptions> options, ILogger<ChatMemory> logger)
 {
     /// <summary>The variable of a prompt template that the retrieved chunks fill.</summary>
     public const string ContextVariable = "context";
@@ -65,9 +68,16 @@ public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore
         var newest = request.Messages?.LastOrDefault(message => message.Role == "user")
             ?? throw new ConversationStoreException(ConversationStoreError.Invalid,
                 "With conversation_id, messages must hold the new user message; the history comes from the conversation.", "messages");
-        var user = await messageTrees.AddUserMessageAsync(conversationId, newest.Content?.Text ?? string.Empty, null, cancellationToken);
+        var text = newest.Content?.Text;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new ConversationStoreException(ConversationStoreError.Invalid, "The new user message must not be empty.", "messages");
+        }
+
+        // Not written yet: the new message follows the active leaf once inference has accepted the request.
         var branch = await messageTrees.GetActiveBranchAsync(conversationId, cancellationToken);
-        return await BuildAsync(request, fields, conversation, branch, user.Id, plan, cancellationToken);
+        var turn = NewTurn(conversationId, branch.Count > 0 ? branch[^1].Id : null, text, null);
+        return await BuildAsync(request, fields, conversation, branch, text, turn, plan, cancellationToken);
     }
 
     /// <summary>
@@ -80,25 +90,30 @@ public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore
             ?? throw new ConversationStoreException(ConversationStoreError.ConversationNotFound, $"Conversation {conversationId} was not found.", "conversation_id");
         var branch = await messageTrees.GetActiveBranchAsync(conversationId, cancellationToken);
         IReadOnlyList<MessageRecord> history;
-        Guid userMessageId;
+        MessageRecord userMessage;
         if (branch.Count > 0 && branch[^1].Id == messageId && branch[^1].Role == "user")
         {
             history = branch;
-            userMessageId = messageId;
+            userMessage = branch[^1];
         }
         else
         {
             var context = await messageTrees.GetRegenerationContextAsync(conversationId, messageId, cancellationToken);
             history = context.Branch;
-            userMessageId = context.UserMessage.Id;
+            userMessage = context.UserMessage;
         }
 
-        return await BuildAsync(request, new MemoryFields(), conversation, history, userMessageId, plan, cancellationToken);
+        var turn = NewTurn(conversationId, null, null, userMessage.Id);
+        return await BuildAsync(request, new MemoryFields(), conversation, history, userMessage.Content, turn, plan, cancellationToken);
     }
 
+    private ConversationTurn NewTurn(Guid conversationId, Guid? parentId, string? userText, Guid? userMessageId) =>
+        new(recorder, options.Value.ReplySaveInterval, logger, conversationId, parentId, userText, userMessageId);
+
+    /// <param name="question">The newest user message: the turn's new one (not in <paramref name="history"/> yet) or the last of it.</param>
     private async Task<PreparedChat> BuildAsync(
-        ChatCompletionRequest request, MemoryFields fields, ConversationRecord conversation, IReadOnlyList<MessageRecord> history, Guid userMessageId,
-        RetrievalPlan? plan, CancellationToken cancellationToken)
+        ChatCompletionRequest request, MemoryFields fields, ConversationRecord conversation, IReadOnlyList<MessageRecord> history, string question,
+        ConversationTurn turn, RetrievalPlan? plan, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>();
         var systemOverride = request.Messages?.FirstOrDefault(message => message.Role is "system" or "developer");
@@ -108,14 +123,18 @@ public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore
             messages.Add(ChatMessage.Create("system", system));
         }
 
-        // A failed reply has nothing the model should read; a stopped one is what the person saw, so it stays.
+        // A failed reply has nothing the model should read, nor one still being written; a stopped one is what the
+        // person saw, so it stays.
         messages.AddRange(history
-            .Where(message => message.Role != "assistant" || message.Status != MessageStatuses.Failed)
+            .Where(message => message.Role != "assistant" || message.Status is not (MessageStatuses.Failed or MessageStatuses.Streaming))
             .Select(message => ChatMessage.Create(message.Role, message.Content)));
+        if (turn.UserMessageIsNew)
+        {
+            messages.Add(ChatMessage.Create("user", question));
+        }
 
         var model = string.IsNullOrEmpty(request.Model) ? conversation.Model : request.Model;
-        var question = history.LastOrDefault(message => message.Id == userMessageId)?.Content;
-        var context = question is null ? null : await retrieval.AugmentAsync(question, plan, conversation, model, cancellationToken);
+        var context = await retrieval.AugmentAsync(question, plan, conversation, model, cancellationToken);
         var promptId = fields.PromptId ?? conversation.PromptId;
         var variables = new Dictionary<string, string>(conversation.Variables);
         foreach (var (name, value) in fields.Variables ?? [])
@@ -135,7 +154,7 @@ public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore
             MaxTokens = request.MaxTokens ?? conversation.MaxTokens,
             Seed = request.Seed ?? conversation.Seed,
         };
-        var turn = new ConversationTurn(messageTrees, conversation.Id, userMessageId) { Sources = context?.Sources };
+        turn.Sources = context?.Sources;
         return new PreparedChat(prepared, turn, context?.Sources ?? []);
     }
 
@@ -199,20 +218,4 @@ public sealed class ChatMemory(ConversationStore conversations, MessageTreeStore
                 $"Prompt '{prompt.Id}' needs values for: {string.Join(", ", exception.Missing)}. Give them in 'variables'.", "variables");
         }
     }
-}
-
-/// <summary>One exchange of a conversation: saves the reply, whatever became of it, in one transaction.</summary>
-public sealed class ConversationTurn(MessageTreeStore messages, Guid conversationId, Guid userMessageId)
-{
-    public Guid ConversationId => conversationId;
-
-    public Guid UserMessageId => userMessageId;
-
-    /// <summary>The chunks the reply is built from, saved with it.</summary>
-    public IReadOnlyList<RetrievedSource>? Sources { get; set; }
-
-    public Task<MessageRecord> SaveAsync(string text, string status, string? model, Usage? usage, double? tokensPerSecond) =>
-        // Not the request's token: a reply whose client left is saved all the same.
-        messages.AddAssistantMessageAsync(conversationId, userMessageId, text, status, model, usage?.PromptTokens, usage?.CompletionTokens, tokensPerSecond,
-            CancellationToken.None, Sources);
 }

@@ -3,6 +3,8 @@ using System.Text.Json.Serialization.Metadata;
 using OpeaChat.ChatQnA.Opea;
 using OpeaChat.Contracts.Opea;
 
+using OpeaChat.ServiceDefaults.Security;
+
 namespace OpeaChat.ChatQnA.Conversations;
 
 /// <summary>The gateway's FastAPI-shaped errors for the conversation and prompt APIs.</summary>
@@ -18,6 +20,7 @@ public static class ConversationErrors
                 new OpeaErrorResult(StatusCodes.Status404NotFound, exception.Message),
             ConversationStoreError.ReadOnly => new OpeaErrorResult(StatusCodes.Status403Forbidden, exception.Message),
             ConversationStoreError.Conflict => new OpeaErrorResult(StatusCodes.Status409Conflict, exception.Message),
+            ConversationStoreError.StorageFull => new OpeaErrorResult(StatusCodes.Status507InsufficientStorage, exception.Message),
             // Ids in the path are named *_id by the store; everything else came in the body.
             _ when exception.Field is "message_id" or "conversation_id" => Invalid("path", exception.Field, exception.Message, exception.Type),
             _ => OpeaErrors.Validation(exception.Field ?? string.Empty, exception.Message, exception.Type),
@@ -61,17 +64,17 @@ public static class ConversationErrors
         }
     }
 
+    /// <summary>FastAPI's 422 naming the field (<c>loc: ["body","messages","0","content"]</c>); never a .NET type name.</summary>
     public static IResult FromJsonException(JsonException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        // A syntax error comes wrapped around the reader's own JsonException; a type error does not.
-        if (exception.Path is null or "$" || exception.InnerException is JsonException)
+        var problem = JsonErrors.Describe(exception);
+        if (problem.IsSyntax)
         {
-            return OpeaErrors.Validation(string.Empty, $"The request body is not valid JSON: {exception.Message}", "json_invalid");
+            return OpeaErrors.Validation(string.Empty, problem.Message, "json_invalid");
         }
 
-        var field = exception.Path.TrimStart('$', '.').Replace("[", ".", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal);
-        // The serializer's own message names .NET types; say it in the API's terms.
-        return OpeaErrors.Validation(field, $"{field} has the wrong JSON type (see the API documentation for what it takes).", "type_error");
+        var field = (problem.Field ?? string.Empty).Replace("[", ".", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal);
+        return OpeaErrors.Validation(field, problem.Message, field.Length == 0 ? "json_invalid" : "type_error");
     }
 }

@@ -44,6 +44,9 @@ public enum ConversationStoreError
 
     /// <summary>The request does not fit (wrong role, unknown prompt, bad import); <see cref="ConversationStoreException.Field"/> names the field.</summary>
     Invalid,
+
+    /// <summary>The database has no room to write (507).</summary>
+    StorageFull,
 }
 
 /// <summary>A store operation refused; <see cref="ConversationErrors.ToResult"/> turns it into the API's 403, 404, 409 or 422.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Conversations;
@@ -26,11 +27,15 @@ public static class ConversationServiceExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
 
+        // Watches every write for "out of space" (507 and /health); interceptors registered as IInterceptor (a test's
+        // injected fault) join it.
+        builder.Services.AddSingleton<ConversationsStorageMonitor>();
+
         // Both providers are registered; the options (read when first needed, after all configuration is in) pick one.
         builder.Services.AddDbContextFactory<SqliteConversationsDbContext>((services, options) =>
-            ConversationsDatabase.UseSqlite(options, services.GetRequiredService<IOptions<ConversationStorageOptions>>().Value.DatabasePath));
+            ConversationsDatabase.UseSqlite(options, services.GetRequiredService<IOptions<ConversationStorageOptions>>().Value.DatabasePath, Interceptors(services)));
         builder.Services.AddDbContextFactory<PostgresConversationsDbContext>((services, options) =>
-            ConversationsDatabase.UsePostgres(options, services.GetRequiredService<IOptions<ConversationStorageOptions>>().Value.ConnectionString!));
+            ConversationsDatabase.UsePostgres(options, services.GetRequiredService<IOptions<ConversationStorageOptions>>().Value.ConnectionString!, Interceptors(services)));
         builder.Services.AddSingleton<IDbContextFactory<ConversationsDbContext>>(services =>
         {
             if (services.GetRequiredService<IOptions<ConversationStorageOptions>>().Value.UsesPostgres)
@@ -50,4 +55,7 @@ public static class ConversationServiceExtensions
         builder.Services.AddHealthChecks().AddCheck<ConversationsDatabaseHealthCheck>("conversations-database");
         return builder;
     }
+
+    private static IInterceptor[] Interceptors(IServiceProvider services) =>
+        [.. services.GetRequiredService<ConversationsStorageMonitor>().Interceptors, .. services.GetServices<IInterceptor>()];
 }

@@ -51,7 +51,7 @@ public static class RegenerateEndpoints
 
         var prepared = await memory.PrepareRegenerationAsync(conversationId, messageId, overrides with { Messages = null, Stream = overrides.Stream ?? true }, cancellationToken, plan);
 
-        ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, prepared.Turn);
+        // Nothing is written unless inference accepts the request: a refused one keeps the old reply the active one.
         return await OpenAiEndpoints.AnswerAsync(httpContext, chat, prepared.Request, prepared.Turn, prepared.Sources,
             loggerFactory.CreateLogger(typeof(RegenerateEndpoints)), OpeaErrors.FromInference, cancellationToken);
     }

@@ -1,14 +1,17 @@
+using OpeaChat.ChatQnA.Data;
+
 namespace OpeaChat.ChatQnA.Conversations;
 
 /// <summary>
 /// Turns a refused store operation (<see cref="ConversationStoreException"/>) into the error shape of the endpoint's
 /// contract, once per route group instead of a catch block per endpoint. Nothing was written: the store checks
-/// before it changes anything.
+/// before it changes anything. A database out of space is refused the same way (507), not left to an empty 500.
 /// </summary>
 public sealed class StoreErrorFilter(Func<ConversationStoreException, IResult> toResult) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         try
         {
@@ -18,12 +21,21 @@ public sealed class StoreErrorFilter(Func<ConversationStoreException, IResult> t
         {
             return toResult(exception);
         }
+        catch (Exception exception) when (ConversationsStorageMonitor.IsOutOfSpace(exception))
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ConversationsStorageMonitor>().Observe(exception);
+            return toResult(StorageFull());
+        }
     }
+
+    /// <summary>The refusal for a write the database had no room for; nothing of it was kept.</summary>
+    public static ConversationStoreException StorageFull() =>
+        new(ConversationStoreError.StorageFull, "The conversation database is out of space, so nothing was saved; try again once space is freed.", null, "storage_full");
 }
 
 public static class StoreErrorFilterExtensions
 {
-    /// <summary>Store refusals in OPEA's (FastAPI's) shape: 404, 403, 409 or 422 with <c>detail</c>.</summary>
+    /// <summary>Store refusals in OPEA's (FastAPI's) shape: 404, 403, 409, 422 or 507 with <c>detail</c>.</summary>
     public static RouteGroupBuilder WithOpeaStoreErrors(this RouteGroupBuilder group) =>
         group.AddEndpointFilter(new StoreErrorFilter(static exception => exception.ToResult()));
 

@@ -3,16 +3,26 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace OpeaChat.ChatQnA.Data;
 
-/// <summary>Unhealthy when the conversation database cannot be reached (matters for PostgreSQL).</summary>
-public sealed class ConversationsDatabaseHealthCheck(IDbContextFactory<ConversationsDbContext> contexts) : IHealthCheck
+/// <summary>
+/// Unhealthy when the conversation database cannot be reached (matters for PostgreSQL); degraded while it is out of
+/// space (it still answers reads, but no reply or change can be saved).
+/// </summary>
+public sealed class ConversationsDatabaseHealthCheck(IDbContextFactory<ConversationsDbContext> contexts, ConversationsStorageMonitor storage) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Database.CanConnectAsync(cancellationToken)
-            ? HealthCheckResult.Healthy("The conversation database is reachable.")
-            : HealthCheckResult.Unhealthy(
+        if (!await db.Database.CanConnectAsync(cancellationToken))
+        {
+            return HealthCheckResult.Unhealthy(
                 "The conversation database cannot be reached: check ConnectionStrings:conversations or ChatQnA:DataDirectory.",
                 data: new Dictionary<string, object> { ["status"] = "database_unavailable" });
+        }
+
+        return storage.IsFull
+            ? HealthCheckResult.Degraded(
+                "The conversation database is out of space: replies and changes cannot be saved. Free space where it lives (ChatQnA:DataDirectory or the PostgreSQL server).",
+                data: new Dictionary<string, object> { ["status"] = "storage_full" })
+            : HealthCheckResult.Healthy("The conversation database is reachable.");
     }
 }

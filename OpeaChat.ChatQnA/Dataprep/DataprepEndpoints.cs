@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Dataprep.Ingestion;
 using OpeaChat.ChatQnA.Dataprep.Parsing;
 using OpeaChat.ChatQnA.Opea;
@@ -214,7 +215,7 @@ public static class DataprepEndpoints
         }
         catch (JsonException exception)
         {
-            return (default, OpeaErrors.Validation(exception.Path?.TrimStart('$', '.') ?? string.Empty, $"The request body is not valid JSON: {exception.Message.Split(" Path:")[0]}", "json_invalid"));
+            return (default, ConversationErrors.FromJsonException(exception));
         }
     }
 

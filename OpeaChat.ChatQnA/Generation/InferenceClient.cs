@@ -29,6 +29,9 @@ public sealed class InferenceClient(HttpClient httpClient)
     private const string ChatCompletionsPath = "v1/chat/completions";
     private const string ModelsPath = "v1/models";
 
+    /// <summary>How long a reply may go without a chunk before the gateway checks that inference is still there.</summary>
+    public static readonly TimeSpan StallProbeInterval = TimeSpan.FromSeconds(5);
+
     /// <summary>Inference's model list, as it sent it (status and JSON body).</summary>
     public async Task<(int Status, byte[] Body)> GetModelsAsync(CancellationToken cancellationToken)
     {
@@ -58,13 +61,16 @@ public sealed class InferenceClient(HttpClient httpClient)
     {
         using var response = await SendAsync(request with { Stream = true, StreamOptions = new StreamOptions { IncludeUsage = true } },
             HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        // Cancelled when inference stops answering: a proxy in between (Aspire's) can keep a dead service's connection open.
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        await using var chunks = ChatCompletionStream.ReadAsync(body, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var chunks = ChatCompletionStream.ReadAsync(body, cancellationToken: stalled.Token).GetAsyncEnumerator(stalled.Token);
+        var server = response.RequestMessage?.RequestUri is { IsAbsoluteUri: true } served ? served : httpClient.BaseAddress;
         while (true)
         {
             try
             {
-                if (!await chunks.MoveNextAsync())
+                if (!await NextOrStalledAsync(chunks, server, stalled, cancellationToken))
                 {
                     yield break;
                 }
@@ -83,6 +89,48 @@ public sealed class InferenceClient(HttpClient httpClient)
             }
 
             yield return chunks.Current;
+        }
+    }
+
+    /// <summary>
+    /// The next chunk; while none comes for <see cref="StallProbeInterval"/>, inference's <c>/alive</c> is asked, and a
+    /// service that does not answer ends the reply with an error instead of leaving it waiting for the attempt timeout.
+    /// A long prompt may keep the first token away for minutes: that is fine while the service answers.
+    /// </summary>
+    private async Task<bool> NextOrStalledAsync(IAsyncEnumerator<ChatCompletionChunk> chunks, Uri? server, CancellationTokenSource stalled, CancellationToken cancellationToken)
+    {
+        var next = chunks.MoveNextAsync().AsTask();
+        while (server is not null && await Task.WhenAny(next, Task.Delay(StallProbeInterval, cancellationToken)) != next)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await IsAliveAsync(server, cancellationToken) is { } reason)
+            {
+                await stalled.CancelAsync();
+                await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw new InferenceException(HttpStatusCode.BadGateway, $"The inference service stopped answering during the reply: {reason}.", "inference_stream_broken");
+            }
+        }
+
+        return await next;
+    }
+
+    /// <summary>Null when inference's <c>/alive</c> answers within a second; otherwise why not.</summary>
+    private async Task<string?> IsAliveAsync(Uri server, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            using var probe = await httpClient.GetAsync(new Uri(server, ServiceDefaultsExtensions.AlivenessEndpointPath), timeout.Token);
+            return probe.IsSuccessStatusCode ? null : $"its liveness check answered {(int)probe.StatusCode}";
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return "it did not answer its liveness check within 1 s";
+        }
+        catch (HttpRequestException exception)
+        {
+            return exception.Message;
         }
     }
 

@@ -1,10 +1,13 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace OpeaChat.ChatQnA.Generation;
 
-/// <summary>The gateway is ready when inference is reachable and its model is loaded; otherwise it passes on why not.</summary>
+/// <summary>
+/// The gateway can answer a chat when inference is reachable and its model is loaded: inference's own readiness is
+/// passed on with its status word and message (unhealthy stays unhealthy, degraded stays degraded), and an
+/// inference that does not answer in 2 s is unreachable.
+/// </summary>
 public sealed class InferenceHealthCheck(IHttpClientFactory httpClientFactory) : IHealthCheck
 {
     public const string HttpClientName = "inference-health";
@@ -15,31 +18,54 @@ public sealed class InferenceHealthCheck(IHttpClientFactory httpClientFactory) :
         try
         {
             using var response = await client.GetAsync(new Uri("health", UriKind.Relative), cancellationToken);
+            var (status, message, data) = await ReadAsync(response, cancellationToken);
             if (response.IsSuccessStatusCode)
             {
-                return HealthCheckResult.Healthy("Inference is ready.");
+                return status is null or "ok" or "healthy"
+                    ? HealthCheckResult.Healthy("Inference is ready.")
+                    : HealthCheckResult.Degraded(message ?? $"Inference says {status}.", data: data);
             }
 
+            return HealthCheckResult.Unhealthy(message ?? $"Inference answered {(int)response.StatusCode}.", data: data);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy(
+                $"The inference service is unreachable ({exception.Message}).",
+                data: new Dictionary<string, object> { ["status"] = "unreachable" });
+        }
+    }
+
+    /// <summary>Inference's status word, message and other fields; nulls when its body is not the expected JSON.</summary>
+    private static async Task<(string? Status, string? Message, Dictionary<string, object> Data)> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var data = new Dictionary<string, object>();
+        try
+        {
             using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-            var data = new Dictionary<string, object>();
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null, data);
+            }
+
+            string? message = null;
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 if (property.Name == "message")
                 {
+                    message = property.Value.GetString();
                     continue;
                 }
 
                 data[property.Name] = property.Value.ValueKind == JsonValueKind.Number ? property.Value.GetDouble() : property.Value.ToString();
             }
 
-            var message = document.RootElement.TryGetProperty("message", out var text) ? text.GetString() : $"Inference answered {(int)response.StatusCode}.";
-            return HealthCheckResult.Unhealthy(message, data: data);
+            return (data.TryGetValue("status", out var status) ? status as string : null, message, data);
         }
-        catch (Exception exception) when (exception is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (JsonException)
         {
-            return HealthCheckResult.Unhealthy(
-                $"The inference service is unreachable ({exception.Message}).",
-                data: new Dictionary<string, object> { ["status"] = "unreachable" });
+            // Not a health body (a proxy's page, say): the status code alone has to do.
+            return (null, null, data);
         }
     }
 }

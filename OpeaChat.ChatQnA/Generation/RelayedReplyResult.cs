@@ -9,11 +9,15 @@ namespace OpeaChat.ChatQnA.Generation;
 
 /// <summary>
 /// A reply from inference relayed to the client as server-sent events, in the format of the door it came through,
-/// and stored on its conversation (when it has one) with the text so far, however it ends: before <c>[DONE]</c>, so a
-/// client that reads the conversation once the stream ends finds it; before the error event; or when the client left.
+/// and stored on its conversation (when it has one): its text saved in steps while it streams, and how it ended
+/// before <c>[DONE]</c> (so a client that reads the conversation once the stream ends finds it), before the error
+/// event, or when the client left. A reply whose end could not be saved ends with the error event, never [DONE].
 /// </summary>
 public abstract class RelayedReplyResult(ReplyStream reply, ConversationTurn? turn, ILogger logger) : IResult
 {
+    /// <summary>The error code of a reply that streamed but could not be kept.</summary>
+    public const string SaveFailedCode = "reply_not_saved";
+
     protected ILogger Logger => logger;
 
     public Task ExecuteAsync(HttpContext httpContext)
@@ -47,8 +51,8 @@ public abstract class RelayedReplyResult(ReplyStream reply, ConversationTurn? tu
                 catch (InferenceException exception)
                 {
                     saved = true;
-                    await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
-                    failure = FailureEvent(exception);
+                    await ChatQnAEndpoints.TrySaveAsync(turn, reply, logger);
+                    failure = ErrorEvent(exception.Message, exception.Code ?? "inference_failed");
                 }
 
                 if (failure is { } error)
@@ -66,20 +70,33 @@ public abstract class RelayedReplyResult(ReplyStream reply, ConversationTurn? tu
                 {
                     yield return item;
                 }
+
+                turn?.SaveProgress(() => reply.Text);
             }
 
             saved = true;
-            await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
+            if (await ChatQnAEndpoints.TrySaveAsync(turn, reply, logger) is { } notSaved)
+            {
+                // The text streamed but is not kept (what was saved in steps stays, as failed after a restart).
+                yield return ErrorEvent(NotSavedMessage(notSaved), SaveFailedCode);
+                yield break;
+            }
+
             yield return EventStream.Data(EventStream.Done);
         }
         finally
         {
             if (!saved)
             {
-                await ChatQnAEndpoints.SaveQuietlyAsync(turn, reply, logger);
+                await ChatQnAEndpoints.TrySaveAsync(turn, reply, logger);
             }
         }
     }
+
+    private static string NotSavedMessage(Exception exception) =>
+        exception is ConversationStoreException { Error: ConversationStoreError.StorageFull }
+            ? "The reply could not be saved: the conversation database is out of space. Free space and send the message again."
+            : "The reply could not be saved to the conversation; send the message again.";
 
     /// <summary>Events before the reply's first chunk (the sources, where the door sends them that way).</summary>
     protected virtual IEnumerable<SseItem<string>> LeadingEvents() => [];
@@ -87,6 +104,6 @@ public abstract class RelayedReplyResult(ReplyStream reply, ConversationTurn? tu
     /// <summary>The door's events for one chunk from inference (none, if the door leaves it out).</summary>
     protected abstract IEnumerable<SseItem<string>> EventsFor(ChatCompletionChunk chunk);
 
-    /// <summary>The door's error event, which ends the stream after inference failed part-way.</summary>
-    protected abstract SseItem<string> FailureEvent(InferenceException exception);
+    /// <summary>The door's error event, which ends the stream after inference failed part-way or the reply could not be saved.</summary>
+    protected abstract SseItem<string> ErrorEvent(string message, string code);
 }

@@ -47,10 +47,7 @@ public static partial class ChatQnAEndpoints
         }
         catch (JsonException exception)
         {
-            // A syntax error comes wrapped around the reader's own JsonException; a type error does not.
-            return exception.Path is null or "$" || exception.InnerException is JsonException
-                ? OpeaErrors.Validation(string.Empty, $"The request body is not valid JSON: {exception.Message}", "json_invalid")
-                : OpeaErrors.Validation(exception.Path.TrimStart('$', '.'), exception.Message.Split(" Path:")[0], "type_error");
+            return ConversationErrors.FromJsonException(exception);
         }
 
         if (request is null)
@@ -75,13 +72,13 @@ public static partial class ChatQnAEndpoints
 
         var completionRequest = OpeaRequestMapper.WithOpeaDefaults(prepared.Request, options.Value);
         var logger = loggerFactory.CreateLogger(typeof(ChatQnAEndpoints));
-        SetConversationHeaders(httpContext.Response, prepared.Turn);
         try
         {
             if (request.Stream ?? true)
             {
-                var reply = await chat.OpenStreamAsync(completionRequest, cancellationToken);
+                var reply = await OpenAndBeginAsync(chat, completionRequest, prepared.Turn, cancellationToken);
                 LogIfModelIgnored(logger, request, options.Value, reply.Model);
+                SetConversationHeaders(httpContext.Response, prepared.Turn);
                 return new OpeaStreamResult(reply, prepared.Turn, prepared.Sources, logger);
             }
 
@@ -90,7 +87,9 @@ public static partial class ChatQnAEndpoints
             SetTrimmedTurns(httpContext.Response, trimmed);
             var choice = completion.Choices[0];
             var text = choice.Message.Content?.Text ?? string.Empty;
-            await SaveQuietlyAsync(prepared.Turn, text, MessageStatuses.Complete, completion.Model, completion.Usage, logger);
+            // Saved before the answer is sent: an answer that could not be kept is an error (507), not a 200.
+            await SaveAsync(prepared.Turn, new ReplyState(text, MessageStatuses.Complete, completion.Model, completion.Usage.PromptTokens, completion.Usage.CompletionTokens));
+            SetConversationHeaders(httpContext.Response, prepared.Turn);
             return TypedResults.Json(new OpeaChatResponse
             {
                 Id = completion.Id,
@@ -108,8 +107,8 @@ public static partial class ChatQnAEndpoints
         }
         catch (InferenceException exception)
         {
+            // Refused before anything was written: the conversation stays as it was.
             LogInferenceRefused(logger, (int)exception.StatusCode, exception.Message);
-            await SaveQuietlyAsync(prepared.Turn, string.Empty, MessageStatuses.Failed, null, null, logger);
             return OpeaErrors.FromInference(exception);
         }
     }
@@ -130,35 +129,61 @@ public static partial class ChatQnAEndpoints
     public const string ConversationIdHeader = "OpeaChat-Conversation-Id";
     public const string UserMessageIdHeader = "OpeaChat-User-Message-Id";
 
-    /// <summary>Saves a reply; a store failure is logged, never thrown at a client whose answer is already written.</summary>
-    internal static async Task SaveQuietlyAsync(ConversationTurn? turn, string text, string status, string? model, Usage? usage, ILogger logger, double? tokensPerSecond = null)
+    /// <summary>
+    /// Opens the reply (inference accepted it once its first chunk came), then writes the turn: a refused request
+    /// stores nothing, and a turn that cannot be written stops the reply before the client sees any of it.
+    /// </summary>
+    internal static async Task<ReplyStream> OpenAndBeginAsync(ChatService chat, ChatCompletionRequest request, ConversationTurn? turn, CancellationToken cancellationToken)
+    {
+        var reply = await chat.OpenStreamAsync(request, cancellationToken);
+        if (turn is not null)
+        {
+            try
+            {
+                await turn.BeginAsync();
+            }
+            catch
+            {
+                await reply.DisposeAsync();
+                throw;
+            }
+        }
+
+        return reply;
+    }
+
+    internal static Task SaveAsync(ConversationTurn? turn, ReplyState state) => turn is null ? Task.CompletedTask : turn.SaveAsync(state);
+
+    /// <summary>Saves how a streamed reply ended; returns the failure (logged), or null when it was saved.</summary>
+    internal static async Task<Exception?> TrySaveAsync(ConversationTurn? turn, ReplyStream reply, ILogger logger)
     {
         if (turn is null)
         {
-            return;
+            return null;
         }
 
-        try
-        {
-            await turn.SaveAsync(text, status, model, usage, tokensPerSecond);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LogSaveFailed(logger, exception, turn.ConversationId);
-        }
-    }
-
-    internal static Task SaveQuietlyAsync(ConversationTurn? turn, ReplyStream reply, ILogger logger) =>
-        SaveQuietlyAsync(turn, reply.Text, reply.Status switch
+        var state = new ReplyState(reply.Text, reply.Status switch
         {
             ReplyStatus.Complete => MessageStatuses.Complete,
             ReplyStatus.Stopped => MessageStatuses.Stopped,
             _ => MessageStatuses.Failed,
-        }, reply.Model, reply.Usage, logger, reply.TokensPerSecond);
+        }, reply.Model, reply.Usage?.PromptTokens, reply.Usage?.CompletionTokens, reply.TokensPerSecond);
+        try
+        {
+            await turn.SaveAsync(state);
+            return null;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogSaveFailed(logger, exception, turn.ConversationId);
+            return exception;
+        }
+    }
 
     /// <summary>
     /// OPEA's stream: each text piece as <c>data: </c> + Python's repr of its UTF-8 bytes, then <c>data: [DONE]</c>.
-    /// A failure part-way ends the stream with an <c>event: error</c> whose data is <c>{"detail": ...}</c>, and no [DONE].
+    /// A failure part-way (or a reply that could not be saved) ends the stream with an <c>event: error</c> whose data
+    /// is <c>{"detail": ...}</c>, and no [DONE].
     /// </summary>
     private sealed class OpeaStreamResult(ReplyStream reply, ConversationTurn? turn, IReadOnlyList<RetrievedSource> sources, ILogger logger)
         : RelayedReplyResult(reply, turn, logger)
@@ -176,10 +201,10 @@ public static partial class ChatQnAEndpoints
                 .Where(choice => !string.IsNullOrEmpty(choice.Delta.Content))
                 .Select(choice => EventStream.Data(PythonBytesLiteral.Format(choice.Delta.Content!)));
 
-        protected override SseItem<string> FailureEvent(InferenceException exception)
+        protected override SseItem<string> ErrorEvent(string message, string code)
         {
-            LogStreamFailed(Logger, exception.Message);
-            return EventStream.Named(ChatQnAStream.ErrorEvent, JsonSerializer.Serialize(new OpeaErrorDetail(exception.Message), OpeaJsonContext.Default.OpeaErrorDetail));
+            LogStreamFailed(Logger, message);
+            return EventStream.Named(ChatQnAStream.ErrorEvent, JsonSerializer.Serialize(new OpeaErrorDetail(message), OpeaJsonContext.Default.OpeaErrorDetail));
         }
     }
 

@@ -1,15 +1,16 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OpeaChat.ServiceDefaults.Security;
 
 namespace OpeaChat.ChatQnA.Protection;
 
 /// <summary>
-/// When <c>ChatQnA:ApiKeys</c> is set, every /v1 call needs one of the keys: as <c>Authorization: Bearer KEY</c>, or as
-/// OPEA's <c>meta.auth_token</c> in a JSON body. Keys are compared in constant time and never logged. The caller's
-/// identity (a hash of its key, or its address) is kept for the rate limiter.
+/// When <c>ChatQnA:ApiKeys</c> is set, every /v1 call (and the OpenAPI document and its page) needs one of the keys: as
+/// <c>Authorization: Bearer KEY</c>, or as OPEA's <c>meta.auth_token</c> in a JSON body. Keys are compared in constant
+/// time (<see cref="ApiKeys"/>, shared with inference) and never logged. It runs before the body-size check, so an
+/// unknown caller learns nothing about the limits. The caller's identity (a hash of its key, or its address) is kept
+/// for the rate limiter.
 /// </summary>
 public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<ChatQnAOptions> options, ILogger<ApiKeyMiddleware> logger)
 {
@@ -25,7 +26,7 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
         var settings = options.CurrentValue;
         var keys = settings.ApiKeys;
         var forwarderKeys = settings.ForwarderApiKeys;
-        if (!context.Request.Path.StartsWithSegments("/v1") || (keys.Count == 0 && forwarderKeys.Count == 0))
+        if (!IsProtected(context.Request.Path) || (keys.Count == 0 && forwarderKeys.Count == 0))
         {
             var address = context.Connection.RemoteIpAddress;
             var client = "ip:" + (address?.ToString() ?? "unknown");
@@ -37,9 +38,10 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
             return;
         }
 
-        var presented = BearerToken(context.Request) ?? await AuthTokenFromBodyAsync(context.Request, context.RequestAborted);
-        var forwarder = presented is not null && forwarderKeys.Any(key => FixedTimeEquals(key, presented));
-        var matched = forwarder || (presented is not null && keys.Any(key => FixedTimeEquals(key, presented)));
+        var presented = ApiKeys.BearerToken(context.Request)
+            ?? await AuthTokenFromBodyAsync(context.Request, settings.MaxRequestBodyBytes, context.RequestAborted);
+        var forwarder = ApiKeys.Matches(forwarderKeys, presented);
+        var matched = forwarder || ApiKeys.Matches(keys, presented);
         if (!matched)
         {
             LogRejected(context.Request.Path, presented is null ? "no key" : "unknown key");
@@ -51,7 +53,7 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
             return;
         }
 
-        var caller = "key:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(presented!)))[..16];
+        var caller = "key:" + ApiKeys.Fingerprint(presented!);
         context.Items[ClientIdItem] = forwarder && ForwardedClient(context.Request) is { } forwarded ? $"{caller}/client:{forwarded}" : caller;
         await next(context);
     }
@@ -65,16 +67,15 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
             : null;
     }
 
-    private static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-    }
+    /// <summary>The API, and the OpenAPI document and reference page that describe it.</summary>
+    private static bool IsProtected(PathString path) =>
+        path.StartsWithSegments("/v1") || path.StartsWithSegments("/openapi") || path.StartsWithSegments("/scalar");
 
     /// <summary>OPEA clients put the key into the body as <c>{"meta": {"auth_token": "..."}}</c>.</summary>
-    private static async Task<string?> AuthTokenFromBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<string?> AuthTokenFromBodyAsync(HttpRequest request, long bodyLimit, CancellationToken cancellationToken)
     {
-        if (!HttpMethods.IsPost(request.Method) || request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
+        // An oversize body is not read to look for a key in it: without a header key it is refused as unauthenticated.
+        if (!HttpMethods.IsPost(request.Method) || !JsonBodyMiddleware.IsJson(request.ContentType) || request.ContentLength > bodyLimit)
         {
             return null;
         }
@@ -93,16 +94,15 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
         {
             return null; // The endpoint reports the malformed body once the caller is known.
         }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null; // A chunked body past the limit: no key was found in what could be read.
+        }
         finally
         {
             request.Body.Position = 0;
         }
     }
-
-    private static bool FixedTimeEquals(string expected, string presented) =>
-        CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(expected)),
-            SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Path}: {Reason}")]
     private partial void LogRejected(string path, string reason);

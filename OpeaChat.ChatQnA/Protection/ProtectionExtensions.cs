@@ -3,6 +3,8 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Dataprep;
+using OpeaChat.ServiceDefaults.Security;
 
 namespace OpeaChat.ChatQnA.Protection;
 
@@ -47,11 +49,15 @@ public static class ProtectionExtensions
         return services;
     }
 
-    /// <summary>Body limit, then authentication, then the rate limiter (which partitions by the authenticated caller).</summary>
+    /// <summary>
+    /// Authentication first (an unknown caller gets 401 whatever it sends), then the content type (JSON, or a form for
+    /// uploads), then the body limit, then the rate limiter (which partitions by the authenticated caller).
+    /// </summary>
     public static WebApplication UseGatewayProtection(this WebApplication app)
     {
-        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseJsonBodies(DataprepEndpoints.IngestPath);
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRateLimiter();
         return app;
     }

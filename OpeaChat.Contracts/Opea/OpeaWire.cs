@@ -111,9 +111,10 @@ public sealed class OpeaMessagesConverter : JsonConverter<OpeaMessages>
                 var items = new List<OpeaMessage>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
+                    // The path names the item (and below, its field): the serializer alone would say "$.messages".
                     if (reader.TokenType != JsonTokenType.StartObject)
                     {
-                        throw new JsonException("Each message must be an object with 'role' and 'content'.");
+                        throw new JsonException("Each message must be an object with 'role' and 'content'.", $"$.messages[{items.Count}]", null, null);
                     }
 
                     string? role = null;
@@ -124,7 +125,7 @@ public sealed class OpeaMessagesConverter : JsonConverter<OpeaMessages>
                         reader.Read();
                         if (name is "role" or "content" && reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
                         {
-                            throw new JsonException($"Message '{name}' must be a string.");
+                            throw new JsonException($"Message '{name}' must be a string.", $"$.messages[{items.Count}].{name}", null, null);
                         }
 
                         switch (name)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using OpeaChat.Contracts.OpenAi;
 using OpeaChat.ServiceDefaults.OpenAi;
+using OpeaChat.ServiceDefaults.Security;
 
 namespace OpeaChat.Inference.Chat;
 
@@ -23,11 +24,10 @@ public static class JsonRequestReader
         }
         catch (JsonException exception)
         {
-            // A syntax error comes wrapped around the reader's own JsonException; a type error does not.
-            var param = exception.InnerException is JsonException ? null : ParamFromPath(exception.Path);
-            var message = param is null
-                ? $"The request body is not valid JSON: {FirstSentence(exception.Message)}"
-                : $"Invalid value for '{param}': {FirstSentence(exception.Message)}";
+            // Never the serializer's own wording: it names .NET types.
+            var problem = JsonErrors.Describe(exception);
+            var param = problem.IsSyntax ? null : problem.Field;
+            var message = param is null ? problem.Message : $"Invalid value for '{param}': {problem.Message}";
             return (null, OpenAiErrors.InvalidRequest(message, param, param is null ? "invalid_json" : "invalid_type"));
         }
         catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
@@ -45,11 +45,5 @@ public static class JsonRequestReader
         }
 
         return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 }

@@ -81,6 +81,13 @@ public sealed class InferenceOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan UnloadDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Keys that may call every endpoint but /health and /alive (chat, embeddings, reranking, /tokenize, models and their load/unload) as
+    /// <c>Authorization: Bearer KEY</c>; empty (a standalone run) leaves it open. The AppHost generates one for
+    /// development and gives it to the gateway; the compose file requires one.
+    /// </summary>
+    public IList<string> ApiKeys { get; } = [];
+
     /// <summary>Largest request body accepted, in bytes (413 beyond it).</summary>
     [Range(1_024, 1_073_741_824)]
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;

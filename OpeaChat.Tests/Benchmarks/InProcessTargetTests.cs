@@ -18,7 +18,7 @@ public sealed class InProcessTargetTests(AppFixture app)
         var workload = new LoadWorkload { Users = [1, 2], RequestsPerUser = 2, PromptTokens = 64, MaxTokens = 6, WarmupRequests = 1 };
         var settings = new InProcessSettings { Threads = 1, ContextSize = 2048, MaxParallelSequences = 4 };
         await using var inProcess = new InProcessTarget(TestModel.Path, settings);
-        await using var direct = new OpenAiTarget(app.InferenceBaseUri);
+        await using var direct = new OpenAiTarget(app.InferenceBaseUri, AppFixture.InferenceApiKey);
 
         var result = await new LoadRunner([direct, inProcess], workload).RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
 
@@ -52,7 +52,7 @@ public sealed class InProcessTargetTests(AppFixture app)
     {
         // More users at once than the app's inference runs and queues (4 sequences + 64 waiting by default).
         var workload = new LoadWorkload { Users = [100], RequestsPerUser = 1, PromptTokens = 64, MaxTokens = 120, WarmupRequests = 0 };
-        await using var direct = new OpenAiTarget(app.InferenceBaseUri);
+        await using var direct = new OpenAiTarget(app.InferenceBaseUri, AppFixture.InferenceApiKey);
 
         var result = await new LoadRunner([direct], workload).RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
 

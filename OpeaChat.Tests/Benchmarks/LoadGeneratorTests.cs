@@ -17,7 +17,7 @@ public sealed class LoadGeneratorTests(AppFixture app)
     {
         var workload = new LoadWorkload { Users = [1, 3], RequestsPerUser = 2, PromptTokens = 64, MaxTokens = 8, WarmupRequests = 1 };
         await using var gateway = new ChatQnATarget(app.ChatQnABaseUri);
-        await using var direct = new OpenAiTarget(app.InferenceBaseUri);
+        await using var direct = new OpenAiTarget(app.InferenceBaseUri, AppFixture.InferenceApiKey);
 
         var result = await new LoadRunner([gateway, direct], workload).RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(3));
 
@@ -78,7 +78,7 @@ public sealed class LoadGeneratorTests(AppFixture app)
             Users = [2], RequestsPerUser = 3, PromptTokens = 64, MaxTokens = 400, WarmupRequests = 0,
             RequestTimeout = TimeSpan.FromMilliseconds(1),
         };
-        await using var direct = new OpenAiTarget(app.InferenceBaseUri);
+        await using var direct = new OpenAiTarget(app.InferenceBaseUri, AppFixture.InferenceApiKey);
 
         var result = await new LoadRunner([direct], workload).RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
 
@@ -97,7 +97,7 @@ public sealed class LoadGeneratorTests(AppFixture app)
     {
         var workload = new LoadWorkload { Users = [1], RequestsPerUser = 1, PromptTokens = 64, MaxTokens = 4 };
         await using var nowhere = new OpenAiTarget(new Uri("http://127.0.0.1:9/"));
-        await using var direct = new OpenAiTarget(app.InferenceBaseUri);
+        await using var direct = new OpenAiTarget(app.InferenceBaseUri, AppFixture.InferenceApiKey);
 
         var result = await new LoadRunner([nowhere, direct], workload).RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
 

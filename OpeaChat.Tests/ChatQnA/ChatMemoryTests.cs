@@ -226,14 +226,14 @@ public sealed class ChatMemoryTests(InferenceServerFixture inference) : IClassFi
         return list.EnumerateArray().Select(message => message.Clone()).ToArray();
     }
 
-    /// <summary>The reply is saved when the gateway notices the stream ended: wait for it (bounded).</summary>
+    /// <summary>The reply is stored as streaming at once and ended when the gateway notices the stream ended: wait for that (bounded).</summary>
     private async Task<JsonElement> WaitForReplyAsync(string id, HttpClient client)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (true)
         {
             var messages = await GetMessagesAsync(id, client);
-            if (messages.Count == 2)
+            if (messages.Count == 2 && messages[1].GetProperty("status").GetString() != "streaming")
             {
                 return messages[1];
             }

@@ -10,7 +10,11 @@ public sealed class DefaultDeployment : PublishedDeployment
     /// <summary>An API key given to the publisher; it must not appear in anything it writes.</summary>
     public const string ApiKeySecret = "sk-test-3f9c1e7a-never-in-a-file";
 
-    protected override IReadOnlyList<string> Parameters => [$"--Parameters:api-key={ApiKeySecret}"];
+    /// <summary>The key between the gateway and inference; it must not appear either.</summary>
+    public const string InferenceApiKeySecret = "sk-test-inference-5b2d-never-in-a-file";
+
+    protected override IReadOnlyList<string> Parameters =>
+        [$"--Parameters:api-key={ApiKeySecret}", $"--Parameters:inference-api-key={InferenceApiKeySecret}"];
 }
 
 [Collection(AppHostRunCollection.Name)]
@@ -132,6 +136,28 @@ public sealed partial class ComposeDeploymentTests(DefaultDeployment deployment)
         }
 
         Assert.Matches(new Regex("^API_KEY=$", RegexOptions.Multiline), deployment.EnvExampleText);
+    }
+
+    [Fact]
+    public void Inference_requires_a_key_that_the_gateway_sends_and_its_value_is_never_written()
+    {
+        Assert.StartsWith("${INFERENCE_API_KEY:?", deployment.Service("inference").Map("environment").Scalar("Inference__ApiKeys__0"), StringComparison.Ordinal);
+        Assert.StartsWith("${INFERENCE_API_KEY:?", deployment.Service("chatqna").Map("environment").Scalar("ChatQnA__InferenceApiKey"), StringComparison.Ordinal);
+        Assert.False(deployment.Service("web").Map("environment").Has("ChatQnA__InferenceApiKey"));
+        foreach (var file in Directory.EnumerateFiles(deployment.OutputDirectory, "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(DefaultDeployment.InferenceApiKeySecret, File.ReadAllText(file), StringComparison.Ordinal);
+        }
+
+        Assert.Matches(new Regex("^INFERENCE_API_KEY=$", RegexOptions.Multiline), deployment.EnvExampleText);
+    }
+
+    [Fact]
+    public void Each_service_answers_only_to_this_machine_its_service_name_and_the_public_hosts()
+    {
+        Assert.Equal("localhost;127.0.0.1;[::1];inference", deployment.Service("inference").Map("environment").Scalar("AllowedHosts"));
+        Assert.Equal("localhost;127.0.0.1;[::1];chatqna;${PUBLIC_HOSTS:-localhost}", deployment.Service("chatqna").Map("environment").Scalar("AllowedHosts"));
+        Assert.Equal("localhost;127.0.0.1;[::1];web;${PUBLIC_HOSTS:-localhost}", deployment.Service("web").Map("environment").Scalar("AllowedHosts"));
     }
 
     [Fact]

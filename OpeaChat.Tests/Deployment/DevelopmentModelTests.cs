@@ -7,8 +7,8 @@ namespace OpeaChat.Tests.Deployment;
 
 /// <summary>
 /// The deployment's additions exist only when publishing: a development run's app model (not started here) has the
-/// three projects with their fixed ports, health checks and waits, and no parameters or containers, whatever
-/// deployment parameters are configured.
+/// three projects with their fixed ports, health checks and waits, and no containers and no parameter but the
+/// generated inference key, whatever deployment parameters are configured.
 /// </summary>
 [Collection(AppHostRunCollection.Name)]
 public sealed class DevelopmentModelTests
@@ -25,7 +25,11 @@ public sealed class DevelopmentModelTests
         // (Aspire also adds hidden helper resources, such as each project's "-rebuilder", in development.)
         var projects = builder.Resources.OfType<ProjectResource>().ToList();
         Assert.Equal(["chatqna", "inference", "web"], projects.Select(resource => resource.Name).Order());
-        Assert.Empty(builder.Resources.OfType<ParameterResource>());
+        // Its one parameter is the inference key it generates for each run (docs/security.md), not a deployment's.
+        var key = Assert.Single(builder.Resources.OfType<ParameterResource>());
+        Assert.Equal("inference-api-key", key.Name);
+        Assert.True(key.Secret);
+        Assert.True((await key.GetValueAsync(timeout.Token))?.Length >= 32);
         Assert.Empty(builder.Resources.OfType<ContainerResource>());
 
         var ports = projects.ToDictionary(

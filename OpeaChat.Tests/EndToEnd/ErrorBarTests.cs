@@ -49,7 +49,7 @@ public sealed class ErrorBarTests(AppFixture app, ITestOutputHelper output)
         // and a web frontend for it with an ordinary key (not a forwarder's: everyone with it shares one bucket). The
         // test keeps that bucket empty with the same key.
         const string Key = "shared-key";
-        using var gateway = GatewayHost.Start(app.InferenceBaseUri, ("ApiKeys:0", Key),
+        using var gateway = GatewayHost.Start(app.InferenceBaseUri, ("ApiKeys:0", Key), ("InferenceApiKey", AppFixture.InferenceApiKey),
             ("RateLimit:Enabled", "true"), ("RateLimit:BurstLimit", "3"), ("RateLimit:RequestsPerSecond", "3"));
         using var web = WebFrontendHost.Start(gateway.BaseAddress, ("ChatQnA:ApiKey", Key));
         var chat = new ChatPageDriver(web.BaseAddress, output.WriteLine);

@@ -39,7 +39,20 @@ public class AppFixture : IAsyncLifetime
     /// <summary>Resources that must be healthy before tests run.</summary>
     protected virtual IReadOnlyList<string> HealthyResources => ["inference", "chatqna", "web"];
 
-    public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
+    /// <summary>The key the app's inference asks for (the AppHost's inference-api-key parameter, fixed for the tests).</summary>
+    public const string InferenceApiKey = "opeachat-test-inference-key";
+
+    /// <summary>A client of one resource; one for inference carries its key.</summary>
+    public HttpClient CreateHttpClient(string resource)
+    {
+        var client = App.CreateHttpClient(resource, "http");
+        if (resource == "inference")
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", InferenceApiKey);
+        }
+
+        return client;
+    }
 
     /// <summary>Lets a fixture change the app model before it starts (for example a resource's environment).</summary>
     protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
@@ -56,6 +69,7 @@ public class AppFixture : IAsyncLifetime
                 $"OpeaChat:ModelsDirectory={ModelsDirectory}",
                 "OpeaChat:FixedPorts=false",
                 "DcpPublisher:WaitForResourceCleanup=false",
+                $"Parameters:inference-api-key={InferenceApiKey}",
             ],
             timeout.Token);
 

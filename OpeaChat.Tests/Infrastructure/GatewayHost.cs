@@ -8,8 +8,8 @@ namespace OpeaChat.Tests.Infrastructure;
 /// </summary>
 public sealed class GatewayHost : KestrelTestHost<OpeaChat.ChatQnA.Caching.ResponseCache>
 {
-    private GatewayHost(Dictionary<string, string?> settings)
-        : base(settings)
+    private GatewayHost(Dictionary<string, string?> settings, Action<IServiceCollection>? services)
+        : base(settings, services)
     {
     }
 
@@ -20,7 +20,7 @@ public sealed class GatewayHost : KestrelTestHost<OpeaChat.ChatQnA.Caching.Respo
     public OpeaChat.ChatQnA.Conversations.MessageTreeStore Messages =>
         Services.GetRequiredService<OpeaChat.ChatQnA.Conversations.MessageTreeStore>();
 
-    /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>, <c>services:</c>) are given whole.</summary>
+    /// <summary>Settings under <c>ChatQnA:</c>; keys of other sections (<c>ConnectionStrings:</c>, <c>Logging:</c>, <c>services:</c>, <c>Security:</c>, <c>AllowedHosts</c>) are given whole.</summary>
     public static GatewayHost Start(Uri inference, params (string Key, string? Value)[] settings) =>
         Start(inference, Directory.CreateTempSubdirectory("opeachat-gateway-").FullName, settings);
 
@@ -28,7 +28,11 @@ public sealed class GatewayHost : KestrelTestHost<OpeaChat.ChatQnA.Caching.Respo
     public static GatewayHost StartWithoutInference(string dataDirectory) =>
         Start(Nowhere(), dataDirectory, ("Logging:LogLevel:Default", "Warning"));
 
-    public static GatewayHost Start(Uri inference, string dataDirectory, params (string Key, string? Value)[] settings)
+    public static GatewayHost Start(Uri inference, string dataDirectory, params (string Key, string? Value)[] settings) =>
+        Start(inference, dataDirectory, null, settings);
+
+    /// <param name="services">Services added after the gateway's own, such as a fault injected into its database.</param>
+    public static GatewayHost Start(Uri inference, string dataDirectory, Action<IServiceCollection>? services, params (string Key, string? Value)[] settings)
     {
         var values = new Dictionary<string, string?>
         {
@@ -38,11 +42,11 @@ public sealed class GatewayHost : KestrelTestHost<OpeaChat.ChatQnA.Caching.Respo
         foreach (var (key, value) in settings)
         {
             var whole = key.StartsWith("ConnectionStrings:", StringComparison.Ordinal) || key.StartsWith("Logging:", StringComparison.Ordinal)
-                || key.StartsWith("services:", StringComparison.Ordinal);
+                || key.StartsWith("services:", StringComparison.Ordinal) || key.StartsWith("Security:", StringComparison.Ordinal) || key == "AllowedHosts";
             values[whole ? key : $"ChatQnA:{key}"] = value;
         }
 
-        return WebHostStart.WithRetry(() => new GatewayHost(values));
+        return WebHostStart.WithRetry(() => new GatewayHost(values, services));
     }
 
     /// <summary>An address on this machine where nothing listens.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OpeaChat.Tests.Infrastructure;
 
@@ -12,10 +13,13 @@ public abstract class KestrelTestHost<TEntryPoint> : WebApplicationFactory<TEntr
     where TEntryPoint : class
 {
     private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    protected KestrelTestHost(IReadOnlyDictionary<string, string?> settings)
+    /// <param name="services">Services added after the app's own (an injected fault), or null.</param>
+    protected KestrelTestHost(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         _settings = settings;
+        _services = services;
         UseKestrel(0);
         StartServer();
         Client = new HttpClient { BaseAddress = ClientOptions.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
@@ -34,6 +38,10 @@ public abstract class KestrelTestHost<TEntryPoint> : WebApplicationFactory<TEntr
     {
         builder.UseEnvironment("Development");
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
+        }
     }
 
     protected override void Dispose(bool disposing)

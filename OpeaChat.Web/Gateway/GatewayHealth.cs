@@ -23,6 +23,9 @@ public sealed record GatewayHealth(GatewayState State, string? Message, double? 
 
     public bool IsReady => State == GatewayState.Ready;
 
+    /// <summary>The gateway itself did not answer (as opposed to answering that inference is unreachable).</summary>
+    public bool GatewayDown { get; init; }
+
     internal static GatewayHealth FromResponse(bool success, HealthResponse? body)
     {
         var status = body?.Status?.Trim().ToLowerInvariant();

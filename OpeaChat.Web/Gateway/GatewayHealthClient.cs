@@ -36,11 +36,13 @@ public sealed class GatewayHealthClient(HttpClient http, IOptions<GatewayOptions
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new GatewayHealth(GatewayState.Unreachable, "The chat service did not answer its health check in time.");
+            return new GatewayHealth(GatewayState.Unreachable, "The chat service did not answer its health check in time.") { GatewayDown = true };
         }
-        catch (HttpRequestException)
+        catch (HttpRequestException exception)
         {
-            return new GatewayHealth(GatewayState.Unreachable, UnreachableMessage);
+            return new GatewayHealth(GatewayState.Unreachable, exception.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable
+                ? $"{UnreachableMessage} ({exception.Message})"
+                : UnreachableMessage) { GatewayDown = true };
         }
     }
 }

@@ -75,6 +75,18 @@
         }
     });
 
+    // The header's buttons are wired here, not with onclick attributes: the page's CSP allows no inline script.
+    document.addEventListener('click', event => {
+        if (event.target.closest?.('#sidebar-toggle')) {
+            setDrawer(!document.getElementById('chat-page')?.classList.contains('drawer-open'));
+        } else if (event.target.closest?.('#shortcuts-button')) {
+            const dialog = document.getElementById('shortcuts-dialog');
+            if (dialog && !dialog.open) {
+                dialog.showModal();
+            }
+        }
+    });
+
     document.addEventListener('keydown', event => {
         if (event.key === 'Escape' && document.getElementById('chat-page')?.classList.contains('drawer-open')) {
             setDrawer(false);

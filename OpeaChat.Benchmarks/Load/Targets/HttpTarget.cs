@@ -7,7 +7,8 @@ namespace OpeaChat.Benchmarks.Load.Targets;
 /// <summary>What the HTTP targets share: one connection pool, per-request timeouts, and turning failures into samples.</summary>
 public abstract class HttpTarget : ILoadTarget
 {
-    protected HttpTarget(Uri baseUri)
+    /// <param name="apiKey">Sent as <c>Authorization: Bearer</c> (inference and the gateway ask for one when keys are on).</param>
+    protected HttpTarget(Uri baseUri, string? apiKey = null)
     {
         BaseUri = baseUri;
         Client = new HttpClient(new SocketsHttpHandler
@@ -21,6 +22,10 @@ public abstract class HttpTarget : ILoadTarget
             BaseAddress = baseUri,
             Timeout = Timeout.InfiniteTimeSpan, // each request gets its own deadline
         };
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
     }
 
     public abstract string Kind { get; }

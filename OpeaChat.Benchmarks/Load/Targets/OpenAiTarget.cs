@@ -9,7 +9,7 @@ namespace OpeaChat.Benchmarks.Load.Targets;
 /// Any OpenAI-compatible <c>/v1/chat/completions</c>, streamed with <c>stream_options.include_usage</c>: TTFT is the
 /// first chunk with text (the role-only chunk a server sends at once does not count), output tokens come from usage.
 /// </summary>
-public sealed class OpenAiTarget(Uri baseUri) : HttpTarget(baseUri)
+public sealed class OpenAiTarget(Uri baseUri, string? apiKey = null) : HttpTarget(baseUri, apiKey)
 {
     private const string ChatPath = "v1/chat/completions";
     private string? _model;

@@ -16,6 +16,9 @@ public sealed partial class ChatInput : IAsyncDisposable
     private IJSObjectReference? _module;
     private DotNetObjectReference<ChatInput>? _self;
 
+    /// <summary>Sent with Enter before the box was wired; sent by <see cref="SendEarlyInputAsync"/> once the page is ready.</summary>
+    private string? _earlySubmit;
+
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
@@ -44,7 +47,8 @@ public sealed partial class ChatInput : IAsyncDisposable
         try
         {
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "./Components/Chat/ChatInput.razor.js");
-            await _module.InvokeVoidAsync("init", InputId, _self);
+            var early = await _module.InvokeAsync<EarlyInput?>("init", InputId, _self);
+            _earlySubmit = string.IsNullOrWhiteSpace(early?.Submitted) ? null : early.Submitted;
         }
         catch (JSDisconnectedException)
         {
@@ -63,6 +67,18 @@ public sealed partial class ChatInput : IAsyncDisposable
     /// <summary>Called by the JS module when Enter (without Shift) is pressed, with the text as typed.</summary>
     [JSInvokable]
     public Task SubmitFromKeyboardAsync(string text) => SubmitAsync(text);
+
+    /// <summary>
+    /// Sends the message whose Enter was pressed before the box was wired (the page calls this once it is ready).
+    /// The box keeps whatever was typed after that Enter.
+    /// </summary>
+    public async Task SendEarlyInputAsync()
+    {
+        if (Interlocked.Exchange(ref _earlySubmit, null) is { } text && !IsSending)
+        {
+            await OnSend.InvokeAsync(text.Trim());
+        }
+    }
 
     /// <summary>Called by the JS module when Escape is pressed in the input.</summary>
     [JSInvokable]
@@ -146,3 +162,6 @@ public sealed partial class ChatInput : IAsyncDisposable
         _self?.Dispose();
     }
 }
+
+/// <summary>What early-input.js kept from before the box was wired: the text left in the box and a sent message.</summary>
+public sealed record EarlyInput(string? Draft, string? Submitted);

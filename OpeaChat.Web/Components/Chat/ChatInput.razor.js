@@ -32,6 +32,24 @@ export async function init(id, dotNetRef) {
     element.addEventListener('keydown', onKeyDown);
     element.__opeaChatKeyDown = onKeyDown;
     element.focus();
+    return takeEarlyInput(element);
+}
+
+// What was typed before this box was wired (early-input.js kept it): the text goes back into the box, and an Enter
+// pressed then is handed to the component, which sends it once the page is ready.
+function takeEarlyInput(element) {
+    const early = window.opeaChatEarlyInput;
+    if (!early || early.ready) {
+        return { draft: '', submitted: null };
+    }
+
+    early.ready = true;
+    const current = element.value ?? '';
+    if (early.draft && !current.startsWith(early.draft)) {
+        element.value = early.draft + current;
+    }
+
+    return { draft: early.draft ?? '', submitted: early.submitted };
 }
 
 export function getValue(id) {

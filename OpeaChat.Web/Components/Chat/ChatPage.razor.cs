@@ -273,7 +273,15 @@ public sealed partial class ChatPage
         StateHasChanged();
     }
 
-    private void UpdateReady() => IsReady = _inputReady && _settled;
+    private void UpdateReady()
+    {
+        IsReady = _inputReady && _settled;
+        if (IsReady && _input is not null)
+        {
+            // A message sent with Enter before the page was interactive goes now (see early-input.js).
+            _ = InvokeAsync(_input.SendEarlyInputAsync);
+        }
+    }
 
     public void Dispose()
     {
