@@ -94,10 +94,12 @@ public sealed class InferenceOutageTests(LongContextAppFixture app)
             pieces += line.StartsWith("data: b", StringComparison.Ordinal) ? 1 : 0;
         }
 
-        // kill -9, not a stop: nobody asks Aspire for anything, so only the AppHost's supervisor can bring it back.
+        // kill -9, not a stop: nobody asks Aspire for anything, so only the AppHost's supervisor can bring it back. The
+        // resource's pid may be the `dotnet run` that launched the service; killing only that would leave the service
+        // itself running (and streaming), so the whole tree goes.
         using (var process = Process.GetProcessById(killed))
         {
-            process.Kill();
+            process.Kill(entireProcessTree: true);
         }
 
         while (await reader.ReadLineAsync(timeout.Token) is { } line)
