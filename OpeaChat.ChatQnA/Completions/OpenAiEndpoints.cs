@@ -123,12 +123,13 @@ public static partial class OpenAiEndpoints
         {
             ConversationStoreError.ConversationNotFound or ConversationStoreError.MessageNotFound or ConversationStoreError.PromptNotFound => StatusCodes.Status404NotFound,
             ConversationStoreError.StorageFull => StatusCodes.Status507InsufficientStorage,
+            ConversationStoreError.StorageReadOnly => StatusCodes.Status503ServiceUnavailable,
             ConversationStoreError.Conflict => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status400BadRequest,
         }, new ErrorBody
         {
             Message = exception.Message,
-            Type = exception.Error == ConversationStoreError.StorageFull ? "server_error" : "invalid_request_error",
+            Type = exception.Error is ConversationStoreError.StorageFull or ConversationStoreError.StorageReadOnly ? "server_error" : "invalid_request_error",
             Param = exception.Field,
             Code = exception.Error switch
             {
@@ -136,6 +137,7 @@ public static partial class OpenAiEndpoints
                 ConversationStoreError.PromptNotFound => "prompt_not_found",
                 ConversationStoreError.MessageNotFound => "message_not_found",
                 ConversationStoreError.StorageFull => "storage_full",
+                ConversationStoreError.StorageReadOnly => "storage_read_only",
                 ConversationStoreError.Conflict => "conflict",
                 _ => "invalid_value",
             },

@@ -21,6 +21,7 @@ public static class ConversationErrors
             ConversationStoreError.ReadOnly => new OpeaErrorResult(StatusCodes.Status403Forbidden, exception.Message),
             ConversationStoreError.Conflict => new OpeaErrorResult(StatusCodes.Status409Conflict, exception.Message),
             ConversationStoreError.StorageFull => new OpeaErrorResult(StatusCodes.Status507InsufficientStorage, exception.Message),
+            ConversationStoreError.StorageReadOnly => new OpeaErrorResult(StatusCodes.Status503ServiceUnavailable, exception.Message),
             // Ids in the path are named *_id by the store; everything else came in the body.
             _ when exception.Field is "message_id" or "conversation_id" => Invalid("path", exception.Field, exception.Message, exception.Type),
             _ => OpeaErrors.Validation(exception.Field ?? string.Empty, exception.Message, exception.Type),

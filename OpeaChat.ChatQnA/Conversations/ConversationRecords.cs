@@ -47,6 +47,9 @@ public enum ConversationStoreError
 
     /// <summary>The database has no room to write (507).</summary>
     StorageFull,
+
+    /// <summary>The database is read-only (503).</summary>
+    StorageReadOnly,
 }
 
 /// <summary>A store operation refused; <see cref="ConversationErrors.ToResult"/> turns it into the API's 403, 404, 409 or 422.</summary>

@@ -146,11 +146,11 @@ public sealed partial class ReplyRecorder(
         }
         catch (Exception exception) when (storage.Observe(exception))
         {
-            LogOutOfSpace(logger, exception);
-            throw StoreErrorFilter.StorageFull();
+            LogNotWritable(logger, exception);
+            throw StoreErrorFilter.Unwritable(storage.Problem);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A reply could not be written: the conversation database is out of space")]
-    private static partial void LogOutOfSpace(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A reply could not be written: the conversation database is out of space or read-only")]
+    private static partial void LogNotWritable(ILogger logger, Exception exception);
 }

@@ -5,7 +5,7 @@ namespace OpeaChat.ChatQnA.Conversations;
 /// <summary>
 /// Turns a refused store operation (<see cref="ConversationStoreException"/>) into the error shape of the endpoint's
 /// contract, once per route group instead of a catch block per endpoint. Nothing was written: the store checks
-/// before it changes anything. A database out of space is refused the same way (507), not left to an empty 500.
+/// before it changes anything. A database out of space (507) or read-only (503) is refused the same way, not left to an empty 500.
 /// </summary>
 public sealed class StoreErrorFilter(Func<ConversationStoreException, IResult> toResult) : IEndpointFilter
 {
@@ -21,14 +21,19 @@ public sealed class StoreErrorFilter(Func<ConversationStoreException, IResult> t
         {
             return toResult(exception);
         }
-        catch (Exception exception) when (ConversationsStorageMonitor.IsOutOfSpace(exception))
+        catch (Exception exception) when (ConversationsStorageMonitor.ProblemOf(exception) is not StorageProblem.None and var problem)
         {
             context.HttpContext.RequestServices.GetRequiredService<ConversationsStorageMonitor>().Observe(exception);
-            return toResult(StorageFull());
+            return toResult(Unwritable(problem));
         }
     }
 
     /// <summary>The refusal for a write the database had no room for; nothing of it was kept.</summary>
+    /// <summary>The refusal for a write the database could not take (<see cref="StorageProblem.Full"/> or read-only).</summary>
+    public static ConversationStoreException Unwritable(StorageProblem problem) => problem == StorageProblem.ReadOnly
+        ? new(ConversationStoreError.StorageReadOnly, "The conversation database is read-only, so nothing was saved; try again once it takes writes.", null, "storage_read_only")
+        : StorageFull();
+
     public static ConversationStoreException StorageFull() =>
         new(ConversationStoreError.StorageFull, "The conversation database is out of space, so nothing was saved; try again once space is freed.", null, "storage_full");
 }

@@ -4,50 +4,83 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace OpeaChat.ChatQnA.Data;
 
+/// <summary>Why the conversation database refuses writes.</summary>
+public enum StorageProblem
+{
+    None,
+
+    /// <summary>No room: SQLite's SQLITE_FULL, PostgreSQL's disk_full.</summary>
+    Full,
+
+    /// <summary>Read-only: SQLite's SQLITE_READONLY (a read-only file or folder), PostgreSQL's read_only_sql_transaction (a standby).</summary>
+    ReadOnly,
+}
+
 /// <summary>
-/// Remembers whether the conversation database last refused a write for lack of space (SQLite's SQLITE_FULL,
-/// PostgreSQL's disk_full), so <c>/health</c> can say so and the doors can answer 507 instead of an empty 500.
-/// It learns from its interceptors on every context (failed commands, saved changes) and from the callers that
-/// catch such a failure themselves; the next write that succeeds clears it.
+/// Remembers whether the conversation database last refused a write for lack of space or because it is read-only, so
+/// <c>/health</c> can say so and the doors can answer 507 or 503 instead of an empty 500. It learns from its
+/// interceptors on every context (failed commands, saved changes) and from the callers that catch such a failure
+/// themselves; the next write that succeeds clears it.
 /// </summary>
 public sealed partial class ConversationsStorageMonitor(ILogger<ConversationsStorageMonitor> logger)
 {
+    private const int SqliteReadOnly = 8;
     private const int SqliteFull = 13;
     private const string PostgresDiskFull = "53100";
-    private volatile bool _full;
+    private const string PostgresReadOnlyTransaction = "25006";
+    private volatile StorageProblem _problem;
+
+    /// <summary>What kept the newest write out of the database; <see cref="StorageProblem.None"/> once one succeeds.</summary>
+    public StorageProblem Problem => _problem;
 
     /// <summary>True while the newest write to the database failed because it is out of space.</summary>
-    public bool IsFull => _full;
+    public bool IsFull => _problem == StorageProblem.Full;
 
     /// <summary>What to add to each conversations context.</summary>
     public IInterceptor[] Interceptors => [new CommandWatcher(this), new SaveWatcher(this)];
 
     /// <summary>Whether <paramref name="exception"/> (or one it wraps) says the database has no room to write.</summary>
-    public static bool IsOutOfSpace(Exception? exception)
+    public static bool IsOutOfSpace(Exception? exception) => ProblemOf(exception) == StorageProblem.Full;
+
+    /// <summary>Whether <paramref name="exception"/> (or one it wraps) says the database cannot take writes, and why.</summary>
+    public static StorageProblem ProblemOf(Exception? exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (current is SqliteException { SqliteErrorCode: SqliteFull } or Npgsql.PostgresException { SqlState: PostgresDiskFull })
+            switch (current)
             {
-                return true;
+                case SqliteException { SqliteErrorCode: SqliteFull }:
+                case Npgsql.PostgresException { SqlState: PostgresDiskFull }:
+                    return StorageProblem.Full;
+                case SqliteException { SqliteErrorCode: SqliteReadOnly }:
+                case Npgsql.PostgresException { SqlState: PostgresReadOnlyTransaction }:
+                    return StorageProblem.ReadOnly;
             }
         }
 
-        return false;
+        return StorageProblem.None;
     }
 
-    /// <summary>Notes a failed write; returns whether it was for lack of space.</summary>
+    /// <summary>Notes a failed write; returns whether it was for lack of space or a read-only database.</summary>
     public bool Observe(Exception exception)
     {
-        if (!IsOutOfSpace(exception))
+        var problem = ProblemOf(exception);
+        if (problem == StorageProblem.None)
         {
             return false;
         }
 
-        if (!_full)
+        if (_problem != problem)
         {
-            _full = true;
-            LogFull(logger, exception);
+            _problem = problem;
+            if (problem == StorageProblem.Full)
+            {
+                LogFull(logger, exception);
+            }
+            else
+            {
+                LogReadOnly(logger, exception);
+            }
         }
 
         return true;
@@ -55,12 +88,15 @@ public sealed partial class ConversationsStorageMonitor(ILogger<ConversationsSto
 
     public void WriteSucceeded()
     {
-        if (_full)
+        if (_problem != StorageProblem.None)
         {
-            _full = false;
+            _problem = StorageProblem.None;
             LogWritable(logger);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The conversation database is read-only: replies and changes cannot be saved until it takes writes again")]
+    private static partial void LogReadOnly(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The conversation database is out of space: replies and changes cannot be saved until space is freed")]
     private static partial void LogFull(ILogger logger, Exception exception);

@@ -93,10 +93,14 @@ public abstract class RelayedReplyResult(ReplyStream reply, ConversationTurn? tu
         }
     }
 
-    private static string NotSavedMessage(Exception exception) =>
-        exception is ConversationStoreException { Error: ConversationStoreError.StorageFull }
-            ? "The reply could not be saved: the conversation database is out of space. Free space and send the message again."
-            : "The reply could not be saved to the conversation; send the message again.";
+    private static string NotSavedMessage(Exception exception) => exception switch
+    {
+        ConversationStoreException { Error: ConversationStoreError.StorageFull } =>
+            "The reply could not be saved: the conversation database is out of space. Free space and send the message again.",
+        ConversationStoreException { Error: ConversationStoreError.StorageReadOnly } =>
+            "The reply could not be saved: the conversation database is read-only. Make it writable and send the message again.",
+        _ => "The reply could not be saved to the conversation; send the message again.",
+    };
 
     /// <summary>Events before the reply's first chunk (the sources, where the door sends them that way).</summary>
     protected virtual IEnumerable<SseItem<string>> LeadingEvents() => [];

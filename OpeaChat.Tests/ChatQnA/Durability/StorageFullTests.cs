@@ -11,7 +11,7 @@ namespace OpeaChat.Tests.ChatQnA.Durability;
 /// <summary>
 /// The conversation database out of space (a fault injected into the gateway's own SQLite contexts): a reply that
 /// cannot be saved ends with the door's error event and never [DONE]; outside a stream the answer is 507 in the
-/// contract's shape; /health says storage_full until a write succeeds again.
+/// contract's shape; /health says storage_full until a write succeeds again. A read-only database the same, with 503.
 /// </summary>
 [Collection(InProcessHostCollection.Name)]
 public sealed class StorageFullTests : IDisposable
@@ -103,6 +103,50 @@ public sealed class StorageFullTests : IDisposable
         Assert.Equal(before, RejectedRequestTests.Tree(await GetAsync($"/v1/conversations/{id}/export")));
 
         using var again = await Client.PostAsJsonAsync("/v1/conversations", new { title = "Room again" });
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal("ok", await HealthStatusAsync());
+    }
+
+    [Fact]
+    public async Task A_read_only_database_answers_503_ends_a_stream_with_the_error_and_health_says_so_until_it_is_writable()
+    {
+        await _inference.WaitUntilReadyAsync();
+        var id = await CreateConversationAsync();
+        var before = RejectedRequestTests.Tree(await GetAsync($"/v1/conversations/{id}/export"));
+        _disk.ReadOnly = true;
+        _disk.Armed = true;
+
+        using var create = await Client.PostAsJsonAsync("/v1/conversations", new { title = "Nowhere to go" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, create.StatusCode);
+        Assert.Contains("read-only", (await create.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var whole = await Client.PostAsJsonAsync("/v1/chat/completions",
+            new { conversation_id = id, messages = new[] { new { role = "user", content = "Once upon a time" } }, max_tokens = 4 });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, whole.StatusCode);
+        Assert.Equal("storage_read_only", (await whole.ReadJsonAsync()).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("storage_read_only", await HealthStatusAsync());
+        Assert.Equal(before, RejectedRequestTests.Tree(await GetAsync($"/v1/conversations/{id}/export")));
+
+        // Writable at the start of a stream, read-only before its end: the error event, never [DONE].
+        _disk.Armed = false;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chatqna")
+        {
+            Content = JsonContent.Create(new { conversation_id = id, messages = "Once upon a time", max_tokens = 3000, ignore_eos = true }),
+        };
+        using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var lines = new List<string> { await reader.ReadLineAsync() ?? string.Empty };
+        _disk.Armed = true;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        Assert.DoesNotContain("data: [DONE]", lines);
+        Assert.Contains("read-only", lines[lines.IndexOf("event: error") + 1], StringComparison.Ordinal);
+
+        _disk.Armed = false;
+        using var again = await Client.PostAsJsonAsync("/v1/conversations", new { title = "Writable again" });
         Assert.Equal(HttpStatusCode.Created, again.StatusCode);
         Assert.Equal("ok", await HealthStatusAsync());
     }
