@@ -79,6 +79,8 @@ public static class ChatQnAServiceExtensions
         builder.Services.AddHybridCache();
         builder.Services.AddSingleton<ResponseCache>();
         builder.Services.AddScoped<ChatService>();
+        builder.Services.AddSingleton<RunningReplies>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RunningReplies>());
         // Per request: retrieval, which it runs, calls inference through typed HTTP clients.
         builder.Services.AddScoped<ChatMemory>();
         builder.Services.AddGatewayProtection();

@@ -35,6 +35,7 @@ app.MapChatQnAEndpoints();
 app.MapOpenAiEndpoints();
 app.MapConversationEndpoints();
 app.MapRegenerateEndpoints();
+app.MapRunningReplyEndpoints();
 app.MapPromptEndpoints();
 app.MapDataprepEndpoints();
 

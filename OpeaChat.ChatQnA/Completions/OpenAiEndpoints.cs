@@ -35,8 +35,8 @@ public static partial class OpenAiEndpoints
     }
 
     private static async Task<IResult> CreateChatCompletionAsync(
-        HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<ChatQnAOptions> options, IOptions<RetrievalOptions> retrievalOptions,
-        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        HttpContext httpContext, ChatService chat, ChatMemory memory, RunningReplies running, IOptions<ChatQnAOptions> options,
+        IOptions<RetrievalOptions> retrievalOptions, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         ChatCompletionRequest? request;
         try
@@ -63,9 +63,15 @@ public static partial class OpenAiEndpoints
             return OpenAiErrors.InvalidRequest(retrievalProblem.Message, retrievalProblem.Field);
         }
 
+        if (ContinueOnDisconnectProblem(request, conversation: request.ConversationId is not null) is { } continueProblem)
+        {
+            return OpenAiErrors.InvalidRequest(continueProblem, "continue_on_disconnect");
+        }
+
         // The gateway's own fields (conversation_id, prompt_id, variables) stay here; OpenAI's go on to inference.
         var fields = new MemoryFields { ConversationId = request.ConversationId, PromptId = request.PromptId, Variables = request.Variables };
-        request = request with { ConversationId = null, PromptId = null, Variables = null };
+        var continuesWithoutClient = request.ContinueOnDisconnect == true;
+        request = request with { ConversationId = null, PromptId = null, Variables = null, ContinueOnDisconnect = null };
 
         var prepared = await memory.PrepareAsync(request, fields, cancellationToken, plan);
         request = prepared.Request;
@@ -75,8 +81,18 @@ public static partial class OpenAiEndpoints
         }
 
         var logger = loggerFactory.CreateLogger(typeof(OpenAiEndpoints));
-        return await AnswerAsync(httpContext, chat, request, prepared.Turn, prepared.Sources, logger, FromInference, cancellationToken);
+        return await AnswerAsync(httpContext, chat, running, request, prepared.Turn, prepared.Sources, continuesWithoutClient, logger, FromInference, cancellationToken);
     }
+
+    /// <summary>
+    /// <c>continue_on_disconnect</c> (OpeaChat's extension) keeps a stored, streamed reply generating after its client
+    /// leaves; anywhere else it could not be followed or kept, so it is refused rather than ignored.
+    /// </summary>
+    internal static string? ContinueOnDisconnectProblem(ChatCompletionRequest request, bool conversation) =>
+        request.ContinueOnDisconnect != true ? null
+        : !conversation ? "continue_on_disconnect needs conversation_id: only a reply stored in a conversation can be followed after its client leaves."
+        : request.Stream != true ? "continue_on_disconnect needs stream: true."
+        : null;
 
     /// <summary>
     /// Retrieval on this door (and for regenerations): off unless the request's <c>use_documents</c> or the
@@ -90,16 +106,16 @@ public static partial class OpenAiEndpoints
     /// <paramref name="onRefused"/> shapes inference's refusals for the caller's contract.
     /// </summary>
     internal static async Task<IResult> AnswerAsync(
-        HttpContext httpContext, ChatService chat, ChatCompletionRequest request, ConversationTurn? turn, IReadOnlyList<RetrievedSource> sources, ILogger logger,
-        Func<InferenceException, IResult> onRefused, CancellationToken cancellationToken)
+        HttpContext httpContext, ChatService chat, RunningReplies running, ChatCompletionRequest request, ConversationTurn? turn, IReadOnlyList<RetrievedSource> sources,
+        bool continuesWithoutClient, ILogger logger, Func<InferenceException, IResult> onRefused, CancellationToken cancellationToken)
     {
         try
         {
             if (request.Stream == true)
             {
-                var reply = await ChatQnAEndpoints.OpenAndBeginAsync(chat, request, turn, cancellationToken);
+                var reply = await running.OpenAsync(chat, request, turn, continuesWithoutClient, cancellationToken);
                 ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, turn);
-                return new OpenAiStreamResult(reply, request.StreamOptions?.IncludeUsage == true, turn, sources, logger);
+                return new OpenAiStreamResult(reply, request.StreamOptions?.IncludeUsage == true, sources, logger);
             }
 
             var (completion, trimmed) = await chat.CompleteAsync(request, cancellationToken);
@@ -171,8 +187,8 @@ public static partial class OpenAiEndpoints
         }, exception.RetryAfter);
 
     /// <summary>Relays inference's chunks in OpenAI's streaming format; a failure part-way ends with an error event.</summary>
-    private sealed class OpenAiStreamResult(ReplyStream reply, bool includeUsage, ConversationTurn? turn, IReadOnlyList<RetrievedSource> sources, ILogger logger)
-        : RelayedReplyResult(reply, turn, logger)
+    internal sealed class OpenAiStreamResult(RunningReply reply, bool includeUsage, IReadOnlyList<RetrievedSource> sources, ILogger logger, bool fromStart = true)
+        : RelayedReplyResult(reply, logger, fromStart)
     {
         private bool _sourcesSent = sources.Count == 0;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Completions;
+using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Opea;
 using OpeaChat.ChatQnA.Retrieval;
 using OpeaChat.Contracts.OpenAi;
@@ -26,7 +27,7 @@ public static class RegenerateEndpoints
     /// messages are ignored, since the history comes from the conversation.
     /// </summary>
     private static async Task<IResult> RegenerateAsync(
-        Guid conversationId, Guid messageId, HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<RetrievalOptions> retrievalOptions,
+        Guid conversationId, Guid messageId, HttpContext httpContext, ChatService chat, ChatMemory memory, RunningReplies running, IOptions<RetrievalOptions> retrievalOptions,
         ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         ChatCompletionRequest overrides;
@@ -49,10 +50,17 @@ public static class RegenerateEndpoints
             return OpeaErrors.Validation(retrievalProblem.Field, retrievalProblem.Message);
         }
 
-        var prepared = await memory.PrepareRegenerationAsync(conversationId, messageId, overrides with { Messages = null, Stream = overrides.Stream ?? true }, cancellationToken, plan);
+        overrides = overrides with { Messages = null, Stream = overrides.Stream ?? true };
+        if (OpenAiEndpoints.ContinueOnDisconnectProblem(overrides, conversation: true) is { } continueProblem)
+        {
+            return OpeaErrors.Validation("continue_on_disconnect", continueProblem);
+        }
+
+        var continuesWithoutClient = overrides.ContinueOnDisconnect == true;
+        var prepared = await memory.PrepareRegenerationAsync(conversationId, messageId, overrides with { ContinueOnDisconnect = null }, cancellationToken, plan);
 
         // Nothing is written unless inference accepts the request: a refused one keeps the old reply the active one.
-        return await OpenAiEndpoints.AnswerAsync(httpContext, chat, prepared.Request, prepared.Turn, prepared.Sources,
+        return await OpenAiEndpoints.AnswerAsync(httpContext, chat, running, prepared.Request, prepared.Turn, prepared.Sources, continuesWithoutClient,
             loggerFactory.CreateLogger(typeof(RegenerateEndpoints)), OpeaErrors.FromInference, cancellationToken);
     }
 }

@@ -141,7 +141,7 @@ public sealed class InferenceClient(HttpClient httpClient)
             // The gateway's own fields never go further.
             Content = JsonContent.Create(request with
             {
-                ConversationId = null, PromptId = null, Variables = null, UseDocuments = null, K = null, FetchK = null, SearchType = null,
+                ConversationId = null, ContinueOnDisconnect = null, PromptId = null, Variables = null, UseDocuments = null, K = null, FetchK = null, SearchType = null,
                 DistanceThreshold = null, ScoreThreshold = null, LambdaMult = null, TopN = null, IndexName = null, ChatTemplate = null,
             }, OpenAiJsonContext.Default.ChatCompletionRequest),
         };

@@ -8,12 +8,11 @@ using OpeaChat.ServiceDefaults.ServerSentEvents;
 namespace OpeaChat.ChatQnA.Generation;
 
 /// <summary>
-/// A reply from inference relayed to the client as server-sent events, in the format of the door it came through,
-/// and stored on its conversation (when it has one): its text saved in steps while it streams, and how it ended
-/// before <c>[DONE]</c> (so a client that reads the conversation once the stream ends finds it), before the error
-/// event, or when the client left. A reply whose end could not be saved ends with the error event, never [DONE].
+/// A running reply (<see cref="RunningReply"/>) relayed to one client as server-sent events, in the format of the door
+/// it came through: its chunks, then <c>[DONE]</c> once the end is saved (so a client that reads the conversation once
+/// the stream ends finds it), or the door's error event when inference failed part-way or the end could not be saved.
 /// </summary>
-public abstract class RelayedReplyResult(ReplyStream reply, ConversationTurn? turn, ILogger logger) : IResult
+public abstract class RelayedReplyResult(RunningReply reply, ILogger logger, bool fromStart = true) : IResult
 {
     /// <summary>The error code of a reply that streamed but could not be kept.</summary>
     public const string SaveFailedCode = "reply_not_saved";
@@ -29,71 +28,31 @@ public abstract class RelayedReplyResult(ReplyStream reply, ConversationTurn? tu
 
     private async IAsyncEnumerable<SseItem<string>> RelayAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        // The token is the client's: when it leaves, disposing the upstream stream cancels generation there too.
-        await using var _ = reply;
-        var saved = false;
-        try
+        foreach (var item in LeadingEvents())
         {
-            foreach (var item in LeadingEvents())
+            yield return item;
+        }
+
+        // The token is the client's: leaving stops the reply unless it continues without its client.
+        await foreach (var chunk in reply.FollowAsync(fromStart, cancellationToken))
+        {
+            foreach (var item in EventsFor(chunk))
             {
                 yield return item;
             }
-
-            await using var chunks = reply.ReadAllAsync().WithCancellation(cancellationToken).GetAsyncEnumerator();
-            while (true)
-            {
-                SseItem<string>? failure = null;
-                var more = false;
-                try
-                {
-                    more = await chunks.MoveNextAsync();
-                }
-                catch (InferenceException exception)
-                {
-                    saved = true;
-                    await ChatQnAEndpoints.TrySaveAsync(turn, reply, logger);
-                    failure = ErrorEvent(exception.Message, exception.Code ?? "inference_failed");
-                }
-
-                if (failure is { } error)
-                {
-                    yield return error;
-                    yield break;
-                }
-
-                if (!more)
-                {
-                    break;
-                }
-
-                foreach (var item in EventsFor(chunks.Current))
-                {
-                    yield return item;
-                }
-
-                turn?.SaveProgress(() => reply.Text);
-            }
-
-            saved = true;
-            if (await ChatQnAEndpoints.TrySaveAsync(turn, reply, logger) is { } notSaved)
-            {
-                // The text streamed but is not kept (what was saved in steps stays, as failed after a restart).
-                yield return ErrorEvent(NotSavedMessage(notSaved), SaveFailedCode);
-                yield break;
-            }
-
-            yield return EventStream.Data(EventStream.Done);
         }
-        finally
+
+        var end = reply.End!;
+        if (end.Failed)
         {
-            if (!saved)
-            {
-                await ChatQnAEndpoints.TrySaveAsync(turn, reply, logger);
-            }
+            yield return ErrorEvent(end.FailureMessage!, end.FailureCode ?? "inference_failed");
+            yield break;
         }
+
+        yield return EventStream.Data(EventStream.Done);
     }
 
-    private static string NotSavedMessage(Exception exception) => exception switch
+    internal static string NotSavedMessage(Exception exception) => exception switch
     {
         ConversationStoreException { Error: ConversationStoreError.StorageFull } =>
             "The reply could not be saved: the conversation database is out of space. Free space and send the message again.",

@@ -8,6 +8,7 @@ using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Data;
 using OpeaChat.ChatQnA.Generation;
 using OpeaChat.ChatQnA.Retrieval;
+using OpeaChat.Contracts.Conversations;
 using OpeaChat.Contracts.Opea;
 using OpeaChat.Contracts.OpenAi;
 using OpeaChat.Contracts.Retrieval;
@@ -37,8 +38,8 @@ public static partial class ChatQnAEndpoints
     });
 
     private static async Task<IResult> ChatAsync(
-        HttpContext httpContext, ChatService chat, ChatMemory memory, IOptions<ChatQnAOptions> options, IOptions<RetrievalOptions> retrievalOptions,
-        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        HttpContext httpContext, ChatService chat, ChatMemory memory, RunningReplies running, IOptions<ChatQnAOptions> options,
+        IOptions<RetrievalOptions> retrievalOptions, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         OpeaChatRequest? request;
         try
@@ -76,10 +77,10 @@ public static partial class ChatQnAEndpoints
         {
             if (request.Stream ?? true)
             {
-                var reply = await OpenAndBeginAsync(chat, completionRequest, prepared.Turn, cancellationToken);
+                var reply = await running.OpenAsync(chat, completionRequest, prepared.Turn, continuesWithoutClient: false, cancellationToken);
                 LogIfModelIgnored(logger, request, options.Value, reply.Model);
                 SetConversationHeaders(httpContext.Response, prepared.Turn);
-                return new OpeaStreamResult(reply, prepared.Turn, prepared.Sources, logger);
+                return new OpeaStreamResult(reply, prepared.Sources, logger);
             }
 
             var (completion, trimmed) = await chat.CompleteAsync(completionRequest, cancellationToken);
@@ -120,14 +121,19 @@ public static partial class ChatQnAEndpoints
         {
             response.Headers[ConversationIdHeader] = turn.ConversationId.ToString();
             response.Headers[UserMessageIdHeader] = turn.UserMessageId.ToString();
+            if (turn.ReplyId is { } replyId)
+            {
+                response.Headers[ReplyIdHeader] = replyId.ToString();
+            }
         }
     }
 
     /// <summary>The named event that carries an answer's sources, before its text.</summary>
     public const string SourcesEvent = "sources";
 
-    public const string ConversationIdHeader = "OpeaChat-Conversation-Id";
-    public const string UserMessageIdHeader = "OpeaChat-User-Message-Id";
+    public const string ConversationIdHeader = ConversationHeaders.ConversationId;
+    public const string UserMessageIdHeader = ConversationHeaders.UserMessageId;
+    public const string ReplyIdHeader = ConversationHeaders.ReplyId;
 
     /// <summary>
     /// Opens the reply (inference accepted it once its first chunk came), then writes the turn: a refused request
@@ -185,8 +191,8 @@ public static partial class ChatQnAEndpoints
     /// A failure part-way (or a reply that could not be saved) ends the stream with an <c>event: error</c> whose data
     /// is <c>{"detail": ...}</c>, and no [DONE].
     /// </summary>
-    private sealed class OpeaStreamResult(ReplyStream reply, ConversationTurn? turn, IReadOnlyList<RetrievedSource> sources, ILogger logger)
-        : RelayedReplyResult(reply, turn, logger)
+    private sealed class OpeaStreamResult(RunningReply reply, IReadOnlyList<RetrievedSource> sources, ILogger logger)
+        : RelayedReplyResult(reply, logger)
     {
         /// <summary>
         /// OpeaChat's sources come first, as a named event that OPEA's own clients skip (they read only data events);

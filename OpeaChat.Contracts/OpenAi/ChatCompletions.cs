@@ -42,6 +42,13 @@ public sealed record ChatCompletionRequest : GenerationParameters, IRetrievalPar
     /// <summary>OpeaChat's memory (the gateway only): continue this stored conversation; the history comes from it.</summary>
     public Guid? ConversationId { get; init; }
 
+    /// <summary>
+    /// OpeaChat's extension (the gateway only, with <see cref="ConversationId"/> and streaming): the reply goes on being
+    /// generated and saved when the client leaves; follow it again at <c>/v1/conversations/{id}/messages/{reply}/stream</c>,
+    /// end it at <c>…/stop</c>.
+    /// </summary>
+    public bool? ContinueOnDisconnect { get; init; }
+
     /// <summary>OpeaChat's prompts (the gateway only): a system prompt or prompt template by id…</summary>
     public string? PromptId { get; init; }
 

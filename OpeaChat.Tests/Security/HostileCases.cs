@@ -30,6 +30,7 @@ public static class HostileCases
         ("DELETE", $"/v1/conversations/{Conversation}", null, null),
         ("DELETE", "/v1/prompts/planted", null, null),
         ("POST", $"/v1/conversations/{Conversation}/messages/{Message}/activate", null, null),
+        ("POST", $"/v1/conversations/{Conversation}/messages/{Message}/stop", null, null),
         ("POST", "/v1/dataprep/ingest", "--x\r\nContent-Disposition: form-data; name=\"link_list\"\r\n\r\n[\"https://example.com/\"]\r\n--x--\r\n", "multipart/form-data; boundary=x"),
         ("POST", "/v1/dataprep/ingest", "link_list=%5B%22https%3A%2F%2Fexample.com%2F%22%5D", "application/x-www-form-urlencoded"),
     ];
@@ -170,6 +171,12 @@ public static class HostileCases
         yield return new("error gateway chatqna max_tokens text", SecurityTarget.Gateway, "POST", "/v1/chatqna", 422, "max_tokens", "{\"messages\":\"a\",\"max_tokens\":\"many\"}");
         yield return new("error gateway openai content 5", SecurityTarget.Gateway, "POST", "/v1/chat/completions", 400, "messages[0].content",
             "{\"messages\":[{\"role\":\"user\",\"content\":5}]}");
+        yield return new("error gateway openai continue_on_disconnect text", SecurityTarget.Gateway, "POST", "/v1/chat/completions", 400, "continue_on_disconnect",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"continue_on_disconnect\":\"yes\"}");
+        yield return new("error gateway openai continue_on_disconnect without a conversation", SecurityTarget.Gateway, "POST", "/v1/chat/completions", 400,
+            "continue_on_disconnect", "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"stream\":true,\"continue_on_disconnect\":true}");
+        yield return new("error gateway regenerate continue_on_disconnect text", SecurityTarget.Gateway, "POST", $"/v1/conversations/{Conversation}/messages/{Message}/regenerate",
+            422, "continue_on_disconnect", "{\"continue_on_disconnect\":1}");
         yield return new("error gateway openai array body", SecurityTarget.Gateway, "POST", "/v1/chat/completions", 400, null, "[]");
         yield return new("error gateway conversations array body", SecurityTarget.Gateway, "POST", "/v1/conversations", 422, "", "[]");
         yield return new("error gateway conversations title 5", SecurityTarget.Gateway, "POST", "/v1/conversations", 422, "title", "{\"title\":5}");
