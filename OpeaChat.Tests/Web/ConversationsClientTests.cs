@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
@@ -110,5 +111,49 @@ public sealed class ConversationsClientTests
         var error = await Assert.ThrowsAsync<ChatQnAException>(() => ChatAsync(gateway));
 
         Assert.Equal(ChatQnAFailure.CutOff, error.Failure);
+    }
+
+    [Fact]
+    public async Task Replies_asked_for_by_the_page_go_on_without_it_and_say_which_reply_to_stop()
+    {
+        var replyId = Guid.NewGuid();
+        var gateway = new FakeGateway(_ =>
+        {
+            var response = FakeGateway.Respond(HttpStatusCode.OK, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once\"}}]}\n\ndata: [DONE]\n\n", "text/event-stream");
+            response.Headers.Add("OpeaChat-Reply-Id", replyId.ToString());
+            return response;
+        });
+        var client = gateway.CreateConversationsClient();
+
+        var pieces = new List<ReplyPiece>();
+        await foreach (var piece in client.StreamChatAsync(Conversation, "Hi"))
+        {
+            pieces.Add(piece);
+        }
+
+        await foreach (var piece in client.StreamRegenerateAsync(Conversation, replyId))
+        {
+            pieces.Add(piece);
+        }
+
+        // Both ask the gateway to keep generating when the page goes (a reload must not stop the reply).
+        Assert.All(gateway.Requests, request => Assert.True(
+            JsonDocument.Parse(request.Body!).RootElement.GetProperty("continue_on_disconnect").GetBoolean(), request.Body));
+        Assert.Equal([replyId, replyId], pieces.Where(piece => piece.ReplyId is not null).Select(piece => piece.ReplyId!.Value));
+        Assert.Equal("OnceOnce", string.Concat(pieces.Select(piece => piece.Text)));
+    }
+
+    [Fact]
+    public async Task Following_a_reply_that_ended_meanwhile_yields_nothing_and_stopping_it_is_not_an_error()
+    {
+        var gateway = FakeGateway.Failing(HttpStatusCode.Conflict, """{"detail":"Message m of conversation c is not a reply being generated now."}""");
+        var client = gateway.CreateConversationsClient();
+        var replyId = Guid.NewGuid();
+
+        Assert.Empty(await client.FollowReplyAsync(Conversation, replyId).ToListAsync());
+        await client.StopReplyAsync(Conversation, replyId);
+
+        Assert.Equal([HttpMethod.Get, HttpMethod.Post], gateway.Requests.Select(request => request.Method));
+        Assert.Equal($"/v1/conversations/{Conversation}/messages/{replyId}/stop", gateway.Requests[1].Uri!.AbsolutePath);
     }
 }

@@ -1,4 +1,5 @@
 using OpeaChat.Contracts.Conversations;
+using OpeaChat.Contracts.Retrieval;
 using OpeaChat.Web.Chat;
 using OpeaChat.Web.Gateway;
 
@@ -11,6 +12,51 @@ namespace OpeaChat.Web.Conversations;
 /// </summary>
 public sealed class ConversationReplies(ConversationsClient client, OpenConversation open, ConversationList list, ChatErrorState errors)
 {
+    /// <summary>The gateway's id of the reply streaming now, once known: what Stop asks the gateway to stop.</summary>
+    private Guid? _runningReplyId;
+    private bool _stopRequested;
+
+    /// <summary>Whether the open conversation ends in a reply the gateway is still generating (a reload, or another tab's).</summary>
+    public bool CanFollow => !open.IsSending && open.ConversationId is not null && open.LastReply is { State: ReplyState.Streaming, Id: not null };
+
+    /// <summary>
+    /// Follows the reply the gateway is generating at the end of the open conversation: the text so far, then each new
+    /// piece, until it ends (Stop here stops it for every tab).
+    /// </summary>
+    public async Task<SendOutcome> FollowAsync(Action changed, CancellationToken cancellationToken)
+    {
+        if (!CanFollow || open.ConversationId is not { } id || open.LastReply is not { Id: { } replyId } reply)
+        {
+            return SendOutcome.NotSent;
+        }
+
+        open.Remove(reply);
+        _runningReplyId = replyId;
+        return await StreamAsync(token => client.FollowReplyAsync(id, replyId, token), changed, cancellationToken,
+            stored => stored[^1].Id == replyId, reply.Sources);
+    }
+
+    /// <summary>
+    /// Asks the gateway to stop the reply streaming now (saved as stopped). The caller also cancels its reading; a reply
+    /// whose id was not known yet is stopped once the stored branch shows it (see <see cref="SyncAfterReplyAsync"/>).
+    /// </summary>
+    public async Task StopAsync()
+    {
+        _stopRequested = true;
+        if (open.ConversationId is { } id && _runningReplyId is { } replyId)
+        {
+            _stopRequested = false;
+            try
+            {
+                await client.StopReplyAsync(id, replyId);
+            }
+            catch (ChatQnAException exception)
+            {
+                errors.Log(exception);
+            }
+        }
+    }
+
     /// <summary>
     /// Sends <paramref name="text"/> to the open conversation (creating it first for a new chat, then calling
     /// <paramref name="created"/>) and streams the reply into <see cref="OpenConversation.Messages"/>.
@@ -97,17 +143,32 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
 
     private async Task<SendOutcome> StreamAsync(
         Func<CancellationToken, IAsyncEnumerable<ReplyPiece>> stream, Action changed, CancellationToken cancellationToken,
-        Func<IReadOnlyList<BranchMessage>, bool>? stored = null)
+        Func<IReadOnlyList<BranchMessage>, bool>? stored = null, IReadOnlyList<RetrievedSource>? knownSources = null)
     {
         var reply = DisplayedMessage.StartReply();
+        if (knownSources is { Count: > 0 })
+        {
+            reply.SetSources(knownSources);
+        }
+
         open.Add(reply);
         open.IsSending = true;
+        _stopRequested = false;
         changed();
         SendOutcome outcome;
         try
         {
             await foreach (var piece in stream(cancellationToken))
             {
+                if (piece.ReplyId is { } replyId)
+                {
+                    _runningReplyId = replyId;
+                    if (_stopRequested)
+                    {
+                        await StopAsync(); // Stop came before the gateway said which reply this is
+                    }
+                }
+
                 if (piece.Sources is { } sources)
                 {
                     reply.SetSources(sources);
@@ -144,6 +205,7 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
         finally
         {
             open.IsSending = false;
+            _runningReplyId = null;
         }
 
         // The stored branch has the ids, statuses, models and token counts: show those.
@@ -166,6 +228,14 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
             for (var attempt = 0; attempt < 100; attempt++)
             {
                 var stored = await client.GetMessagesAsync(id);
+                if (_stopRequested && stored.Count > 0 && stored[^1] is { Role: "assistant", Status: "streaming" } running)
+                {
+                    // Stopped before the gateway said which reply it was: the branch says it now.
+                    _stopRequested = false;
+                    await client.StopReplyAsync(id, running.Id);
+                    continue;
+                }
+
                 // Without a reply to wait for (the request was refused), what is stored now is the answer.
                 var settled = !expectReply || (stored.Count > 0 && stored[^1].Status != "streaming"
                     && stored[^1].Role == "assistant" && (isNewReply is null || isNewReply(stored)));

@@ -125,6 +125,8 @@ public sealed class ConversationsClient
             Stream = true,
             StreamOptions = new StreamOptions { IncludeUsage = true },
             Model = model,
+            // The gateway owns the reply: a person who reloads or leaves the page does not stop it (only Stop does).
+            ContinueOnDisconnect = true,
         };
         return StreamAsync("v1/chat/completions", JsonSerializer.SerializeToUtf8Bytes(body, OpenAiJsonContext.Default.ChatCompletionRequest), cancellationToken);
     }
@@ -132,7 +134,38 @@ public sealed class ConversationsClient
     /// <summary>Regenerates an assistant message (a new sibling) or answers the user message that ends the active branch.</summary>
     public IAsyncEnumerable<ReplyPiece> StreamRegenerateAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken = default) =>
         StreamAsync($"v1/conversations/{conversationId}/messages/{messageId}/regenerate",
-            JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionRequest { Stream = true }, OpenAiJsonContext.Default.ChatCompletionRequest), cancellationToken);
+            JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionRequest { Stream = true, ContinueOnDisconnect = true }, OpenAiJsonContext.Default.ChatCompletionRequest), cancellationToken);
+
+    /// <summary>
+    /// Follows a reply the gateway is generating (started here before a reload, or in another tab): its text so far,
+    /// then the rest. Nothing when it is no longer running (it ended meanwhile): the stored message is the answer.
+    /// </summary>
+    public async IAsyncEnumerable<ReplyPiece> FollowReplyAsync(Guid conversationId, Guid replyId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/conversations/{conversationId}/messages/{replyId}/stream");
+        request.Headers.Accept.Add(EventStream);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            yield break;
+        }
+
+        await foreach (var piece in ReadPiecesAsync(response, cancellationToken).ConfigureAwait(false))
+        {
+            yield return piece;
+        }
+    }
+
+    /// <summary>Stops a reply the gateway is generating; it is saved as stopped when this returns. One that already ended is left as it is.</summary>
+    public async Task StopReplyAsync(Guid conversationId, Guid replyId, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v1/conversations/{conversationId}/messages/{replyId}/stop");
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.Conflict)
+        {
+            throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The gateway's export download, for the web app's proxy endpoint. The caller disposes the response.</summary>
     public async Task<HttpResponseMessage> ExportAsync(Guid id, string format, CancellationToken cancellationToken = default)
@@ -164,6 +197,19 @@ public sealed class ConversationsClient
         };
         request.Headers.Accept.Add(EventStream);
         using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode && response.Headers.TryGetValues(ConversationHeaders.ReplyId, out var ids) && Guid.TryParse(ids.FirstOrDefault(), out var replyId))
+        {
+            yield return new ReplyPiece(null) { ReplyId = replyId };
+        }
+
+        await foreach (var piece in ReadPiecesAsync(response, cancellationToken).ConfigureAwait(false))
+        {
+            yield return piece;
+        }
+    }
+
+    private static async IAsyncEnumerable<ReplyPiece> ReadPiecesAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         if (!response.IsSuccessStatusCode)
         {
             throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);

@@ -95,6 +95,11 @@ public sealed partial class ChatPage
             if (Open.ConversationId != id)
             {
                 await Open.OpenAsync(id);
+                // A reply still being generated (this page was reloaded, or another tab asked): show it and follow it.
+                if (Replies.CanFollow)
+                {
+                    _ = ReplyAsync(token => Replies.FollowAsync(_throttle!.Request, token), text: null);
+                }
             }
         }
         else if (Open.ConversationId is not null && !Open.IsSending)
@@ -201,7 +206,19 @@ public sealed partial class ChatPage
         }
     }
 
-    private void StopReply() => _reply?.Cancel();
+    /// <summary>Stops the reply on the gateway (it goes on without this page otherwise) and stops reading it here.</summary>
+    private async Task StopReply()
+    {
+        if (_reply is not { } reply)
+        {
+            return;
+        }
+
+        // Started first: it takes the reply's id before the cancelled read forgets it.
+        var stopping = Replies.StopAsync();
+        await reply.CancelAsync();
+        await stopping;
+    }
 
     private async Task StartNewChat()
     {
