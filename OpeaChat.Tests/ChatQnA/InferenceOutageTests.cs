@@ -20,7 +20,7 @@ public sealed class LongContextAppCollection : ICollectionFixture<LongContextApp
     public const string Name = "LongContextApp";
 }
 
-/// <summary>Stopping the inference resource in the middle of a reply, then starting it again.</summary>
+/// <summary>Stopping or killing inference, or killing the gateway, in the middle of a reply; then recovering.</summary>
 [Collection(LongContextAppCollection.Name)]
 public sealed class InferenceOutageTests(LongContextAppFixture app)
 {
@@ -124,9 +124,82 @@ public sealed class InferenceOutageTests(LongContextAppFixture app)
         Assert.NotEqual(killed, InferencePid());
     }
 
-    private int InferencePid()
+    [Fact]
+    public async Task Gateway_killed_mid_reply_is_brought_back_by_the_apphost_with_the_reply_kept_as_failed()
     {
-        Assert.True(app.App.ResourceNotifications.TryGetCurrentState("inference", out var current));
+        using var client = app.CreateHttpClient("chatqna");
+        using var timeout = new CancellationTokenSource(AppFixture.StartTimeout);
+        await app.App.ResourceNotifications.WaitForResourceHealthyAsync("chatqna", WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
+        using var created = await client.PostAsJsonAsync("/v1/conversations", new { }, timeout.Token);
+        var id = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(timeout.Token)).GetProperty("id").GetString();
+        var killed = Pid("chatqna");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new
+            {
+                conversation_id = id, messages = new[] { new { role = "user", content = "Once upon a time" } }, max_tokens = 30000, ignore_eos = true, stream = true,
+            }),
+        };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = new List<string>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        // Longer than the gateway's save interval (1 s), so some of the text is stored before the kill.
+        var reading = Stopwatch.StartNew();
+        while (reading.Elapsed < TimeSpan.FromSeconds(2.5))
+        {
+            lines.Add(await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("The reply ended before the kill."));
+        }
+
+        using (var process = Process.GetProcessById(killed))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        try
+        {
+            while (await reader.ReadLineAsync(timeout.Token) is { } line)
+            {
+                lines.Add(line);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or HttpRequestException)
+        {
+            // The connection broke with the process: that is the client's error here.
+        }
+
+        Assert.DoesNotContain("data: [DONE]", lines);
+
+        // Nobody starts it: the AppHost's supervisor does; meanwhile calls fail (the proxy has nobody behind it).
+        System.Text.Json.JsonElement[] messages = [];
+        while (messages.Length == 0)
+        {
+            await Task.Delay(1000, timeout.Token);
+            try
+            {
+                using var stored = await client.GetAsync($"/v1/conversations/{id}/messages", timeout.Token);
+                if (stored.StatusCode == HttpStatusCode.OK)
+                {
+                    messages = [.. (await stored.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(timeout.Token)).GetProperty("data").EnumerateArray()];
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not back yet
+            }
+        }
+
+        Assert.NotEqual(killed, Pid("chatqna"));
+        Assert.Equal(["user", "assistant"], messages.Select(message => message.GetProperty("role").GetString()));
+        Assert.Equal("failed", messages[1].GetProperty("status").GetString());
+        Assert.False(string.IsNullOrEmpty(messages[1].GetProperty("content").GetString()), "Nothing of the reply was kept.");
+    }
+
+    private int InferencePid() => Pid("inference");
+
+    private int Pid(string resource)
+    {
+        Assert.True(app.App.ResourceNotifications.TryGetCurrentState(resource, out var current));
         var pid = current!.Snapshot.Properties.First(property => property.Name.EndsWith(".pid", StringComparison.Ordinal)).Value;
         return Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
     }
