@@ -56,6 +56,40 @@ public sealed class RunningReplyPageTests(LongContextAppFixture app, ITestOutput
     }
 
     [Fact]
+    public async Task A_reply_asked_for_on_the_page_goes_on_through_a_reload_and_ends_complete()
+    {
+        using var gateway = app.CreateHttpClient("chatqna");
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await _chat.RunAsync(page, "running-reply-page-reload.png", async () =>
+        {
+            // A conversation whose replies stop at 1500 tokens (the tiny model rarely ends one itself in this context).
+            // Should a story end before the reload lands, the person asks again: one of three replies must still be
+            // streaming on the reloaded page; every one must end complete, never stopped.
+            var reloadedMidReply = false;
+            for (var attempt = 0; attempt < 3 && !reloadedMidReply; attempt++)
+            {
+                var id = await CreateConversationWithAsync(gateway, new { title = "Asked on the page", max_tokens = 1500 });
+                await _chat.OpenAsync(page, $"/c/{id}");
+                await TypeAsync(page, "Once upon a time");
+                await page.Keyboard.PressAsync("Enter");
+                await StreamingTextAsync(page);
+                await page.ReloadAsync();
+                await page.Locator(".chat-message.assistant").WaitForAsync(new() { Timeout = Ms(ReplyTimeout) });
+                reloadedMidReply = await page.Locator(Streaming).CountAsync() > 0;
+                await page.WaitForSelectorAsync(".chat-message.assistant[data-id]:not([data-state='streaming'])", new() { Timeout = Ms(ReplyTimeout) });
+
+                var stored = await LastMessageAsync(gateway, id);
+                Assert.Equal("complete", stored.GetProperty("status").GetString());
+                Assert.Equal(Words(stored.GetProperty("content").GetString()!), Words(await page.Locator(".chat-message.assistant .message-text").InnerTextAsync()));
+                output.WriteLine($"Attempt {attempt + 1}: still streaming after the reload: {reloadedMidReply}");
+            }
+
+            Assert.True(reloadedMidReply, "Each of three replies ended before the reload: none was followed after it.");
+        });
+    }
+
+    [Fact]
     public async Task Stop_in_a_tab_that_did_not_start_the_reply_stops_it_for_good()
     {
         using var gateway = app.CreateHttpClient("chatqna");
