@@ -29,20 +29,9 @@ public sealed class InferenceOutageTests(LongContextAppFixture app)
     {
         using var client = app.CreateHttpClient("chatqna");
         using var timeout = new CancellationTokenSource(AppFixture.StartTimeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chatqna")
-        {
-            Content = JsonContent.Create(new { messages = "Once upon a time", max_tokens = 30000, ignore_eos = true }),
-        };
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
-        var lines = new List<string>();
-        for (var pieces = 0; pieces < 5;)
-        {
-            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("The reply ended before the outage.");
-            lines.Add(line);
-            pieces += line.StartsWith("data: b", StringComparison.Ordinal) ? 1 : 0;
-        }
+        var (response, reader, lines) = await StartLongReplyAsync(client, timeout.Token);
+        using var _ = response;
+        using var __ = reader;
 
         await app.App.ResourceCommands.ExecuteCommandAsync("inference", KnownResourceCommands.StopCommand, timeout.Token);
         while (await reader.ReadLineAsync(timeout.Token) is { } line)
@@ -79,20 +68,9 @@ public sealed class InferenceOutageTests(LongContextAppFixture app)
         using var timeout = new CancellationTokenSource(AppFixture.StartTimeout);
         await app.App.ResourceNotifications.WaitForResourceHealthyAsync("inference", WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
         var killed = InferencePid();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chatqna")
-        {
-            Content = JsonContent.Create(new { messages = "Once upon a time", max_tokens = 30000, ignore_eos = true }),
-        };
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
-        var lines = new List<string>();
-        for (var pieces = 0; pieces < 5;)
-        {
-            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("The reply ended before the kill.");
-            lines.Add(line);
-            pieces += line.StartsWith("data: b", StringComparison.Ordinal) ? 1 : 0;
-        }
+        var (response, reader, lines) = await StartLongReplyAsync(client, timeout.Token);
+        using var _ = response;
+        using var __ = reader;
 
         // kill -9, not a stop: nobody asks Aspire for anything, so only the AppHost's supervisor can bring it back. The
         // resource's pid may be the `dotnet run` that launched the service; killing only that would leave the service
@@ -193,6 +171,27 @@ public sealed class InferenceOutageTests(LongContextAppFixture app)
         Assert.Equal(["user", "assistant"], messages.Select(message => message.GetProperty("role").GetString()));
         Assert.Equal("failed", messages[1].GetProperty("status").GetString());
         Assert.False(string.IsNullOrEmpty(messages[1].GetProperty("content").GetString()), "Nothing of the reply was kept.");
+    }
+
+    /// <summary>A /v1/chatqna reply far longer than the test, read until five text pieces came.</summary>
+    private static async Task<(HttpResponseMessage Response, StreamReader Reader, List<string> Lines)> StartLongReplyAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chatqna")
+        {
+            Content = JsonContent.Create(new { messages = "Once upon a time", max_tokens = 30000, ignore_eos = true }),
+        };
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        var lines = new List<string>();
+        for (var pieces = 0; pieces < 5;)
+        {
+            var line = await reader.ReadLineAsync(cancellationToken) ?? throw new InvalidOperationException("The reply ended before the fault.");
+            lines.Add(line);
+            pieces += line.StartsWith("data: b", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        return (response, reader, lines);
     }
 
     private int InferencePid() => Pid("inference");
