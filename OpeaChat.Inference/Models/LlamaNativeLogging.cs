@@ -8,15 +8,26 @@ namespace OpeaChat.Inference.Models;
 /// </summary>
 public static partial class LlamaNativeLogging
 {
-    private static int s_configured;
+    // A lock, not a flag set first: the hosted services call this concurrently, and one that returned before the
+    // callback was set would load llama.cpp, making the setter throw "the library has already loaded" and the
+    // service crash at start (seen under load).
+    private static readonly Lock s_gate = new();
+    private static bool s_configured;
 
     public static void Configure(ILoggerFactory loggerFactory)
     {
-        if (Interlocked.Exchange(ref s_configured, 1) == 1)
+        lock (s_gate)
         {
-            return;
+            if (!s_configured)
+            {
+                SetCallback(loggerFactory);
+                s_configured = true;
+            }
         }
+    }
 
+    private static void SetCallback(ILoggerFactory loggerFactory)
+    {
         var logger = loggerFactory.CreateLogger("LLama.Native");
         NativeLibraryConfig.All.WithLogCallback((level, message) =>
         {
