@@ -412,7 +412,7 @@ public static class JsonSchemaGrammar
             // Named before it is visited, so a definition that refers to itself becomes a recursive rule, not a loop here.
             var rule = UniqueName($"def-{name}");
             _refRules[target] = rule;
-            var body = Visit(definition, target, rule + "-v");
+            var body = Visit(definition, target, $"def-{name}-v");
             _rules.Add((rule, body));
             return rule;
         }
