@@ -88,6 +88,7 @@ public static class JsonSchemaGrammar
         private readonly List<(string Name, string Body)> _rules = [];
         private readonly HashSet<string> _names = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _refRules = new(StringComparer.Ordinal);
+        private readonly Dictionary<(int, int?), string> _stringRules = [];
         private readonly SortedSet<string> _primitives = new(StringComparer.Ordinal);
 
         // Shared pieces, emitted only when used. Whitespace between tokens is one optional run of bounded length, so a
@@ -238,7 +239,7 @@ public static class JsonSchemaGrammar
             {
                 "object" => ObjectRule(schema, path, hint),
                 "array" => ArrayRule(schema, path, hint),
-                "string" => StringRule(schema, path, hint),
+                "string" => StringRule(schema, path),
                 "number" or "integer" or "boolean" or "null" => Primitive(type),
                 _ => throw new UnsupportedSchemaException($"{path}/type", $"unknown type '{type}'; use one of {string.Join(", ", s_types)}."),
             };
@@ -352,7 +353,7 @@ public static class JsonSchemaGrammar
             return AddRule(hint, $"\"[\" {space} {list} \"]\" {space}");
         }
 
-        private string StringRule(JsonElement schema, string path, string hint)
+        private string StringRule(JsonElement schema, string path)
         {
             var min = Bound(schema, "minLength", path, MaxLengthLimit);
             var max = Bound(schema, "maxLength", path, MaxLengthLimit);
@@ -366,9 +367,17 @@ public static class JsonSchemaGrammar
                 throw new UnsupportedSchemaException($"{path}/maxLength", $"'maxLength' {max} is below 'minLength' {min}.");
             }
 
-            var repeat = max is { } upper ? $"{{{min ?? 0},{upper}}}" : $"{{{min},}}";
-            Primitive("char");
-            return AddRule(hint, $"\"\\\"\" char{repeat} \"\\\"\" {Primitive("space")}");
+            // One rule per pair of bounds: llama.cpp expands each bounded repetition into a rule per character.
+            var key = (min ?? 0, max);
+            if (!_stringRules.TryGetValue(key, out var rule))
+            {
+                var repeat = max is { } upper ? $"{{{key.Item1},{upper}}}" : $"{{{key.Item1},}}";
+                Primitive("char");
+                rule = AddRule($"string-{key.Item1}-{max?.ToString(CultureInfo.InvariantCulture) ?? "more"}", $"\"\\\"\" char{repeat} \"\\\"\" {Primitive("space")}");
+                _stringRules[key] = rule;
+            }
+
+            return rule;
         }
 
         private static int? Bound(JsonElement schema, string keyword, string path, int limit)

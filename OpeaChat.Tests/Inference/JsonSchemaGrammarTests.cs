@@ -25,10 +25,10 @@ public sealed class JsonSchemaGrammarTests
 
         Assert.Equal("""
             root ::= r-root
-            r-root-name ::= "\"" char{0,8} "\"" space
+            r-string-0-8 ::= "\"" char{0,8} "\"" space
             r-root-m2n ::= "," space "\"age\"" space ":" space integer
             r-root-m1n ::= "," space "\"mood\"" space ":" space ( "\"happy\"" | "\"sad\"" ) space r-root-m2n
-            r-root-m0f ::= "\"name\"" space ":" space r-root-name r-root-m1n
+            r-root-m0f ::= "\"name\"" space ":" space r-string-0-8 r-root-m1n
             r-root ::= "{" space r-root-m0f "}" space
             char ::= [^"\\\x00-\x1F\x7F] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F]{4} )
             integer ::= "-"? ( "0" | [1-9] [0-9]{0,15} ) space
@@ -84,6 +84,16 @@ public sealed class JsonSchemaGrammarTests
 
         Assert.StartsWith("root ::= r-def-node\n", gbnf, StringComparison.Ordinal);
         Assert.Contains("r-def-node-v-next ::= r-def-node | null", gbnf, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Strings_with_the_same_bounds_share_one_rule()
+    {
+        var gbnf = Gbnf("""{"properties":{"a":{"type":"string","maxLength":4},"b":{"type":"string","maxLength":4},"c":{"type":"string","minLength":2}}}""");
+
+        Assert.Single(gbnf.Split('\n'), line => line.StartsWith("r-string-0-4 ::=", StringComparison.Ordinal));
+        Assert.Contains("r-string-2-more ::= \"\\\"\" char{2,} \"\\\"\" space", gbnf, StringComparison.Ordinal);
+        Assert.DoesNotContain("r-string-0-4-2", gbnf, StringComparison.Ordinal);
     }
 
     [Fact]
