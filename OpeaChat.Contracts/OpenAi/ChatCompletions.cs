@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using OpeaChat.Contracts.Retrieval;
 
@@ -26,6 +27,9 @@ public abstract record GenerationParameters
 
     /// <summary>llama-server's extension: keep generating past the end-of-generation token.</summary>
     public bool? IgnoreEos { get; init; }
+
+    /// <summary>llama-server's extension: a GBNF grammar the output must match (its start rule is <c>root</c>).</summary>
+    public string? Grammar { get; init; }
 
     /// <summary>llama-server's extension: reuse (and keep) the KV cache of a matching earlier prompt. Default true.</summary>
     public bool? CachePrompt { get; init; }
@@ -79,7 +83,22 @@ public sealed record StreamOptions
 
 public sealed record ResponseFormat
 {
+    /// <summary><c>text</c>, <c>json_object</c> or <c>json_schema</c>.</summary>
     public string? Type { get; init; }
+
+    /// <summary>With <c>json_schema</c>: the schema the answer must follow.</summary>
+    public JsonSchemaFormat? JsonSchema { get; init; }
+}
+
+/// <summary>OpenAI's <c>response_format.json_schema</c>: a named JSON Schema for structured outputs.</summary>
+public sealed record JsonSchemaFormat
+{
+    public string? Name { get; init; }
+    public string? Description { get; init; }
+
+    /// <summary>The JSON Schema itself, kept as raw JSON: it is turned into a grammar, never bound to a type.</summary>
+    public JsonElement? Schema { get; init; }
+    public bool? Strict { get; init; }
 }
 
 public sealed record ChatMessage

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using OpeaChat.Contracts.OpenAi;
 using OpeaChat.ServiceDefaults.OpenAi;
 
@@ -46,13 +47,67 @@ public static class ChatCompletionValidator
             return OutOfRange("max_completion_tokens", $"an integer from 1 to {MaxTokensLimit}", maxCompletion);
         }
 
-        if (request.ResponseFormat is { } format && format.Type is not ("text" or "json_object"))
+        if (request.ResponseFormat is { } format && ValidateResponseFormat(format) is { } formatError)
+        {
+            return formatError;
+        }
+
+        if (request.Grammar is not null && request.ResponseFormat?.Type is "json_object" or "json_schema")
         {
             return OpenAiErrors.InvalidRequest(
-                $"response_format.type must be \"text\" or \"json_object\"; got '{format.Type}'.", "response_format.type", "unsupported_value");
+                "'grammar' and a JSON response_format both constrain the output; send one of them.", "grammar", "unsupported_value");
         }
 
         return ValidateGeneration(request);
+    }
+
+    /// <summary>The grammar the request's output must follow: its own GBNF, the JSON one, the one built from its schema, or none.</summary>
+    public static string? GrammarFor(ChatCompletionRequest request) => request.Grammar ?? request.ResponseFormat?.Type switch
+    {
+        "json_object" => JsonGrammar.Gbnf,
+        "json_schema" => JsonSchemaGrammar.FromSchema(request.ResponseFormat.JsonSchema!.Schema!.Value).Gbnf,
+        _ => null,
+    };
+
+    private static OpenAiErrorResult? ValidateResponseFormat(ResponseFormat format)
+    {
+        if (format.Type is not ("text" or "json_object" or "json_schema"))
+        {
+            return OpenAiErrors.InvalidRequest(
+                $"response_format.type must be \"text\", \"json_object\" or \"json_schema\"; got '{format.Type}'.", "response_format.type", "unsupported_value");
+        }
+
+        if (format.Type != "json_schema")
+        {
+            return null;
+        }
+
+        if (format.JsonSchema is not { } jsonSchema)
+        {
+            return OpenAiErrors.InvalidRequest(
+                "response_format.json_schema is required with type \"json_schema\": {\"name\", \"schema\"}.", "response_format.json_schema", "missing_required_parameter");
+        }
+
+        if (string.IsNullOrEmpty(jsonSchema.Name))
+        {
+            return OpenAiErrors.InvalidRequest("response_format.json_schema.name is required.", "response_format.json_schema.name", "missing_required_parameter");
+        }
+
+        if (jsonSchema.Name.Length > 64 || !jsonSchema.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            return OpenAiErrors.InvalidRequest(
+                "response_format.json_schema.name must be 1 to 64 letters, digits, underscores or dashes.", "response_format.json_schema.name");
+        }
+
+        if (jsonSchema.Schema is not { } schema || schema.ValueKind == JsonValueKind.Null)
+        {
+            return OpenAiErrors.InvalidRequest(
+                "response_format.json_schema.schema is required: the JSON Schema the answer must follow.", "response_format.json_schema.schema", "missing_required_parameter");
+        }
+
+        return JsonSchemaGrammar.FromSchema(schema).Error is { } unsupported
+            ? OpenAiErrors.InvalidRequest($"response_format.json_schema.schema cannot be enforced: {unsupported}", "response_format.json_schema.schema", "unsupported_schema")
+            : null;
     }
 
     public static OpenAiErrorResult? Validate(CompletionRequest request)
@@ -116,6 +171,11 @@ public static class ChatCompletionValidator
         if (request.N is { } n && n != 1)
         {
             return OpenAiErrors.InvalidRequest($"Only n = 1 is supported; got {n}. Send separate requests for several choices.", "n", "unsupported_value");
+        }
+
+        if (request.Grammar is { } grammar && string.IsNullOrWhiteSpace(grammar))
+        {
+            return OpenAiErrors.InvalidRequest("'grammar' must be a GBNF grammar with a 'root' rule; got an empty string.", "grammar");
         }
 
         if (request.Stop is { } stop && stop.Values.Count > 16)

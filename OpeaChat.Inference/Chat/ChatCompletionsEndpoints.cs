@@ -44,8 +44,7 @@ public static class ChatCompletionsEndpoints
         }
 
         var prompt = model!.Formatter.Format(request.Messages!.Select(message => (message.Role!, message.Content!.Text)));
-        var grammar = request.ResponseFormat?.Type == "json_object" ? JsonGrammar.Gbnf : null;
-        return Generate(model, request, model.Tokenize(prompt), request.MaxCompletionTokens ?? request.MaxTokens, grammar, "messages",
+        return Generate(model, request, model.Tokenize(prompt), request.MaxCompletionTokens ?? request.MaxTokens, ChatCompletionValidator.GrammarFor(request), "messages",
             CompletionShape.Chat, options.Value, metrics, cancellationToken);
     }
 
@@ -64,7 +63,7 @@ public static class ChatCompletionsEndpoints
             return unavailable;
         }
 
-        return Generate(model!, request, model!.Tokenize(request.Prompt!.Values[0]), request.MaxTokens, grammar: null, "prompt",
+        return Generate(model!, request, model!.Tokenize(request.Prompt!.Values[0]), request.MaxTokens, request.Grammar, "prompt",
             CompletionShape.Text, options.Value, metrics, cancellationToken);
     }
 
@@ -73,6 +72,13 @@ public static class ChatCompletionsEndpoints
         LoadedModel model, GenerationParameters parameters, IReadOnlyList<LLama.Native.LLamaToken> tokens, int? maxTokens, string? grammar,
         string promptParam, CompletionShape shape, InferenceOptions options, InferenceMetrics metrics, CancellationToken cancellationToken)
     {
+        if (grammar is not null && !GbnfCheck.Parses(model.Weights, grammar))
+        {
+            // A built grammar (JSON mode, a schema) always parses; only the client's own GBNF can fail here.
+            return OpenAiErrors.InvalidRequest(
+                "'grammar' is not valid GBNF (llama.cpp's grammar format) with a 'root' rule; see llama.cpp's grammars/README.md.", "grammar", "invalid_grammar");
+        }
+
         var (generation, invalid) = GenerationRequestFactory.Create(model, parameters, tokens, maxTokens, grammar, promptParam, cancellationToken);
         if (invalid is not null)
         {

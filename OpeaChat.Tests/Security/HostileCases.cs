@@ -188,6 +188,14 @@ public static class HostileCases
         yield return new("error inference chat array body", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400, null, "[]");
         yield return new("error inference chat max_tokens text", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400, "max_tokens",
             "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"max_tokens\":\"many\"}");
+        yield return new("error inference chat json_schema schema string", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400,
+            "response_format.json_schema.schema",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":\"object\"}}}");
+        yield return new("error inference chat json_schema pattern", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400,
+            "response_format.json_schema.schema",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"string\",\"pattern\":\"^a+$\"}}}}");
+        yield return new("error inference chat bad grammar", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400, "grammar",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"grammar\":\"root ::= (\\\"yes\"}");
         yield return new("error inference embeddings array body", SecurityTarget.Inference, "POST", "/v1/embeddings", 400, null, "[]");
         yield return new("error inference tokenize string body", SecurityTarget.Inference, "POST", "/tokenize", 400, null, "\"x\"");
     }
