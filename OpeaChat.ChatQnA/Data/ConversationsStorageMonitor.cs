@@ -33,14 +33,8 @@ public sealed partial class ConversationsStorageMonitor(ILogger<ConversationsSto
     /// <summary>What kept the newest write out of the database; <see cref="StorageProblem.None"/> once one succeeds.</summary>
     public StorageProblem Problem => _problem;
 
-    /// <summary>True while the newest write to the database failed because it is out of space.</summary>
-    public bool IsFull => _problem == StorageProblem.Full;
-
     /// <summary>What to add to each conversations context.</summary>
     public IInterceptor[] Interceptors => [new CommandWatcher(this), new SaveWatcher(this)];
-
-    /// <summary>Whether <paramref name="exception"/> (or one it wraps) says the database has no room to write.</summary>
-    public static bool IsOutOfSpace(Exception? exception) => ProblemOf(exception) == StorageProblem.Full;
 
     /// <summary>Whether <paramref name="exception"/> (or one it wraps) says the database cannot take writes, and why.</summary>
     public static StorageProblem ProblemOf(Exception? exception)

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Opea;
 using OpeaChat.Contracts.OpenAi;
@@ -28,7 +27,6 @@ public sealed partial class RunningReply
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly List<ChatCompletionChunk> _chunks = [];
-    private readonly StringBuilder _text = new();
     private TaskCompletionSource _changed = NewSignal();
     private ReplyEnd? _end;
     private Task _pump = Task.CompletedTask;
@@ -116,14 +114,16 @@ public sealed partial class RunningReply
         lock (_gate)
         {
             next = fromStart ? 0 : _chunks.Count;
-            if (!fromStart && _text.Length > 0)
+            // Built from the published chunks, not the reply's own text, which may already hold the next, unpublished one.
+            var text = fromStart ? string.Empty : string.Concat(_chunks.SelectMany(chunk => chunk.Choices).Select(choice => choice.Delta.Content));
+            if (text.Length > 0)
             {
                 snapshot = new ChatCompletionChunk
                 {
                     Id = _chunks[0].Id,
                     Created = _chunks[0].Created,
                     Model = _chunks[0].Model,
-                    Choices = [new ChatCompletionChunkChoice { Index = 0, Delta = new ChatDelta { Role = "assistant", Content = _text.ToString() } }],
+                    Choices = [new ChatCompletionChunkChoice { Index = 0, Delta = new ChatDelta { Role = "assistant", Content = text } }],
                 };
             }
         }
@@ -234,11 +234,6 @@ public sealed partial class RunningReply
         lock (_gate)
         {
             _chunks.Add(chunk);
-            foreach (var choice in chunk.Choices)
-            {
-                _text.Append(choice.Delta.Content);
-            }
-
             var changed = _changed;
             _changed = NewSignal();
             changed.TrySetResult();
