@@ -66,6 +66,30 @@ public static class OpenAiCalls
             usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32(), usage);
     }
 
+    /// <summary>The text a line of an OpenAI stream adds (empty for any other line: events, usage, [DONE], blanks).</summary>
+    public static string DeltaText(string line)
+    {
+        if (!line.StartsWith("data: {", StringComparison.Ordinal))
+        {
+            return string.Empty;
+        }
+
+        var text = new System.Text.StringBuilder();
+        using var chunk = JsonDocument.Parse(line["data: ".Length..]);
+        if (chunk.RootElement.TryGetProperty("choices", out var choices))
+        {
+            foreach (var choice in choices.EnumerateArray())
+            {
+                if (choice.GetProperty("delta").TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
+                {
+                    text.Append(content.GetString());
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
     public static async Task<JsonElement> GetModelAsync(HttpClient client, string id)
     {
         using var response = await client.GetAsync(new Uri($"/v1/models/{id}", UriKind.Relative));

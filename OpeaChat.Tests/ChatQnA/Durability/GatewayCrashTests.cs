@@ -45,17 +45,7 @@ public sealed class GatewayCrashTests : IDisposable
             // Long enough for several steps of the text to be saved (every 200 ms here).
             while (started.Elapsed < TimeSpan.FromSeconds(1.5))
             {
-                var line = await reader.ReadLineAsync() ?? throw new InvalidOperationException("The stream ended early.");
-                if (line.StartsWith("data: {", StringComparison.Ordinal))
-                {
-                    foreach (var choice in JsonDocument.Parse(line["data: ".Length..]).RootElement.GetProperty("choices").EnumerateArray())
-                    {
-                        if (choice.GetProperty("delta").TryGetProperty("content", out var content))
-                        {
-                            seen.Append(content.GetString());
-                        }
-                    }
-                }
+                seen.Append(OpenAiCalls.DeltaText(await reader.ReadLineAsync() ?? throw new InvalidOperationException("The stream ended early.")));
             }
 
             process.Kill(entireProcessTree: true);

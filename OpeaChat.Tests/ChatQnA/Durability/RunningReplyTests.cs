@@ -34,7 +34,7 @@ public sealed class RunningReplyTests : IDisposable
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
             while (seen.Length < 20)
             {
-                seen.Append(ContentOf(await reader.ReadLineAsync() ?? throw new InvalidOperationException("The reply ended early.")));
+                seen.Append(OpenAiCalls.DeltaText(await reader.ReadLineAsync() ?? throw new InvalidOperationException("The reply ended early.")));
             }
         }
 
@@ -53,13 +53,13 @@ public sealed class RunningReplyTests : IDisposable
             {
             }
 
-            var first = ContentOf(line!);
+            var first = OpenAiCalls.DeltaText(line!);
             Assert.StartsWith(seen.ToString(), first, StringComparison.Ordinal);
             followed.Append(first);
             var firstLength = followed.Length;
             while (followed.Length < firstLength + 20)
             {
-                followed.Append(ContentOf(await reader.ReadLineAsync() ?? throw new InvalidOperationException("The followed reply ended early.")));
+                followed.Append(OpenAiCalls.DeltaText(await reader.ReadLineAsync() ?? throw new InvalidOperationException("The followed reply ended early.")));
             }
 
             // Stop answers once the reply is saved as stopped; the follower's stream then ends with [DONE].
@@ -69,7 +69,7 @@ public sealed class RunningReplyTests : IDisposable
             while ((line = await reader.ReadLineAsync()) is not null)
             {
                 rest.Add(line);
-                followed.Append(ContentOf(line));
+                followed.Append(OpenAiCalls.DeltaText(line));
             }
 
             Assert.Equal("data: [DONE]", rest.Last(line => line.Length > 0));
@@ -171,26 +171,6 @@ public sealed class RunningReplyTests : IDisposable
             Assert.True(DateTime.UtcNow < deadline, $"The stored reply did not get there: {string.Join(", ", messages.Select(message => message.ToString()))}");
             await Task.Delay(100);
         }
-    }
-
-    /// <summary>The text of one OpenAI stream line (empty for anything else).</summary>
-    private static string ContentOf(string line)
-    {
-        if (!line.StartsWith("data: {", StringComparison.Ordinal))
-        {
-            return string.Empty;
-        }
-
-        var text = new StringBuilder();
-        foreach (var choice in JsonDocument.Parse(line["data: ".Length..]).RootElement.GetProperty("choices").EnumerateArray())
-        {
-            if (choice.GetProperty("delta").TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
-            {
-                text.Append(content.GetString());
-            }
-        }
-
-        return text.ToString();
     }
 
     public void Dispose()
