@@ -43,6 +43,19 @@ public sealed record ChatCompletionRequest : GenerationParameters, IRetrievalPar
     public int? MaxCompletionTokens { get; init; }
     public ResponseFormat? ResponseFormat { get; init; }
 
+    /// <summary>Functions the model may call; <see cref="ToolChoice"/> says whether it must.</summary>
+    public IReadOnlyList<ChatTool>? Tools { get; init; }
+    public ToolChoice? ToolChoice { get; init; }
+
+    /// <summary>May the answer hold several calls (default true).</summary>
+    public bool? ParallelToolCalls { get; init; }
+
+    /// <summary>Return each generated token's log-probability…</summary>
+    public bool? Logprobs { get; init; }
+
+    /// <summary>…and, with <see cref="Logprobs"/>, this many (0 to 20) most likely tokens at each position.</summary>
+    public int? TopLogprobs { get; init; }
+
     /// <summary>OpeaChat's memory (the gateway only): continue this stored conversation; the history comes from it.</summary>
     public Guid? ConversationId { get; init; }
 
@@ -106,6 +119,13 @@ public sealed record ChatMessage
     public string? Role { get; init; }
     public MessageContent? Content { get; init; }
 
+    /// <summary>An assistant message's calls (its content may then be null).</summary>
+    public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
+
+    /// <summary>A <c>tool</c> message's answer to this call.</summary>
+    public string? ToolCallId { get; init; }
+    public string? Name { get; init; }
+
     public static ChatMessage Create(string role, string text) => new() { Role = role, Content = new MessageContent(text) };
 }
 
@@ -136,6 +156,7 @@ public sealed record ChatCompletionChoice
     public int Index { get; init; }
     public required ChatMessage Message { get; init; }
     public required string FinishReason { get; init; }
+    public ChoiceLogprobs? Logprobs { get; init; }
 }
 
 public sealed record ChatCompletionChunk
@@ -158,12 +179,14 @@ public sealed record ChatCompletionChunkChoice
     public required ChatDelta Delta { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? FinishReason { get; init; }
+    public ChoiceLogprobs? Logprobs { get; init; }
 }
 
 public sealed record ChatDelta
 {
     public string? Role { get; init; }
     public string? Content { get; init; }
+    public IReadOnlyList<ToolCallDelta>? ToolCalls { get; init; }
 }
 
 public sealed record Usage
@@ -184,4 +207,5 @@ public static class FinishReasons
 {
     public const string Stop = "stop";
     public const string Length = "length";
+    public const string ToolCalls = "tool_calls";
 }

@@ -6,6 +6,9 @@ namespace OpeaChat.Contracts.OpenAi;
 public sealed record CompletionRequest : GenerationParameters
 {
     public PromptText? Prompt { get; init; }
+
+    /// <summary>The legacy shape: how many (0 to 5) most likely tokens to list at each position; 0 gives the sampled token's alone.</summary>
+    public int? Logprobs { get; init; }
 }
 
 /// <summary>OpenAI's <c>prompt</c>/<c>input</c>: a string or a list of strings.</summary>
@@ -28,4 +31,5 @@ public sealed record CompletionChoice
     public required string Text { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? FinishReason { get; init; }
+    public CompletionLogprobs? Logprobs { get; init; }
 }
