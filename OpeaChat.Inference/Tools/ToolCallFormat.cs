@@ -23,7 +23,9 @@ public abstract class ToolCallFormat
     public static readonly ToolCallFormat Llama3 = new Llama3Format();
     public static readonly ToolCallFormat Mistral = new MistralFormat();
 
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+    // Relaxed escaping: the model reads these texts, and \u0027 for an apostrophe is noise to it.
+    private static readonly JsonSerializerOptions s_compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions s_indented = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = true };
 
     public abstract string Name { get; }
 
@@ -43,8 +45,8 @@ public abstract class ToolCallFormat
     /// <summary>The key of a call's arguments object.</summary>
     public virtual string ArgumentsKey => "arguments";
 
-    /// <summary>The text that starts the calls part of a reply.</summary>
-    public string Trigger => Prefix.Length > 0 ? Prefix : CallOpen.Length > 0 ? CallOpen : "{\"name\"";
+    /// <summary>The text that starts the calls part of a reply (a special token in the families trained on it).</summary>
+    public abstract string Trigger { get; }
 
     /// <summary>A trigger that only counts at the very start of the reply (Llama 3's bare JSON call).</summary>
     public bool TriggerOnlyAtStart => Prefix.Length == 0 && CallOpen.Length == 0;
@@ -107,7 +109,7 @@ public abstract class ToolCallFormat
                 ["parameters"] = System.Text.Json.Nodes.JsonNode.Parse(ToolCallGrammar.ParametersOf(function).GetRawText()),
             },
         };
-        return indented ? node.ToJsonString(s_indented) : node.ToJsonString();
+        return node.ToJsonString(indented ? s_indented : s_compact);
     }
 
     /// <summary>Arguments as compact JSON when they parse (clients send them as text), else as they came.</summary>
@@ -121,7 +123,7 @@ public abstract class ToolCallFormat
         try
         {
             using var document = JsonDocument.Parse(arguments);
-            return document.RootElement.GetRawText();
+            return Write(document.RootElement.WriteTo);
         }
         catch (JsonException)
         {
@@ -129,10 +131,25 @@ public abstract class ToolCallFormat
         }
     }
 
+    /// <summary>A JSON string literal of <paramref name="text"/>.</summary>
+    protected static string JsonString(string text) => Write(writer => writer.WriteStringValue(text));
+
+    private static string Write(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = s_compact.Encoder }))
+        {
+            write(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
     private sealed class HermesFormat(string name, bool generic) : ToolCallFormat
     {
         public override string Name => name;
         public override string CallOpen => "<tool_call>\n";
+        public override string Trigger => "<tool_call>";
         public override string CallClose => "\n</tool_call>";
         public override string? Separator => "\n";
 
@@ -208,6 +225,7 @@ public abstract class ToolCallFormat
         public override string Name => "llama3";
         public override string? Separator => null;
         public override string ArgumentsKey => "parameters";
+        public override string Trigger => "{\"name\"";
 
         public override IReadOnlyList<(string Role, string Content)> RenderMessages(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools)
         {
@@ -246,6 +264,7 @@ public abstract class ToolCallFormat
     {
         public override string Name => "mistral";
         public override string Prefix => "[TOOL_CALLS][";
+        public override string Trigger => "[TOOL_CALLS]";
         public override string? Separator => ", ";
         public override string Suffix => "]";
 
@@ -279,7 +298,7 @@ public abstract class ToolCallFormat
                         prompt.Append(Text(message)).Append("</s>");
                         break;
                     case "tool":
-                        prompt.Append("[TOOL_RESULTS]{\"content\": ").Append(JsonSerializer.Serialize(Text(message)))
+                        prompt.Append("[TOOL_RESULTS]{\"content\": ").Append(JsonString(Text(message)))
                             .Append(", \"call_id\": \"").Append(message.ToolCallId).Append("\"}[/TOOL_RESULTS]");
                         break;
                 }
