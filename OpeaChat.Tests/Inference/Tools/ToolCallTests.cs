@@ -139,6 +139,15 @@ public sealed class ToolCallTests(InferenceServerFixture server) : IClassFixture
     }
 
     [Fact]
+    public async Task The_model_list_says_which_tool_format_a_loaded_model_uses()
+    {
+        var model = await GetModelAsync(Client, "stories260K");
+
+        // The test model has no chat template: the generic format.
+        Assert.Equal("generic", model.GetProperty("tool_format").GetString());
+    }
+
+    [Fact]
     public async Task None_answers_in_text_even_with_tools()
     {
         var reply = await CallAsync(new { messages = User("Weather?"), tools = Tools, tool_choice = "none", max_tokens = 30, seed = 1 }, stream: false);
