@@ -8,6 +8,10 @@ namespace OpeaChat.Inference.Chat;
 public static class ChatCompletionValidator
 {
     public const int MaxTokensLimit = 1_000_000;
+
+    /// <summary>OpenAI's limits: 20 alternatives on chat completions, 5 on the legacy text completions.</summary>
+    public const int MaxTopLogprobs = 20;
+    public const int MaxLegacyLogprobs = 5;
     private static readonly string[] s_roles = ["system", "developer", "user", "assistant", "tool"];
 
     public static OpenAiErrorResult? Validate(ChatCompletionRequest request)
@@ -61,6 +65,11 @@ public static class ChatCompletionValidator
         if (request.ResponseFormat is { } format && ValidateResponseFormat(format) is { } formatError)
         {
             return formatError;
+        }
+
+        if (ValidateLogprobs(request) is { } logprobsError)
+        {
+            return logprobsError;
         }
 
         if (request.Grammar is not null && request.ResponseFormat?.Type is "json_object" or "json_schema")
@@ -133,7 +142,30 @@ public static class ChatCompletionValidator
             return OpenAiErrors.InvalidRequest("'prompt' must be one string; send one request per prompt.", "prompt", "unsupported_value");
         }
 
+        if (request.Logprobs is { } logprobs && (logprobs < 0 || logprobs > MaxLegacyLogprobs))
+        {
+            return OutOfRange("logprobs", $"an integer from 0 to {MaxLegacyLogprobs}", logprobs);
+        }
+
         return ValidateGeneration(request);
+    }
+
+    /// <summary>OpenAI's rules: <c>top_logprobs</c> from 0 to 20, and only with <c>logprobs: true</c>.</summary>
+    private static OpenAiErrorResult? ValidateLogprobs(ChatCompletionRequest request)
+    {
+        if (request.TopLogprobs is not { } top)
+        {
+            return null;
+        }
+
+        if (top < 0 || top > MaxTopLogprobs)
+        {
+            return OutOfRange("top_logprobs", $"an integer from 0 to {MaxTopLogprobs}", top);
+        }
+
+        return request.Logprobs == true
+            ? null
+            : OpenAiErrors.InvalidRequest("'top_logprobs' needs 'logprobs' set to true.", "top_logprobs", "invalid_value");
     }
 
     /// <summary>Checks the generation parameters that chat and text completions share.</summary>

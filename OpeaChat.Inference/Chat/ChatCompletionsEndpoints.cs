@@ -106,7 +106,7 @@ public static class ChatCompletionsEndpoints
         var completion = new CompletionWriter($"{shape.IdPrefix}{Guid.NewGuid():N}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model.Id, shape);
         return parameters.Stream == true
             ? EventStream.Of(StreamAsync(completion, updates, parameters.StreamOptions?.IncludeUsage == true, activity, tools))
-            : new CompletionResult(completion, updates, activity, tools, cancellationToken);
+            : new CompletionResult(completion, updates, activity, tools, cancellationToken, request.TopLogprobs is not null);
     }
 
     private static void Finish(Activity? activity, GenerationResult? result)
@@ -149,7 +149,7 @@ public static class ChatCompletionsEndpoints
     /// <summary>Builds the response objects of one completion in its shape.</summary>
     private sealed record CompletionWriter(string Id, long Created, string Model, CompletionShape Shape)
     {
-        public string Chunk(string? role, string? text, string? finishReason, Usage? usage, bool withChoice = true)
+        public string Chunk(string? role, string? text, string? finishReason, Usage? usage, bool withChoice = true, IReadOnlyList<SampledTokenLogprob>? logprobs = null)
         {
             if (Shape.IsChat)
             {
@@ -158,7 +158,7 @@ public static class ChatCompletionsEndpoints
                     Id = Id,
                     Created = Created,
                     Model = Model,
-                    Choices = withChoice ? [new ChatCompletionChunkChoice { Delta = new ChatDelta { Role = role, Content = text }, FinishReason = finishReason }] : [],
+                    Choices = withChoice ? [new ChatCompletionChunkChoice { Delta = new ChatDelta { Role = role, Content = text }, FinishReason = finishReason, Logprobs = LogprobsWriter.Chat(logprobs) }] : [],
                     Usage = usage,
                 }, OpenAiJsonContext.Default.ChatCompletionChunk);
             }
@@ -168,7 +168,7 @@ public static class ChatCompletionsEndpoints
                 Id = Id,
                 Created = Created,
                 Model = Model,
-                Choices = withChoice ? [new CompletionChoice { Text = text ?? string.Empty, FinishReason = finishReason }] : [],
+                Choices = withChoice ? [new CompletionChoice { Text = text ?? string.Empty, FinishReason = finishReason, Logprobs = LogprobsWriter.Text(logprobs) }] : [],
                 Usage = usage,
             }, OpenAiJsonContext.Default.CompletionResponse);
         }
@@ -202,13 +202,13 @@ public static class ChatCompletionsEndpoints
             ],
         }, OpenAiJsonContext.Default.ChatCompletionChunk);
 
-        public IResult Whole(string text, GenerationResult result, ToolCallParser? calls = null) => Shape.IsChat
+        public IResult Whole(string text, GenerationResult result, ToolCallParser? calls = null, IReadOnlyList<SampledTokenLogprob>? logprobs = null) => Shape.IsChat
             ? TypedResults.Json(new ChatCompletionResponse
             {
                 Id = Id,
                 Created = Created,
                 Model = Model,
-                Choices = [new ChatCompletionChoice { Message = ToolMessage(text, calls), FinishReason = FinishReasonOf(result, calls) }],
+                Choices = [new ChatCompletionChoice { Message = ToolMessage(text, calls), FinishReason = FinishReasonOf(result, calls), Logprobs = LogprobsWriter.Chat(logprobs) }],
                 Usage = ToUsage(result),
             }, OpenAiJsonContext.Default.ChatCompletionResponse)
             : TypedResults.Json(new CompletionResponse
@@ -216,7 +216,7 @@ public static class ChatCompletionsEndpoints
                 Id = Id,
                 Created = Created,
                 Model = Model,
-                Choices = [new CompletionChoice { Text = text, FinishReason = result.FinishReason }],
+                Choices = [new CompletionChoice { Text = text, FinishReason = result.FinishReason, Logprobs = LogprobsWriter.Text(logprobs) }],
                 Usage = ToUsage(result),
             }, OpenAiJsonContext.Default.CompletionResponse);
     }
@@ -250,17 +250,19 @@ public static class ChatCompletionsEndpoints
         calls is { Calls.Count: > 0 } && result.FinishReason == Contracts.OpenAi.FinishReasons.Stop ? Contracts.OpenAi.FinishReasons.ToolCalls : result.FinishReason;
 
     private sealed class CompletionResult(
-        CompletionWriter writer, ChannelReader<GenerationUpdate> updates, Activity? activity, ToolCallPlan? tools, CancellationToken cancellationToken) : IResult
+        CompletionWriter writer, ChannelReader<GenerationUpdate> updates, Activity? activity, ToolCallPlan? tools, CancellationToken cancellationToken, bool withLogprobs) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             var text = new StringBuilder();
             GenerationResult? result = null;
+            List<SampledTokenLogprob>? logprobs = withLogprobs ? [] : null;
             try
             {
                 await foreach (var update in updates.ReadAllAsync(cancellationToken))
                 {
                     text.Append(update.Text);
+                    logprobs?.AddRange(update.Logprobs ?? []);
                     result = update.Result ?? result;
                 }
             }
@@ -275,13 +277,13 @@ public static class ChatCompletionsEndpoints
 
             var answer = result is null || result.Error is not null
                 ? OpenAiErrors.ServerError(result?.Error ?? "Generation ended without a result.")
-                : writer.Whole(text.ToString(), result, tools is null ? null : new ToolCallParser(tools.Format));
+                : writer.Whole(text.ToString(), result, tools is null ? null : new ToolCallParser(tools.Format), logprobs);
             await answer.ExecuteAsync(httpContext);
         }
     }
 
-    private static string PieceChunk(CompletionWriter writer, ToolCallEvent piece) =>
-        piece is ToolCallEvent.Content content ? writer.Chunk(null, content.Text, null, null) : writer.ToolCallChunk(piece);
+    private static string PieceChunk(CompletionWriter writer, ToolCallEvent piece, List<SampledTokenLogprob>? logprobs) =>
+        piece is ToolCallEvent.Content content ? writer.Chunk(null, content.Text, null, null, logprobs: LogprobsWriter.Take(logprobs)) : writer.ToolCallChunk(piece);
 
     /// <summary>OpenAI's streaming format: <c>data: {chunk}</c> events, then <c>data: [DONE]</c>.</summary>
     private static async IAsyncEnumerable<SseItem<string>> StreamAsync(
@@ -289,6 +291,10 @@ public static class ChatCompletionsEndpoints
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var calls = tools is null ? null : new ToolCallParser(tools.Format);
+
+        // With tools the parser holds and reshapes the text, so log-probabilities wait for the next content chunk.
+        List<SampledTokenLogprob>? pending = null;
+
         // The client leaving cancels this token; the decode loop sees the same token and frees the sequence.
         GenerationResult? result = null;
         try
@@ -301,13 +307,18 @@ public static class ChatCompletionsEndpoints
                 {
                     if (calls is null)
                     {
-                        yield return EventStream.Data(writer.Chunk(null, text, null, null));
+                        yield return EventStream.Data(writer.Chunk(null, text, null, null, logprobs: update.Logprobs));
                     }
                     else
                     {
+                        if (update.Logprobs is { } entries)
+                        {
+                            (pending ??= []).AddRange(entries);
+                        }
+
                         foreach (var piece in calls.Push(text))
                         {
-                            yield return EventStream.Data(PieceChunk(writer, piece));
+                            yield return EventStream.Data(PieceChunk(writer, piece, pending));
                         }
                     }
                 }
@@ -327,7 +338,12 @@ public static class ChatCompletionsEndpoints
 
                 foreach (var piece in calls?.Finish() ?? [])
                 {
-                    yield return EventStream.Data(PieceChunk(writer, piece));
+                    yield return EventStream.Data(PieceChunk(writer, piece, pending));
+                }
+
+                if (pending is { Count: > 0 })
+                {
+                    yield return EventStream.Data(writer.Chunk(null, string.Empty, null, null, logprobs: LogprobsWriter.Take(pending)));
                 }
 
                 yield return EventStream.Data(writer.Chunk(null, writer.Shape.IsChat ? null : string.Empty, FinishReasonOf(final, calls), null));

@@ -43,6 +43,12 @@ public static class GenerationRequestFactory
             StopSequences = stops,
             CachePrompt = parameters.CachePrompt != false,
             LazyGrammar = lazyGrammar,
+            TopLogprobs = parameters switch
+            {
+                ChatCompletionRequest { Logprobs: true } chat => chat.TopLogprobs ?? 0,
+                CompletionRequest { Logprobs: { } legacy } => legacy,
+                _ => null,
+            },
             CancellationToken = cancellationToken,
             Sampling = new SamplingSettings
             {

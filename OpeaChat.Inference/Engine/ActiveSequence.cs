@@ -22,6 +22,9 @@ internal sealed class ActiveSequence(PendingGeneration pending, Conversation con
     public StopSequenceMatcher StopMatcher { get; } = new(pending.Request.StopSequences);
     public int ReusedTokens { get; } = reusedTokens;
 
+    /// <summary>Where the tokens' log-probabilities wait for their text, when the request asked for them.</summary>
+    public LogprobStream? Logprobs { get; } = pending.Request.TopLogprobs is null ? null : new LogprobStream();
+
     /// <summary>The tokens held in this sequence's KV cache: the prompt, then every generated token fed back.</summary>
     public List<LLamaToken> Tokens { get; } = [.. pending.Request.PromptTokens];
 

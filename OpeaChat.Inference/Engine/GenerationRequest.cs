@@ -32,6 +32,12 @@ public sealed class GenerationRequest
 
     public IReadOnlyList<string> StopSequences { get; init; } = [];
 
+    /// <summary>
+    /// Null: no log-probabilities. 0 to 20: each generated token's log-probability and this many most likely tokens
+    /// at its position.
+    /// </summary>
+    public int? TopLogprobs { get; init; }
+
     /// <summary>Reuse a cached prefix for this prompt, and keep this sequence in the cache when it ends.</summary>
     public bool CachePrompt { get; init; } = true;
 
@@ -41,8 +47,11 @@ public sealed class GenerationRequest
 
 }
 
-/// <summary>A piece of generated text, or (last) the result.</summary>
-public readonly record struct GenerationUpdate(string? Text, GenerationResult? Result);
+/// <summary>
+/// A piece of generated text, or (last) the result. When the request asked for log-probabilities, each piece carries
+/// the entries of the tokens it completes (possibly none).
+/// </summary>
+public readonly record struct GenerationUpdate(string? Text, GenerationResult? Result, IReadOnlyList<SampledTokenLogprob>? Logprobs = null);
 
 /// <summary>How a generation ended. <see cref="Error"/> is set when it failed part-way.</summary>
 public sealed record GenerationResult(string FinishReason, int PromptTokens, int CompletionTokens, string? Error = null)

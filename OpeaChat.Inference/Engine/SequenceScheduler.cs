@@ -95,9 +95,10 @@ internal sealed class SequenceScheduler(
         if (succeeded)
         {
             var rest = sequence.StopMatcher.Flush();
-            if (rest.Length > 0)
+            var released = sequence.Logprobs?.Flush(rest.Length);
+            if (rest.Length > 0 || released is { Count: > 0 })
             {
-                sequence.Pending.Updates.TryWrite(new GenerationUpdate(rest, null));
+                sequence.Pending.Updates.TryWrite(new GenerationUpdate(rest, null, released));
             }
         }
 

@@ -15,6 +15,7 @@ namespace OpeaChat.Inference.Engine;
 /// </summary>
 internal sealed class TokenSampler(string modelId, LLamaWeights weights, InferenceMetrics metrics)
 {
+    private readonly LogprobCalculator _logprobs = new(weights);
     private long _generatedTokens;
 
     /// <summary>Tokens generated since the model was loaded, readable from any thread.</summary>
@@ -46,6 +47,11 @@ internal sealed class TokenSampler(string modelId, LLamaWeights weights, Inferen
             return GenerationResult.Cancelled;
         }
 
+        // The model's own distribution, read before the sampler runs (it works on a copy, so the logits stay as they are).
+        var logits = request.TopLogprobs is null
+            ? default
+            : sequence.Conversation.Executor.Context.NativeHandle.GetLogitsIth(sequence.Conversation.GetSampleIndex());
+        var measured = request.TopLogprobs is { } top ? _logprobs.Measure(logits, top) : default;
         var token = sequence.Conversation.Sample(sequence.Sampler);
         if (token.IsEndOfGeneration(weights.Vocab) && !request.Sampling.IgnoreEndOfGeneration)
         {
@@ -72,9 +78,17 @@ internal sealed class TokenSampler(string modelId, LLamaWeights weights, Inferen
         }
 
         var text = sequence.StopMatcher.Push(piece);
-        if (text.Length > 0)
+        List<SampledTokenLogprob>? released = null;
+        if (sequence.Logprobs is { } logprobs)
         {
-            sequence.Pending.Updates.TryWrite(new GenerationUpdate(text, null));
+            var sampled = _logprobs.Candidate(token, logits[(int)token] - measured.LogSumExp);
+            logprobs.Add(new SampledTokenLogprob(sampled, measured.Top, logprobs.DecodedCharacters), piece.Length);
+            released = logprobs.Release(text.Length, sequence.StopMatcher.Stopped);
+        }
+
+        if (text.Length > 0 || released is { Count: > 0 })
+        {
+            sequence.Pending.Updates.TryWrite(new GenerationUpdate(text, null, released));
         }
 
         if (sequence.StopMatcher.Stopped)
