@@ -216,5 +216,13 @@ public static class HostileCases
             "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"grammar\":\"root ::= (\\\"yes\"}");
         yield return new("error inference embeddings array body", SecurityTarget.Inference, "POST", "/v1/embeddings", 400, null, "[]");
         yield return new("error inference tokenize string body", SecurityTarget.Inference, "POST", "/tokenize", 400, null, "\"x\"");
+        yield return new("error inference chat top_logprobs 21", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400, "top_logprobs",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"logprobs\":true,\"top_logprobs\":21}");
+        yield return new("error inference chat top_logprobs -1", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400, "top_logprobs",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"logprobs\":true,\"top_logprobs\":-1}");
+        yield return new("error inference chat top_logprobs without logprobs", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400, "top_logprobs",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"top_logprobs\":2}");
+        yield return new("error inference completion logprobs 6", SecurityTarget.Inference, "POST", "/v1/completions", 400, "logprobs",
+            "{\"prompt\":\"Once upon a time\",\"logprobs\":6}");
     }
 }
