@@ -23,15 +23,15 @@ internal sealed class LogprobCalculator(LLamaWeights weights)
     private readonly (string Text, byte[] Bytes)?[] _pieces = new (string, byte[])?[weights.Vocab.Count];
 
     /// <summary>The log-sum-exp of the logits (the softmax's normaliser) and the <paramref name="count"/> largest, most likely first.</summary>
-    public (float LogSumExp, LogprobCandidate[] Top) Measure(ReadOnlySpan<float> logits, int count)
+    public (double LogSumExp, LogprobCandidate[] Top) Measure(ReadOnlySpan<float> logits, int count)
     {
-        var logSumExp = LogSumExp(logits);
+        var logSumExp = LogprobMath.LogSumExp(logits);
         Span<int> ids = stackalloc int[count];
-        var found = SelectLargest(logits, ids);
+        var found = LogprobMath.SelectLargest(logits, ids);
         var top = new LogprobCandidate[found];
         for (var i = 0; i < found; i++)
         {
-            top[i] = Candidate(ids[i], logits[ids[i]] - logSumExp);
+            top[i] = Candidate(ids[i], (float)(logits[ids[i]] - logSumExp));
         }
 
         return (logSumExp, top);
@@ -62,8 +62,16 @@ internal sealed class LogprobCalculator(LLamaWeights weights)
 
         return (System.Text.Encoding.UTF8.GetString(bytes), bytes);
     }
+}
 
-    internal static float LogSumExp(ReadOnlySpan<float> logits)
+/// <summary>The arithmetic of log-probabilities over a vocabulary of logits.</summary>
+public static class LogprobMath
+{
+    /// <summary>
+    /// log(Σ exp(logit)), shifted by the largest logit so no exponential overflows; in double, so logit minus it keeps
+    /// a float's precision even when the logits are large.
+    /// </summary>
+    public static double LogSumExp(ReadOnlySpan<float> logits)
     {
         var max = float.NegativeInfinity;
         foreach (var logit in logits)
@@ -77,14 +85,14 @@ internal sealed class LogprobCalculator(LLamaWeights weights)
             sum += Math.Exp(logit - max);
         }
 
-        return (float)(max + Math.Log(sum));
+        return max + Math.Log(sum);
     }
 
     /// <summary>
     /// Fills <paramref name="ids"/> with the indices of the largest values, largest first, in one pass that keeps only
     /// that many (no sort of the whole vocabulary). Ties keep the lower index first, as a greedy pick does.
     /// </summary>
-    internal static int SelectLargest(ReadOnlySpan<float> values, Span<int> ids)
+    public static int SelectLargest(ReadOnlySpan<float> values, Span<int> ids)
     {
         var found = 0;
         for (var index = 0; index < values.Length && ids.Length > 0; index++)
@@ -116,7 +124,7 @@ internal sealed class LogprobCalculator(LLamaWeights weights)
 /// sequence cuts the text, tokens with at least one character before the cut are kept and tokens wholly inside the
 /// stop sequence (or after it) are dropped, as their text never reaches the client.
 /// </summary>
-internal sealed class LogprobStream
+public sealed class LogprobStream
 {
     private readonly Queue<(SampledTokenLogprob Entry, int? End)> _pending = new();
     private int _decoded;

@@ -81,7 +81,7 @@ internal sealed class TokenSampler(string modelId, LLamaWeights weights, Inferen
         List<SampledTokenLogprob>? released = null;
         if (sequence.Logprobs is { } logprobs)
         {
-            var sampled = _logprobs.Candidate(token, logits[(int)token] - measured.LogSumExp);
+            var sampled = _logprobs.Candidate(token, (float)(logits[(int)token] - measured.LogSumExp));
             logprobs.Add(new SampledTokenLogprob(sampled, measured.Top, logprobs.DecodedCharacters), piece.Length);
             released = logprobs.Release(text.Length, sequence.StopMatcher.Stopped);
         }
