@@ -194,6 +194,35 @@ public sealed class LogprobsTests(InferenceServerFixture server) : IClassFixture
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_tool_call_lists_its_tokens_too(bool stream)
+    {
+        var parameters = JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string","minLength":1,"maxLength":10}},"required":["city"],"additionalProperties":false}""")
+            .RootElement.Clone();
+        for (var seed = 1; seed <= 3; seed++)
+        {
+            var reply = await ChatWithLogprobsAsync(stream, new
+            {
+                messages = User("What is the weather in Paris?"),
+                tools = new[] { new { type = "function", function = new { name = "get_weather", parameters } } },
+                tool_choice = "required",
+                parallel_tool_calls = false,
+                max_tokens = 200,
+                seed,
+                logprobs = true,
+                top_logprobs = 3,
+            });
+
+            var what = $"seed {seed}, {(stream ? "streamed" : "whole")}";
+            Assert.True(reply.CompletionTokens > 0, what);
+            Assert.Equal(reply.CompletionTokens, reply.Entries.Count);
+            Assert.All(reply.Entries, entry => AssertDescending(entry.Top, what));
+            Assert.All(reply.Entries, entry => Assert.True(entry.Logprob <= 0, $"{what}: {entry}"));
+        }
+    }
+
+    [Theory]
     [InlineData("/v1/chat/completions", false)]
     [InlineData("/v1/chat/completions", true)]
     [InlineData("/v1/completions", false)]
