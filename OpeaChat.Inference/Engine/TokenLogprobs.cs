@@ -19,8 +19,9 @@ public sealed record SampledTokenLogprob(LogprobCandidate Sampled, IReadOnlyList
 /// </summary>
 internal sealed class LogprobCalculator(LLamaWeights weights)
 {
-    // Pieces by token id, filled as tokens are met; only the decode loop's thread reads and writes them.
-    private readonly (string Text, byte[] Bytes)?[] _pieces = new (string, byte[])?[weights.Vocab.Count];
+    // Pieces by token id, made on the first request that asks and filled as tokens are met; only the decode loop's
+    // thread reads and writes them.
+    private (string Text, byte[] Bytes)?[]? _pieces;
 
     /// <summary>The log-sum-exp of the logits (the softmax's normaliser) and the <paramref name="count"/> largest, most likely first.</summary>
     public (double LogSumExp, LogprobCandidate[] Top) Measure(ReadOnlySpan<float> logits, int count)
@@ -40,6 +41,7 @@ internal sealed class LogprobCalculator(LLamaWeights weights)
     public LogprobCandidate Candidate(LLamaToken token, float logprob)
     {
         var id = (int)token;
+        _pieces ??= new (string, byte[])?[weights.Vocab.Count];
         var piece = _pieces[id] ??= Piece(token);
         return new LogprobCandidate(piece.Text, piece.Bytes, logprob);
     }
