@@ -20,11 +20,13 @@ public static class InferenceChatClient
     /// <summary>The OpenAI client needs a model; each request's own (or none, see ChatWireMapping) replaces it.</summary>
     private const string PlaceholderModel = "default";
 
-    /// <summary>A chat client over <paramref name="httpClient"/>, whose base address is inference's.</summary>
-    public static IChatClient Create(HttpClient httpClient)
+    /// <summary>A chat client sending through <paramref name="handler"/> (the inference HTTP client's) to inference at <paramref name="baseAddress"/>.</summary>
+    public static IChatClient Create(HttpMessageHandler handler, Uri baseAddress)
     {
-        ArgumentNullException.ThrowIfNull(httpClient);
-        var baseAddress = httpClient.BaseAddress ?? throw new InvalidOperationException("The inference HTTP client has no base address.");
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        // Replies can stream for minutes; the resilience handler bounds the wait for the first byte instead.
+        var httpClient = new HttpClient(new BodyReleasingHandler(handler), disposeHandler: false) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
         var options = new OpenAIClientOptions
         {
             Endpoint = new Uri(baseAddress, "v1"),
@@ -56,6 +58,68 @@ public static class InferenceChatClient
     private sealed class ServedBy;
 
     /// <summary>
+    /// The SDK disposes a response's body stream but never its <see cref="HttpContent"/> (it keeps it for the
+    /// headers); the inference client's handlers (the balancer's count of a replica's open requests) wait for the
+    /// content's disposal. Here the body's stream owns its content, so disposing the one lets the other go.
+    /// </summary>
+    private sealed class BodyReleasingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            var content = response.Content;
+            var owned = new StreamContent(new OwningStream(await content.ReadAsStreamAsync(cancellationToken), content));
+            foreach (var header in content.Headers)
+            {
+                owned.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content = owned;
+            return response;
+        }
+    }
+
+    /// <summary>Passes a body through and, when disposed, disposes the content it came from.</summary>
+    private sealed class OwningStream(Stream inner, IDisposable owner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                owner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>
     /// Drops the SDK's placeholder credential, and watches a streamed reply (<see cref="InferenceEventStream"/>): the
     /// SDK ends a stream quietly at its end even without <c>[DONE]</c>, and knows nothing of a silent service.
     /// </summary>
@@ -65,19 +129,39 @@ public static class InferenceChatClient
         {
             message.Request.Headers.Remove("Authorization");
             ProcessNext(message, pipeline, currentIndex);
-            Watch(message);
+            if (IsWhole(message))
+            {
+                message.Response!.BufferContent(message.CancellationToken);
+            }
+            else
+            {
+                Watch(message);
+            }
         }
 
         public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
         {
             message.Request.Headers.Remove("Authorization");
             await ProcessNextAsync(message, pipeline, currentIndex);
-            Watch(message);
+            if (IsWhole(message))
+            {
+                await message.Response!.BufferContentAsync(message.CancellationToken);
+            }
+            else
+            {
+                Watch(message);
+            }
         }
+
+        /// <summary>
+        /// An answer read whole: a non-streamed one, or a refusal (whose body the SDK's exception reads). Reading it
+        /// disposes its body, which lets the HTTP response go (<see cref="BodyReleasingHandler"/>).
+        /// </summary>
+        private static bool IsWhole(PipelineMessage message) => message.Response is { } response && (message.BufferResponse || response.IsError);
 
         private void Watch(PipelineMessage message)
         {
-            if (message.BufferResponse || message.Response is not { IsError: false, ContentStream: { } body } response)
+            if (message.Response is not { ContentStream: { } body } response)
             {
                 return;
             }

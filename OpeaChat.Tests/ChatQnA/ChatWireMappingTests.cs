@@ -322,6 +322,46 @@ public sealed class ChatWireMappingTests
         Assert.Contains(inference.Requests, sent => sent.Request.RequestUri!.AbsolutePath == "/alive");
     }
 
+    [Theory]
+    [InlineData(HttpStatusCode.OK, false)]
+    [InlineData(HttpStatusCode.OK, true)]
+    [InlineData(HttpStatusCode.TooManyRequests, false)]
+    [InlineData(HttpStatusCode.TooManyRequests, true)]
+    public async Task Every_answer_lets_its_http_response_go(HttpStatusCode status, bool stream)
+    {
+        // The balancer counts a replica's request as open until its response is disposed.
+        var bodies = new List<TrackedContent>();
+        var inference = new ScriptedInference(_ =>
+        {
+            var body = new TrackedContent(status != HttpStatusCode.OK
+                ? """{"error":{"message":"Busy.","type":"server_error","code":"queue_full"}}"""
+                : stream ? "data: " + CompletionChunkJson + "\n\ndata: [DONE]\n\n" : CompletionJson);
+            bodies.Add(body);
+            return new HttpResponseMessage(status) { Content = body };
+        });
+        var request = new ChatCompletionRequest { Messages = [WireMessage.Create("user", "Go")] };
+
+        try
+        {
+            if (stream)
+            {
+                await ReadAllAsync(inference.Client.StreamAsync(request, CancellationToken.None));
+            }
+            else
+            {
+                await inference.Client.CompleteAsync(request, CancellationToken.None);
+            }
+
+            Assert.Equal(HttpStatusCode.OK, status);
+        }
+        catch (InferenceException failure)
+        {
+            Assert.Equal(status, failure.StatusCode);
+        }
+
+        Assert.True(Assert.Single(bodies).Disposed);
+    }
+
     [Fact]
     public void Tool_choices_map_to_tool_modes()
     {
@@ -365,6 +405,20 @@ public sealed class ChatWireMappingTests
          "usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}
         """;
 
+    private const string CompletionChunkJson =
+        """{"id":"c0","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"yes"},"finish_reason":"stop"}]}""";
+
+    private sealed class TrackedContent(string text) : StringContent(text, Encoding.UTF8, "application/json")
+    {
+        public bool Disposed { get; private set; }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
+    }
+
     private static HttpResponseMessage Json(string json) =>
         new(HttpStatusCode.OK) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
 
@@ -394,7 +448,7 @@ public sealed class ChatWireMappingTests
         {
             _answer = answer;
             var http = new HttpClient(this) { BaseAddress = new Uri("http://inference.test/") };
-            Client = new InferenceClient(http, InferenceChatClient.Create(http));
+            Client = new InferenceClient(http, InferenceChatClient.Create(this, http.BaseAddress));
         }
 
         public InferenceClient Client { get; }
