@@ -117,6 +117,9 @@ public sealed record JsonSchemaFormat
 public sealed record ChatMessage
 {
     public string? Role { get; init; }
+
+    /// <summary>Written even when null, as OpenAI does for an assistant message that only made calls.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public MessageContent? Content { get; init; }
 
     /// <summary>An assistant message's calls (its content may then be null).</summary>

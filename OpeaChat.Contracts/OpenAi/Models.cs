@@ -32,6 +32,9 @@ public sealed record ModelInfo
     public long? EmbeddingLength { get; init; }
     public bool ChatTemplate { get; init; }
 
+    /// <summary>How the model is shown tools and writes calls: <c>hermes</c>, <c>llama3</c>, <c>mistral</c> or <c>generic</c>.</summary>
+    public string? ToolFormat { get; init; }
+
     /// <summary><c>loaded</c>, <c>loading</c>, <c>failed</c> or <c>unloaded</c>.</summary>
     public string? Status { get; init; }
     public bool Loaded { get; init; }

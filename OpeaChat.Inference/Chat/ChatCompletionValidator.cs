@@ -8,7 +8,7 @@ namespace OpeaChat.Inference.Chat;
 public static class ChatCompletionValidator
 {
     public const int MaxTokensLimit = 1_000_000;
-    private static readonly string[] s_roles = ["system", "developer", "user", "assistant"];
+    private static readonly string[] s_roles = ["system", "developer", "user", "assistant", "tool"];
 
     public static OpenAiErrorResult? Validate(ChatCompletionRequest request)
     {
@@ -36,10 +36,21 @@ public static class ChatCompletionValidator
                     $"messages[{i}].role must be one of {string.Join(", ", s_roles)}; got '{message.Role}'.", $"messages[{i}].role");
             }
 
-            if (message.Content is null)
+            // An assistant message that made calls may have no text.
+            if (message.Content is null && !(message.Role == "assistant" && message.ToolCalls is { Count: > 0 }))
             {
                 return OpenAiErrors.InvalidRequest($"messages[{i}].content is required.", $"messages[{i}].content", "missing_required_parameter");
             }
+
+            if (Tools.ToolCallValidator.ValidateMessage(request.Messages, i) is { } toolMessageError)
+            {
+                return toolMessageError;
+            }
+        }
+
+        if (Tools.ToolCallValidator.Validate(request) is { } toolsError)
+        {
+            return toolsError;
         }
 
         if (request.MaxCompletionTokens is { } maxCompletion && (maxCompletion < 1 || maxCompletion > MaxTokensLimit))

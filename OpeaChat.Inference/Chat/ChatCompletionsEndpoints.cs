@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using OpeaChat.Inference.Engine;
 using OpeaChat.Inference.Models;
 using OpeaChat.Inference.Telemetry;
+using OpeaChat.Inference.Tools;
 using OpeaChat.Contracts.OpenAi;
 using OpeaChat.ServiceDefaults.OpenAi;
 using OpeaChat.ServiceDefaults.ServerSentEvents;
@@ -43,9 +44,12 @@ public static class ChatCompletionsEndpoints
             return unavailable;
         }
 
-        var prompt = model!.Formatter.Format(request.Messages!.Select(message => (message.Role!, message.Content!.Text)));
-        return Generate(model, request, model.Tokenize(prompt), request.MaxCompletionTokens ?? request.MaxTokens, ChatCompletionValidator.GrammarFor(request), "messages",
-            CompletionShape.Chat, options.Value, metrics, cancellationToken);
+        var tools = ToolCallPlan.For(request, model!.Formatter.ToolFormat);
+        var prompt = ToolCallPlan.Involves(request)
+            ? ToolCallPlan.RenderPrompt(model.Formatter, model.Formatter.ToolFormat, request)
+            : model.Formatter.Format(request.Messages!.Select(message => (message.Role!, message.Content!.Text)));
+        return Generate(model, request, model.Tokenize(prompt), request.MaxCompletionTokens ?? request.MaxTokens, tools?.Grammar ?? ChatCompletionValidator.GrammarFor(request), "messages",
+            CompletionShape.Chat, options.Value, metrics, cancellationToken, tools);
     }
 
     private static async Task<IResult> CreateCompletionAsync(
@@ -70,7 +74,7 @@ public static class ChatCompletionsEndpoints
     /// <summary>The part chat and text completions share: queue the generation, then answer whole or as a stream.</summary>
     private static IResult Generate(
         LoadedModel model, GenerationParameters parameters, IReadOnlyList<LLama.Native.LLamaToken> tokens, int? maxTokens, string? grammar,
-        string promptParam, CompletionShape shape, InferenceOptions options, InferenceMetrics metrics, CancellationToken cancellationToken)
+        string promptParam, CompletionShape shape, InferenceOptions options, InferenceMetrics metrics, CancellationToken cancellationToken, ToolCallPlan? tools = null)
     {
         if (grammar is not null && !GbnfCheck.Parses(model.Weights, grammar))
         {
@@ -79,7 +83,7 @@ public static class ChatCompletionsEndpoints
                 "'grammar' is not valid GBNF (llama.cpp's grammar format) with a 'root' rule; see llama.cpp's grammars/README.md.", "grammar", "invalid_grammar");
         }
 
-        var (generation, invalid) = GenerationRequestFactory.Create(model, parameters, tokens, maxTokens, grammar, promptParam, cancellationToken);
+        var (generation, invalid) = GenerationRequestFactory.Create(model, parameters, tokens, maxTokens, grammar, promptParam, cancellationToken, tools?.LazyGrammar);
         if (invalid is not null)
         {
             return invalid;
@@ -98,10 +102,11 @@ public static class ChatCompletionsEndpoints
         activity?.SetTag("gen_ai.request.max_tokens", request.MaxTokens);
         activity?.SetTag("gen_ai.request.temperature", request.Sampling.Temperature);
         activity?.SetTag("gen_ai.request.seed", request.Sampling.Seed);
+        activity?.SetTag("opeachat.tool_format", tools?.Format.Name);
         var completion = new CompletionWriter($"{shape.IdPrefix}{Guid.NewGuid():N}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model.Id, shape);
         return parameters.Stream == true
-            ? EventStream.Of(StreamAsync(completion, updates, parameters.StreamOptions?.IncludeUsage == true, activity))
-            : new CompletionResult(completion, updates, activity, cancellationToken);
+            ? EventStream.Of(StreamAsync(completion, updates, parameters.StreamOptions?.IncludeUsage == true, activity, tools))
+            : new CompletionResult(completion, updates, activity, tools, cancellationToken);
     }
 
     private static void Finish(Activity? activity, GenerationResult? result)
@@ -168,13 +173,42 @@ public static class ChatCompletionsEndpoints
             }, OpenAiJsonContext.Default.CompletionResponse);
         }
 
-        public IResult Whole(string text, GenerationResult result) => Shape.IsChat
+        /// <summary>A streamed piece of a tool call: its head (id and name) or a fragment of its arguments.</summary>
+        public string ToolCallChunk(ToolCallEvent piece) => JsonSerializer.Serialize(new ChatCompletionChunk
+        {
+            Id = Id,
+            Created = Created,
+            Model = Model,
+            Choices =
+            [
+                new ChatCompletionChunkChoice
+                {
+                    Delta = new ChatDelta
+                    {
+                        ToolCalls =
+                        [
+                            piece switch
+                            {
+                                ToolCallEvent.CallStarted started => new ToolCallDelta
+                                {
+                                    Index = started.Index, Id = started.Id, Type = "function", Function = new FunctionCall { Name = started.Name, Arguments = string.Empty },
+                                },
+                                ToolCallEvent.Arguments arguments => new ToolCallDelta { Index = arguments.Index, Function = new FunctionCall { Arguments = arguments.Fragment } },
+                                _ => throw new ArgumentOutOfRangeException(nameof(piece)),
+                            },
+                        ],
+                    },
+                },
+            ],
+        }, OpenAiJsonContext.Default.ChatCompletionChunk);
+
+        public IResult Whole(string text, GenerationResult result, ToolCallParser? calls = null) => Shape.IsChat
             ? TypedResults.Json(new ChatCompletionResponse
             {
                 Id = Id,
                 Created = Created,
                 Model = Model,
-                Choices = [new ChatCompletionChoice { Message = ChatMessage.Create("assistant", text), FinishReason = result.FinishReason }],
+                Choices = [new ChatCompletionChoice { Message = ToolMessage(text, calls), FinishReason = FinishReasonOf(result, calls) }],
                 Usage = ToUsage(result),
             }, OpenAiJsonContext.Default.ChatCompletionResponse)
             : TypedResults.Json(new CompletionResponse
@@ -187,7 +221,36 @@ public static class ChatCompletionsEndpoints
             }, OpenAiJsonContext.Default.CompletionResponse);
     }
 
-    private sealed class CompletionResult(CompletionWriter writer, ChannelReader<GenerationUpdate> updates, Activity? activity, CancellationToken cancellationToken) : IResult
+    /// <summary>The assistant's message: its text, and the calls it made (then the text is null when there is none).</summary>
+    private static ChatMessage ToolMessage(string text, ToolCallParser? calls)
+    {
+        if (calls is null)
+        {
+            return ChatMessage.Create("assistant", text);
+        }
+
+        calls.Push(text);
+        calls.Finish();
+        if (calls.Calls.Count == 0)
+        {
+            return ChatMessage.Create("assistant", calls.ContentText);
+        }
+
+        var content = calls.ContentText.Trim();
+        return new ChatMessage
+        {
+            Role = "assistant",
+            Content = content.Length == 0 ? null : new MessageContent(content),
+            ToolCalls = [.. calls.Calls.Select(call => new ToolCall { Id = call.Id, Type = "function", Function = new FunctionCall { Name = call.Name, Arguments = call.Arguments } })],
+        };
+    }
+
+    /// <summary>A reply that ended by itself after making calls ends with <c>tool_calls</c>, as OpenAI's do.</summary>
+    private static string FinishReasonOf(GenerationResult result, ToolCallParser? calls) =>
+        calls is { Calls.Count: > 0 } && result.FinishReason == Contracts.OpenAi.FinishReasons.Stop ? Contracts.OpenAi.FinishReasons.ToolCalls : result.FinishReason;
+
+    private sealed class CompletionResult(
+        CompletionWriter writer, ChannelReader<GenerationUpdate> updates, Activity? activity, ToolCallPlan? tools, CancellationToken cancellationToken) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -212,15 +275,20 @@ public static class ChatCompletionsEndpoints
 
             var answer = result is null || result.Error is not null
                 ? OpenAiErrors.ServerError(result?.Error ?? "Generation ended without a result.")
-                : writer.Whole(text.ToString(), result);
+                : writer.Whole(text.ToString(), result, tools is null ? null : new ToolCallParser(tools.Format));
             await answer.ExecuteAsync(httpContext);
         }
     }
 
+    private static string PieceChunk(CompletionWriter writer, ToolCallEvent piece) =>
+        piece is ToolCallEvent.Content content ? writer.Chunk(null, content.Text, null, null) : writer.ToolCallChunk(piece);
+
     /// <summary>OpenAI's streaming format: <c>data: {chunk}</c> events, then <c>data: [DONE]</c>.</summary>
     private static async IAsyncEnumerable<SseItem<string>> StreamAsync(
-        CompletionWriter writer, ChannelReader<GenerationUpdate> updates, bool includeUsage, Activity? activity, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CompletionWriter writer, ChannelReader<GenerationUpdate> updates, bool includeUsage, Activity? activity, ToolCallPlan? tools,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var calls = tools is null ? null : new ToolCallParser(tools.Format);
         // The client leaving cancels this token; the decode loop sees the same token and frees the sequence.
         GenerationResult? result = null;
         try
@@ -231,7 +299,17 @@ public static class ChatCompletionsEndpoints
             {
                 if (update.Text is { } text)
                 {
-                    yield return EventStream.Data(writer.Chunk(null, text, null, null));
+                    if (calls is null)
+                    {
+                        yield return EventStream.Data(writer.Chunk(null, text, null, null));
+                    }
+                    else
+                    {
+                        foreach (var piece in calls.Push(text))
+                        {
+                            yield return EventStream.Data(PieceChunk(writer, piece));
+                        }
+                    }
                 }
 
                 if (update.Result is not { } final)
@@ -247,7 +325,12 @@ public static class ChatCompletionsEndpoints
                     yield break;
                 }
 
-                yield return EventStream.Data(writer.Chunk(null, writer.Shape.IsChat ? null : string.Empty, final.FinishReason, null));
+                foreach (var piece in calls?.Finish() ?? [])
+                {
+                    yield return EventStream.Data(PieceChunk(writer, piece));
+                }
+
+                yield return EventStream.Data(writer.Chunk(null, writer.Shape.IsChat ? null : string.Empty, FinishReasonOf(final, calls), null));
                 if (includeUsage)
                 {
                     yield return EventStream.Data(writer.Chunk(null, null, null, ToUsage(final), withChoice: false));

@@ -11,7 +11,7 @@ public static class GenerationRequestFactory
 {
     public static (GenerationRequest? Request, OpenAiErrorResult? Error) Create(
         LoadedModel model, GenerationParameters parameters, IReadOnlyList<LLamaToken> tokens, int? maxTokens, string? grammar,
-        string promptParam, CancellationToken cancellationToken)
+        string promptParam, CancellationToken cancellationToken, LazyGrammar? lazyGrammar = null)
     {
         var budget = model.SequenceContextSize;
         if (tokens.Count >= budget)
@@ -42,6 +42,7 @@ public static class GenerationRequestFactory
             MaxTokens = Math.Min(maxTokens ?? room, room),
             StopSequences = stops,
             CachePrompt = parameters.CachePrompt != false,
+            LazyGrammar = lazyGrammar,
             CancellationToken = cancellationToken,
             Sampling = new SamplingSettings
             {

@@ -81,10 +81,56 @@ public static class JsonSchemaGrammar
         }
     }
 
+    /// <summary>
+    /// One grammar over several schemas (a tool set's parameters): each schema becomes an expression with its
+    /// <c>$ref</c>s resolved inside it, and <paramref name="root"/> joins the expressions into the start rule (it may use
+    /// the <c>space</c> rule). On a schema that cannot be enforced: the error and that schema's index.
+    /// </summary>
+    public static (string? Gbnf, string? Error, int FailedIndex) Compose(IReadOnlyList<JsonElement> schemas, Func<IReadOnlyList<string>, string> root)
+    {
+        var builder = new Builder(default);
+        var expressions = new List<string>(schemas.Count);
+        for (var i = 0; i < schemas.Count; i++)
+        {
+            var schema = schemas[i];
+            if (schema.ValueKind != JsonValueKind.Object)
+            {
+                return (null, $"The schema must be a JSON object; got {schema.ValueKind.ToString().ToLowerInvariant()}.", i);
+            }
+
+            try
+            {
+                builder.StartDocument(schema);
+                expressions.Add(builder.Visit(schema, "#", string.Create(CultureInfo.InvariantCulture, $"tool{i}-args")));
+            }
+            catch (UnsupportedSchemaException unsupported)
+            {
+                return (null, unsupported.Message, i);
+            }
+        }
+
+        builder.UsePrimitive("space");
+        return (builder.Render(root(expressions)), null, -1);
+    }
+
+    /// <summary>A GBNF string literal matching exactly <paramref name="text"/>.</summary>
+    public static string GbnfLiteral(string text) => Builder.Literal(text);
+
     private sealed class UnsupportedSchemaException(string path, string message) : Exception($"{path}: {message}");
 
     private sealed class Builder(JsonElement document)
     {
+        private JsonElement _document = document;
+
+        /// <summary>Resolves <c>$ref</c>s in <paramref name="schema"/> from now on; rule names stay unique across documents.</summary>
+        public void StartDocument(JsonElement schema)
+        {
+            _document = schema;
+            _refRules.Clear();
+        }
+
+        public void UsePrimitive(string name) => Primitive(name);
+
         private readonly List<(string Name, string Body)> _rules = [];
         private readonly HashSet<string> _names = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _refRules = new(StringComparer.Ordinal);
@@ -412,7 +458,7 @@ public static class JsonSchemaGrammar
             var prefix = prefixes.FirstOrDefault(candidate => target.StartsWith(candidate, StringComparison.Ordinal));
             var name = prefix is null ? null : target[prefix.Length..].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
             if (prefix is null || name!.Length == 0 || name.Contains('/', StringComparison.Ordinal)
-                || !document.TryGetProperty(prefix[2..^1], out var definitions) || definitions.ValueKind != JsonValueKind.Object
+                || !_document.TryGetProperty(prefix[2..^1], out var definitions) || definitions.ValueKind != JsonValueKind.Object
                 || !definitions.TryGetProperty(name, out var definition))
             {
                 throw new UnsupportedSchemaException(path, $"'$ref' must point at a definition in this schema (#/$defs/Name or #/definitions/Name); '{target}' does not.");
@@ -476,7 +522,7 @@ public static class JsonSchemaGrammar
         }
 
         /// <summary>A GBNF string literal matching exactly <paramref name="text"/>.</summary>
-        private static string Literal(string text)
+        public static string Literal(string text)
         {
             var literal = new StringBuilder("\"");
             foreach (var c in text)

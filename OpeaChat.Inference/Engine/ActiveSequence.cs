@@ -15,7 +15,9 @@ internal sealed class ActiveSequence(PendingGeneration pending, Conversation con
 {
     public PendingGeneration Pending { get; } = pending;
     public Conversation Conversation { get; } = conversation;
-    public DefaultSamplingPipeline Sampler { get; } = sampler;
+    /// <summary>Replaced once when a lazy grammar's trigger is written (see <see cref="LazyGrammarWatch"/>).</summary>
+    public DefaultSamplingPipeline Sampler { get; set; } = sampler;
+    public LazyGrammarWatch? LazyGrammarWatch { get; } = pending.Request.LazyGrammar is { } lazy ? new LazyGrammarWatch(lazy) : null;
     public StreamingTokenDecoder Decoder { get; } = decoder;
     public StopSequenceMatcher StopMatcher { get; } = new(pending.Request.StopSequences);
     public int ReusedTokens { get; } = reusedTokens;

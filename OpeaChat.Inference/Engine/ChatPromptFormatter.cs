@@ -16,9 +16,15 @@ public sealed class ChatPromptFormatter
     public ChatPromptFormatter(LLamaWeights weights)
     {
         _weights = weights;
-        HasTemplateMetadata = weights.Metadata.ContainsKey("tokenizer.chat_template");
+        HasTemplateMetadata = weights.Metadata.TryGetValue("tokenizer.chat_template", out var template);
         HasModelTemplate = HasTemplateMetadata && CanApplyModelTemplate(weights);
+        var detected = Tools.ToolCallFormat.Detect(template);
+        // Llama 3's markup needs its own template applied; under the ChatML fallback the generic format fits.
+        ToolFormat = detected == Tools.ToolCallFormat.Llama3 && !HasModelTemplate ? Tools.ToolCallFormat.Generic : detected;
     }
+
+    /// <summary>How this model is shown tools and writes calls.</summary>
+    public Tools.ToolCallFormat ToolFormat { get; }
 
     /// <summary>The GGUF carries a chat template.</summary>
     public bool HasTemplateMetadata { get; }

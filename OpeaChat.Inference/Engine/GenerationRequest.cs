@@ -34,7 +34,11 @@ public sealed class GenerationRequest
 
     /// <summary>Reuse a cached prefix for this prompt, and keep this sequence in the cache when it ends.</summary>
     public bool CachePrompt { get; init; } = true;
+
+    /// <summary>A grammar that starts to hold only once the model writes its trigger (tool calls under <c>auto</c>), or null.</summary>
+    public LazyGrammar? LazyGrammar { get; init; }
     public CancellationToken CancellationToken { get; init; }
+
 }
 
 /// <summary>A piece of generated text, or (last) the result.</summary>

@@ -63,7 +63,15 @@ internal sealed class TokenSampler(string modelId, LLamaWeights weights, Inferen
         Interlocked.Increment(ref _generatedTokens);
         metrics.RecordToken(modelId);
         sequence.Decoder.Add(token);
-        var text = sequence.StopMatcher.Push(sequence.Decoder.Read());
+        var piece = sequence.Decoder.Read();
+        if (sequence.LazyGrammarWatch?.Observe(piece) is { } grammar)
+        {
+            // From here on the reply is held to the grammar; the old pipeline's penalty history goes with it.
+            sequence.Sampler.Dispose();
+            sequence.Sampler = CreatePipeline(request.Sampling with { Grammar = grammar, Seed = unchecked(request.Sampling.Seed + (uint)sequence.CompletionTokens) });
+        }
+
+        var text = sequence.StopMatcher.Push(piece);
         if (text.Length > 0)
         {
             sequence.Pending.Updates.TryWrite(new GenerationUpdate(text, null));

@@ -78,6 +78,7 @@ public sealed class ModelDescriber(ModelManager manager, EmbeddingService embedd
             BlockCount = gguf?.GetArchitectureInteger("block_count"),
             EmbeddingLength = gguf?.GetArchitectureInteger("embedding_length"),
             ChatTemplate = gguf?.Metadata.ContainsKey("tokenizer.chat_template") ?? false,
+            ToolFormat = loaded?.Formatter.ToolFormat.Name,
             Status = auxiliaryLoaded ? "loaded" : state.Status switch
             {
                 ModelStatus.Ready => "loaded",

@@ -185,6 +185,24 @@ public static class HostileCases
         yield return new("error gateway dataprep get array body", SecurityTarget.Gateway, "POST", "/v1/dataprep/get", 422, "", "[]");
         yield return new("error inference chat content 5", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400, "messages[0].content",
             "{\"messages\":[{\"role\":\"user\",\"content\":5}]}");
+        foreach (var target in new[] { SecurityTarget.Inference, SecurityTarget.Gateway })
+        {
+            var where = target == SecurityTarget.Inference ? "inference" : "gateway";
+            const string Ask = "{\"role\":\"user\",\"content\":\"a\"}";
+            const string Tool = "{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}}}";
+            yield return new($"error {where} chat tool schema unknown type", target, "POST", "/v1/chat/completions", 400, "tools[0].function.parameters",
+                $"{{\"messages\":[{Ask}],\"tools\":[{{\"type\":\"function\",\"function\":{{\"name\":\"f\",\"parameters\":{{\"type\":\"object\",\"properties\":{{\"a\":{{\"type\":\"strin\"}}}}}}}}}}]}}");
+            yield return new($"error {where} chat tool schema not an object", target, "POST", "/v1/chat/completions", 400, "tools[0].function.parameters",
+                $"{{\"messages\":[{Ask}],\"tools\":[{{\"type\":\"function\",\"function\":{{\"name\":\"f\",\"parameters\":{{\"type\":\"array\"}}}}}}]}}");
+            yield return new($"error {where} chat tool_choice missing function", target, "POST", "/v1/chat/completions", 400, "tool_choice.function.name",
+                $"{{\"messages\":[{Ask}],\"tools\":[{Tool}],\"tool_choice\":{{\"type\":\"function\",\"function\":{{\"name\":\"g\"}}}}}}");
+            yield return new($"error {where} chat tool_choice without tools", target, "POST", "/v1/chat/completions", 400, "tool_choice",
+                $"{{\"messages\":[{Ask}],\"tool_choice\":\"required\"}}");
+            yield return new($"error {where} chat unknown tool_call_id", target, "POST", "/v1/chat/completions", 400, "messages[2].tool_call_id",
+                $"{{\"messages\":[{Ask},{{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{{\"id\":\"call_1\",\"type\":\"function\",\"function\":{{\"name\":\"f\",\"arguments\":\"{{}}\"}}}}]}},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"call_2\",\"content\":\"1\"}],\"tools\":[" + Tool + "]}");
+        }
+
         yield return new("error inference chat array body", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400, null, "[]");
         yield return new("error inference chat max_tokens text", SecurityTarget.Inference, "POST", "/v1/chat/completions", 400, "max_tokens",
             "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"max_tokens\":\"many\"}");

@@ -1,0 +1,56 @@
+using System.Text;
+
+namespace OpeaChat.Inference.Engine;
+
+/// <summary>
+/// A grammar that holds the output only from the moment the model writes <see cref="Trigger"/> by itself (a tool
+/// call under <c>tool_choice: "auto"</c>, as llama-server's lazy grammars do). <see cref="GrammarAfter"/> gets the text
+/// the trigger's last token held beyond the trigger and gives the grammar for the rest, or null when that text
+/// cannot go on into a valid call (the reply then stays free text).
+/// </summary>
+public sealed record LazyGrammar(string Trigger, bool OnlyAtStart, Func<string, string?> GrammarAfter);
+
+/// <summary>Watches a sequence's generated text for its <see cref="LazyGrammar"/>'s trigger.</summary>
+internal sealed class LazyGrammarWatch(LazyGrammar lazy)
+{
+    private readonly StringBuilder _text = new();
+    private int _searchFrom;
+    private bool _done;
+
+    /// <summary>Adds generated text; returns the grammar to switch to when the trigger has just been written.</summary>
+    public string? Observe(string piece)
+    {
+        if (_done || piece.Length == 0)
+        {
+            return null;
+        }
+
+        _text.Append(piece);
+        var text = _text.ToString();
+        if (lazy.OnlyAtStart)
+        {
+            var start = text.TrimStart();
+            if (start.StartsWith(lazy.Trigger, StringComparison.Ordinal))
+            {
+                _done = true;
+                return lazy.GrammarAfter(start[lazy.Trigger.Length..]);
+            }
+
+            _done = !lazy.Trigger.StartsWith(start, StringComparison.Ordinal);
+            return null;
+        }
+
+        var at = text.IndexOf(lazy.Trigger, _searchFrom, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            _searchFrom = Math.Max(0, text.Length - lazy.Trigger.Length + 1);
+            return null;
+        }
+
+        // A trigger whose token ran on into something no call can start with stays text; a later one may still count.
+        _searchFrom = at + 1;
+        var grammar = lazy.GrammarAfter(text[(at + lazy.Trigger.Length)..]);
+        _done = grammar is not null;
+        return grammar;
+    }
+}
