@@ -105,6 +105,40 @@ public sealed class ChatClientTests(InferenceServerFixture fixture) : IClassFixt
         Assert.False(string.IsNullOrWhiteSpace(response.Messages[^1].Text), string.Join(" | ", response.Messages.Select(message => $"{message.Role}: {message.Text}")));
     }
 
+    [Fact]
+    public async Task Extension_fields_reach_inference_through_the_gateways_chat_client()
+    {
+        using var gateway = GatewayHost.Start(fixture.Host.BaseAddress);
+
+        // ignore_eos: exactly max_tokens tokens, ended by the length.
+        var lengthCapped = await OpenAiCalls.ChatAsync(gateway.Client, new { messages = OpenAiCalls.User("Once upon a time"), max_tokens = 12, ignore_eos = true });
+        Assert.Equal((200, "length", 12), (lengthCapped.Status, lengthCapped.FinishReason, lengthCapped.CompletionTokens));
+
+        // grammar: the output holds to it, whole and streamed.
+        const string YesOrNo = "root ::= \"yes\" | \"no\"";
+        var whole = await OpenAiCalls.ChatAsync(gateway.Client, new { messages = OpenAiCalls.User("Is the sky blue?"), grammar = YesOrNo, max_tokens = 8 });
+        Assert.Contains(whole.Text, new[] { "yes", "no" });
+        var streamed = await OpenAiCalls.ChatStreamAsync(gateway.Client, new
+        {
+            messages = OpenAiCalls.User("Is the grass green?"), grammar = YesOrNo, max_tokens = 8, stream = true, stream_options = new { include_usage = true },
+        });
+        Assert.Contains(streamed.Text, new[] { "yes", "no" });
+
+        // cache_prompt:false: the same next turn reuses nothing, where with the default it reuses the first turn's prefix.
+        const string Opening = "Once upon a time a small grey owl who lived in the old oak tree";
+        var first = await OpenAiCalls.ChatAsync(gateway.Client, new { messages = OpenAiCalls.User(Opening), max_tokens = 10, seed = 4 });
+        object[] nextTurn =
+        [
+            new { role = "user", content = Opening },
+            new { role = "assistant", content = first.Text },
+            new { role = "user", content = "And then?" },
+        ];
+        var uncached = await OpenAiCalls.ChatAsync(gateway.Client, new { messages = nextTurn, max_tokens = 6, seed = 4, cache_prompt = false });
+        var cached = await OpenAiCalls.ChatAsync(gateway.Client, new { messages = nextTurn, max_tokens = 6, seed = 4 });
+        Assert.Equal(0, uncached.CachedTokens);
+        Assert.True(cached.CachedTokens >= first.PromptTokens - 1, $"{cached.CachedTokens} reused of {cached.PromptTokens}; the first turn had {first.PromptTokens}");
+    }
+
     /// <summary>The official client, pointed at the gateway's <c>/v1</c> with its key, or at inference's.</summary>
     private OpenAIClient OpenAiClient(GatewayHost? gateway) =>
         gateway is null
