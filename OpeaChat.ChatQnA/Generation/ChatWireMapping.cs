@@ -151,18 +151,24 @@ public static class ChatWireMapping
     }
 
     /// <summary>
-    /// A message M.E.AI cannot carry as it is: none at all, a role it does not know (it would drop the message) or no
-    /// content (it would send an empty text). Then the messages go as sent, and inference judges them.
+    /// A message M.E.AI cannot carry as it is: none at all, a role it does not know (it would drop the message), no
+    /// content (it would send an empty text), or tool fields it would drop or that it needs whole (a call without id,
+    /// name or arguments, tool calls on another role, a tool answer without its call's id). Then the messages go as
+    /// sent, and inference refuses them naming the field.
     /// </summary>
     private static bool NeedsMessagesAsSent(IReadOnlyList<WireMessage>? messages) =>
         messages is not { Count: > 0 } || messages.Any(message => message is null
             || message.Role is not ("system" or "developer" or "user" or "assistant" or "tool")
-            || (message.Content is null && message.ToolCalls is not { Count: > 0 }));
+            || (message.Content is null && message.ToolCalls is not { Count: > 0 })
+            || (message.ToolCalls is { } calls && (message.Role != "assistant" || calls.Count == 0
+                || calls.Any(call => call is not { Id.Length: > 0, Type: "function", Function: { Name.Length: > 0, Arguments: not null } })))
+            || (message.Role == "tool") != (message.ToolCallId is { Length: > 0 }));
 
     /// <summary>
     /// The OpenAI SDK's options for the call, which M.E.AI fills in from <see cref="ChatOptions"/>. Typed where the SDK
     /// has a property; the rest through its JSON patch, as the client sent it: OpeaChat's and llama-server's extensions
     /// (<c>cache_prompt</c>, <c>ignore_eos</c>, <c>grammar</c>, <c>top_k</c>, <c>min_p</c>, <c>repeat_penalty</c>, <c>n</c>),
+    /// <c>max_tokens</c> under its own name, <c>parallel_tool_calls</c> (M.E.AI sends it only with tools it declared),
     /// and the tools, tool choice and response format, which M.E.AI would otherwise rewrite (it adds
     /// <c>additionalProperties:false</c> and makes every property required in a schema) or refuse (a tool without a name,
     /// which inference must get to answer 400 naming the field).
@@ -187,6 +193,12 @@ public static class ChatWireMapping
             options.Patch.Remove("$.messages"u8);
         }
 
+        if (request.MaxCompletionTokens is null)
+        {
+            // The client's max_tokens goes as max_tokens (the SDK would rename it), so a refusal names the field it sent.
+            options.Patch.Remove("$.max_completion_tokens"u8);
+        }
+
         var extensions = new ChatCompletionRequest
         {
             TopK = request.TopK,
@@ -196,6 +208,8 @@ public static class ChatWireMapping
             Grammar = request.Grammar,
             CachePrompt = request.CachePrompt,
             N = request.N,
+            MaxTokens = request.MaxTokens,
+            ParallelToolCalls = request.ParallelToolCalls,
             Tools = request.Tools,
             ToolChoice = request.ToolChoice,
             ResponseFormat = request.ResponseFormat,

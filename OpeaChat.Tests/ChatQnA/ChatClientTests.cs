@@ -139,6 +139,21 @@ public sealed class ChatClientTests(InferenceServerFixture fixture) : IClassFixt
         Assert.True(cached.CachedTokens >= first.PromptTokens - 1, $"{cached.CachedTokens} reused of {cached.PromptTokens}; the first turn had {first.PromptTokens}");
     }
 
+    [Fact]
+    public async Task A_bad_tool_is_refused_by_inference_through_the_gateway_naming_the_field()
+    {
+        using var gateway = GatewayHost.Start(fixture.Host.BaseAddress);
+
+        var refused = await OpenAiCalls.ChatAsync(gateway.Client, new
+        {
+            messages = OpenAiCalls.User("Weather?"),
+            tools = new[] { new { type = "function", function = new { name = "no spaces allowed", parameters = new { type = "object" } } } },
+        });
+
+        Assert.Equal(400, refused.Status);
+        Assert.Equal("tools[0].function.name", refused.Body.GetProperty("error").GetProperty("param").GetString());
+    }
+
     /// <summary>The official client, pointed at the gateway's <c>/v1</c> with its key, or at inference's.</summary>
     private OpenAIClient OpenAiClient(GatewayHost? gateway) =>
         gateway is null

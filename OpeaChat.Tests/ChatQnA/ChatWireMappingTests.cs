@@ -65,7 +65,8 @@ public sealed class ChatWireMappingTests
         Assert.Equal("/v1/chat/completions", sent.RequestUri!.AbsolutePath);
         Assert.Null(sent.Headers.Authorization); // the SDK's placeholder key is dropped; the key handler adds the real one
         Assert.Equal("stories260K", body.GetProperty("model").GetString());
-        Assert.Equal(17, body.GetProperty("max_completion_tokens").GetInt32());
+        Assert.Equal(17, body.GetProperty("max_tokens").GetInt32()); // under the name the client used
+        Assert.False(body.TryGetProperty("max_completion_tokens", out _));
         Assert.Equal(0.5, body.GetProperty("temperature").GetDouble(), 3);
         Assert.Equal(0.9, body.GetProperty("top_p").GetDouble(), 3);
         Assert.Equal(7, body.GetProperty("top_k").GetInt32());
@@ -115,13 +116,37 @@ public sealed class ChatWireMappingTests
         {
             Messages = [WireMessage.Create("user", "Hi"), WireMessage.Create("narrator", "Once")],
             ToolChoice = new ToolChoice(ToolChoice.Required),
+            MaxCompletionTokens = 5,
         }, CancellationToken.None);
 
         var (_, body) = Assert.Single(inference.Requests);
         Assert.False(body.TryGetProperty("model", out _));
+        Assert.False(body.TryGetProperty("max_tokens", out _));
+        Assert.Equal(5, body.GetProperty("max_completion_tokens").GetInt32());
+        Assert.False(body.TryGetProperty("parallel_tool_calls", out _));
         Assert.Equal("required", body.GetProperty("tool_choice").GetString());
         // M.E.AI would drop a role it does not know; inference must see it to refuse it.
         Assert.Equal(["user", "narrator"], body.GetProperty("messages").EnumerateArray().Select(message => message.GetProperty("role").GetString()));
+    }
+
+    [Fact]
+    public async Task A_tool_call_without_its_arguments_goes_as_sent_for_inference_to_refuse()
+    {
+        var inference = new ScriptedInference(_ => Json(CompletionJson));
+
+        await inference.Client.CompleteAsync(new ChatCompletionRequest
+        {
+            Messages =
+            [
+                WireMessage.Create("user", "Weather?"),
+                new WireMessage { Role = "assistant", ToolCalls = [new ToolCall { Id = "call_1", Function = new FunctionCall { Name = "weather" } }] },
+                new WireMessage { Role = "tool", ToolCallId = "call_1", Content = new MessageContent("sunny") },
+            ],
+        }, CancellationToken.None);
+
+        var (_, body) = Assert.Single(inference.Requests);
+        var call = Assert.Single(body.GetProperty("messages")[1].GetProperty("tool_calls").EnumerateArray());
+        Assert.False(call.GetProperty("function").TryGetProperty("arguments", out _));
     }
 
     [Fact]
