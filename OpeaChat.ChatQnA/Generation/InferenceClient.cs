@@ -81,6 +81,7 @@ public sealed class InferenceClient(HttpClient httpClient, [FromKeyedServices(In
         var updates = chatClient.GetStreamingResponseAsync(ChatWireMapping.ToChatMessages(request), ChatWireMapping.ToChatOptions(request), cancellationToken);
         await using var enumerator = updates.GetAsyncEnumerator(cancellationToken);
         var received = false;
+        var fromSdk = false;
         while (true)
         {
             try
@@ -107,8 +108,10 @@ public sealed class InferenceClient(HttpClient httpClient, [FromKeyedServices(In
                 {
                     throw new InferenceException(HttpStatusCode.BadGateway, error.Message ?? "The inference service failed during the reply.", error.Code);
                 }
+
+                fromSdk = true;
             }
-            else if (received)
+            else if (fromSdk)
             {
                 // M.E.AI's own last update: the tool calls it gathered from the fragments already relayed.
                 continue;
