@@ -60,6 +60,16 @@ public static class ChatQnAServiceExtensions
                 resilience.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(3);
             });
 
+        // Chat completions go through Microsoft.Extensions.AI's IChatClient over the OpenAI SDK, sent by this HTTP
+        // client's handlers (InferenceChatClient). Keyed: it is inference's, not a chat client for anything else to
+        // take. Transient, like the typed client, so the factory's handler rotation still holds. No .UseOpenTelemetry():
+        // GenerateSpan is already the gen_ai "chat" span around each call (with its HTTP call as child); M.E.AI's would
+        // be a second span for the same call, and it gathers every streamed update to describe the reply.
+        builder.Services.AddKeyedChatClient(InferenceChatClient.ServiceKey,
+            services => InferenceChatClient.Create(services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(nameof(InferenceClient)),
+                services.GetRequiredService<IOptions<ChatQnAOptions>>().Value.InferenceBaseUrl),
+            ServiceLifetime.Transient);
+
         // Inside the resilience handler, so that each attempt picks the least busy replica again.
         inferenceClient.AddHttpMessageHandler<BalancingHandler>();
         // Innermost: asks the picked replica's /alive first, so a dead inference (whose port Aspire's proxy still

@@ -1,9 +1,12 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using OpeaChat.Contracts.OpenAi;
-using OpeaChat.ServiceDefaults.OpenAi;
+using OpenAI.Chat;
 
 namespace OpeaChat.ChatQnA.Generation;
 
@@ -23,10 +26,13 @@ public sealed class InferenceException(HttpStatusCode statusCode, string message
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }
 
-/// <summary>Calls the inference service over OpenAI's chat-completions wire format.</summary>
-public sealed class InferenceClient(HttpClient httpClient)
+/// <summary>
+/// Calls the inference service over OpenAI's chat-completions wire: chat completions through its
+/// <see cref="IChatClient"/> (<see cref="InferenceChatClient"/>), the model list with the HTTP client itself. The rest of
+/// the gateway keeps to the contract's types; this is where they meet Microsoft.Extensions.AI's (ChatWireMapping).
+/// </summary>
+public sealed class InferenceClient(HttpClient httpClient, [FromKeyedServices(InferenceChatClient.ServiceKey)] IChatClient chatClient)
 {
-    private const string ChatCompletionsPath = "v1/chat/completions";
     private const string ModelsPath = "v1/models";
 
     /// <summary>How long a reply may go without a chunk before the gateway checks that inference is still there.</summary>
@@ -48,9 +54,22 @@ public sealed class InferenceClient(HttpClient httpClient)
 
     public async Task<ChatCompletionResponse> CompleteAsync(ChatCompletionRequest request, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(request with { Stream = false }, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        var completion = await response.Content.ReadFromJsonAsync(OpenAiJsonContext.Default.ChatCompletionResponse, cancellationToken);
-        return completion ?? throw new InferenceException(HttpStatusCode.BadGateway, "The inference service sent an empty answer.");
+        ChatResponse response;
+        try
+        {
+            response = await chatClient.GetResponseAsync(ChatWireMapping.ToChatMessages(request), ChatWireMapping.ToChatOptions(request), cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            if (await ToInferenceExceptionAsync(exception, received: false, cancellationToken) is { } failure)
+            {
+                throw failure;
+            }
+
+            throw;
+        }
+
+        return ChatWireMapping.ToResponse(response);
     }
 
     /// <summary>
@@ -59,111 +78,71 @@ public sealed class InferenceClient(HttpClient httpClient)
     /// </summary>
     public async IAsyncEnumerable<ChatCompletionChunk> StreamAsync(ChatCompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(request with { Stream = true, StreamOptions = new StreamOptions { IncludeUsage = true } },
-            HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        // Cancelled when inference stops answering: a proxy in between (Aspire's) can keep a dead service's connection open.
-        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        await using var chunks = ChatCompletionStream.ReadAsync(body, cancellationToken: stalled.Token).GetAsyncEnumerator(stalled.Token);
-        var server = response.RequestMessage?.RequestUri is { IsAbsoluteUri: true } served ? served : httpClient.BaseAddress;
+        var updates = chatClient.GetStreamingResponseAsync(ChatWireMapping.ToChatMessages(request), ChatWireMapping.ToChatOptions(request), cancellationToken);
+        await using var enumerator = updates.GetAsyncEnumerator(cancellationToken);
+        var received = false;
+        var fromSdk = false;
         while (true)
         {
             try
             {
-                if (!await NextOrStalledAsync(chunks, server, stalled, cancellationToken))
+                if (!await enumerator.MoveNextAsync())
                 {
                     yield break;
                 }
             }
-            catch (ChatCompletionStreamException exception) when (exception.Error is null)
+            catch (Exception exception)
             {
-                throw new InferenceException(HttpStatusCode.BadGateway, "The inference service ended the reply before it was complete.", "inference_stream_broken", inner: exception);
-            }
-            catch (ChatCompletionStreamException exception)
-            {
-                throw new InferenceException(HttpStatusCode.BadGateway, exception.Error!.Message, exception.Error.Code, inner: exception);
-            }
-            catch (Exception exception) when (exception is IOException or HttpRequestException)
-            {
-                throw new InferenceException(HttpStatusCode.BadGateway, $"The connection to the inference service broke during the reply: {exception.Message}", "inference_stream_broken", inner: exception);
+                if (await ToInferenceExceptionAsync(exception, received, cancellationToken) is { } failure)
+                {
+                    throw failure;
+                }
+
+                throw;
             }
 
-            yield return chunks.Current;
+            var update = enumerator.Current;
+            if (update.RawRepresentation is StreamingChatCompletionUpdate raw)
+            {
+                if (ChatWireMapping.StreamError(raw) is { } error)
+                {
+                    throw new InferenceException(HttpStatusCode.BadGateway, error.Message ?? "The inference service failed during the reply.", error.Code);
+                }
+
+                fromSdk = true;
+            }
+            else if (fromSdk)
+            {
+                // M.E.AI's own last update: the tool calls it gathered from the fragments already relayed.
+                continue;
+            }
+
+            received = true;
+            yield return ChatWireMapping.ToChunk(update);
         }
     }
 
-    /// <summary>
-    /// The next chunk; while none comes for <see cref="StallProbeInterval"/>, inference's <c>/alive</c> is asked, and a
-    /// service that does not answer ends the reply with an error instead of leaving it waiting for the attempt timeout.
-    /// A long prompt may keep the first token away for minutes: that is fine while the service answers.
-    /// </summary>
-    private async Task<bool> NextOrStalledAsync(IAsyncEnumerator<ChatCompletionChunk> chunks, Uri? server, CancellationTokenSource stalled, CancellationToken cancellationToken)
+    /// <summary>What a failed call to inference means for the gateway's client; null for the caller's own cancellation.</summary>
+    private static async Task<InferenceException?> ToInferenceExceptionAsync(Exception exception, bool received, CancellationToken cancellationToken)
     {
-        var next = chunks.MoveNextAsync().AsTask();
-        while (server is not null && await Task.WhenAny(next, Task.Delay(StallProbeInterval, cancellationToken)) != next)
+        switch (exception)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (await IsAliveAsync(server, cancellationToken) is { } reason)
-            {
-                await stalled.CancelAsync();
-                await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                throw new InferenceException(HttpStatusCode.BadGateway, $"The inference service stopped answering during the reply: {reason}.", "inference_stream_broken");
-            }
-        }
-
-        return await next;
-    }
-
-    /// <summary>Null when inference's <c>/alive</c> answers within a second; otherwise why not.</summary>
-    private async Task<string?> IsAliveAsync(Uri server, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(1));
-        try
-        {
-            using var probe = await httpClient.GetAsync(new Uri(server, ServiceDefaultsExtensions.AlivenessEndpointPath), timeout.Token);
-            return probe.IsSuccessStatusCode ? null : $"its liveness check answered {(int)probe.StatusCode}";
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return "it did not answer its liveness check within 1 s";
-        }
-        catch (HttpRequestException exception)
-        {
-            return exception.Message;
-        }
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(ChatCompletionRequest request, HttpCompletionOption completion, CancellationToken cancellationToken)
-    {
-        using var message = new HttpRequestMessage(HttpMethod.Post, ChatCompletionsPath)
-        {
-            // The gateway's own fields never go further.
-            Content = JsonContent.Create(request with
-            {
-                ConversationId = null, ContinueOnDisconnect = null, PromptId = null, Variables = null, UseDocuments = null, K = null, FetchK = null, SearchType = null,
-                DistanceThreshold = null, ScoreThreshold = null, LambdaMult = null, TopN = null, IndexName = null, ChatTemplate = null,
-            }, OpenAiJsonContext.Default.ChatCompletionRequest),
-        };
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await httpClient.SendAsync(message, completion, cancellationToken);
-        }
-        catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
-        {
-            throw Unreachable(exception);
-        }
-
-        if (response.IsSuccessStatusCode)
-        {
-            return response;
-        }
-
-        using (response)
-        {
-            throw await ToExceptionAsync(response, cancellationToken);
+            case InferenceException:
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                return null;
+            case ClientResultException { } result when result.GetRawResponse() is { } response:
+                return await ToExceptionAsync(response, cancellationToken);
+            case IOException or HttpRequestException when received || exception is IOException:
+                return new InferenceException(HttpStatusCode.BadGateway, $"The connection to the inference service broke during the reply: {exception.Message}",
+                    "inference_stream_broken", inner: exception);
+            case JsonException or FormatException:
+                return new InferenceException(HttpStatusCode.BadGateway, $"The inference service sent an answer that is not a chat completion: {exception.Message}",
+                    "inference_bad_answer", inner: exception);
+            case ClientResultException:
+                // No response: the transport could not send (the SDK wraps HttpClient's HttpRequestException so).
+                return Unreachable(exception.InnerException ?? exception);
+            default:
+                return IsUnreachable(exception, cancellationToken) ? Unreachable(exception) : null;
         }
     }
 
@@ -176,21 +155,27 @@ public sealed class InferenceClient(HttpClient httpClient)
             $"The inference service is unreachable ({exception.Message}). Check that it is running: the Aspire dashboard shows its state and logs.",
             "inference_unreachable", retryAfter: TimeSpan.FromSeconds(5), inner: exception);
 
-    private static async Task<InferenceException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Inference's refusal (the SDK's <see cref="ClientResultException"/>) with its OpenAI error's fields.</summary>
+    private static async Task<InferenceException> ToExceptionAsync(PipelineResponse response, CancellationToken cancellationToken)
     {
         ErrorResponse? error = null;
         try
         {
-            error = await response.Content.ReadFromJsonAsync(OpenAiJsonContext.Default.ErrorResponse, cancellationToken);
+            var content = await response.BufferContentAsync(cancellationToken);
+            error = JsonSerializer.Deserialize(content.ToMemory().Span, OpenAiJsonContext.Default.ErrorResponse);
         }
         catch (JsonException)
         {
             // Not an OpenAI error body (a proxy's HTML page, say): the status code alone has to do.
         }
 
-        var retryAfter = response.Headers.RetryAfter is RetryConditionHeaderValue { Delta: { } delta } ? delta : (TimeSpan?)null;
-        return new InferenceException(response.StatusCode,
-            error?.Error.Message ?? $"The inference service answered {(int)response.StatusCode} {response.ReasonPhrase}.",
+        var retryAfter = response.Headers.TryGetValue("Retry-After", out var value)
+            && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : (TimeSpan?)null;
+        var status = (HttpStatusCode)response.Status;
+        return new InferenceException(status,
+            error?.Error.Message ?? $"The inference service answered {response.Status} {response.ReasonPhrase}.",
             error?.Error.Code, error?.Error.Param, retryAfter)
         {
             ContextOverflow = error?.Error is { NPromptTokens: { } promptTokens, NCtx: { } limit } ? (promptTokens, limit) : null,
