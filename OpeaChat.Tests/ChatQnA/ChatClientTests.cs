@@ -140,6 +140,35 @@ public sealed class ChatClientTests(InferenceServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Log_probabilities_come_through_the_gateway_whole_and_streamed()
+    {
+        using var gateway = GatewayHost.Start(fixture.Host.BaseAddress, ("ApiKeys:0", GatewayKey));
+        var client = OpenAiClient(gateway).GetChatClient(Model);
+        var options = new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = 3, Temperature = 0, MaxOutputTokenCount = 12 };
+        List<OpenAI.Chat.ChatMessage> messages = [new UserChatMessage("Once upon a time")];
+
+        ChatCompletion whole = await client.CompleteChatAsync(messages, options);
+        Assert.Equal(whole.Usage.OutputTokenCount, whole.ContentTokenLogProbabilities.Count);
+        Assert.All(whole.ContentTokenLogProbabilities, entry =>
+        {
+            Assert.Equal(3, entry.TopLogProbabilities.Count);
+            Assert.Equal(entry.TopLogProbabilities[0].Token, entry.Token); // temperature 0: the most likely one
+            Assert.True(entry.LogProbability <= 0);
+        });
+        Assert.Equal(whole.Content[0].Text, string.Concat(whole.ContentTokenLogProbabilities.Select(entry => entry.Token)));
+
+        var streamed = new List<ChatTokenLogProbabilityDetails>();
+        await foreach (var update in client.CompleteChatStreamingAsync(messages, options))
+        {
+            streamed.AddRange(update.ContentTokenLogProbabilities);
+        }
+
+        // Temperature 0: the same tokens as the whole answer, and the same values (a reused KV-cache prefix may move the last digits).
+        Assert.Equal(whole.ContentTokenLogProbabilities.Select(entry => entry.Token), streamed.Select(entry => entry.Token));
+        Assert.All(whole.ContentTokenLogProbabilities.Zip(streamed), pair => Assert.Equal(pair.First.LogProbability, pair.Second.LogProbability, 0.001f));
+    }
+
+    [Fact]
     public async Task A_bad_tool_is_refused_by_inference_through_the_gateway_naming_the_field()
     {
         using var gateway = GatewayHost.Start(fixture.Host.BaseAddress);
