@@ -21,6 +21,7 @@ public static class BenchmarkCli
             LoadCommand.Command,
             SoakCommand.Command,
             PrefixCommand.Command,
+            ConstrainedCommand.Command,
             IngestCommand.Command,
             SynthCommand.Command,
             SynthBertCommand.Command,

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OpeaChat.Benchmarks.Constrained;
 using OpeaChat.Benchmarks.Load;
 using OpeaChat.Benchmarks.Prefix;
 using OpeaChat.Benchmarks.Synth;
@@ -15,5 +16,6 @@ namespace OpeaChat.Benchmarks.Reporting;
     WriteIndented = true)]
 [JsonSerializable(typeof(LoadResult))]
 [JsonSerializable(typeof(PrefixResult))]
+[JsonSerializable(typeof(ConstrainedResult))]
 [JsonSerializable(typeof(SynthResult))]
 public sealed partial class BenchmarkJsonContext : JsonSerializerContext;
