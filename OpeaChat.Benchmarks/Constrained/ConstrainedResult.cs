@@ -9,7 +9,15 @@ public static class ConstrainedKinds
     public const string JsonSchema = "json_schema";
     public const string Tools = "tools";
 
-    public static readonly IReadOnlyList<string> All = [Unconstrained, JsonSchema, Tools];
+    /// <summary>The tools request's prompt (the same tools shown) with <c>tool_choice: "none"</c>: the baseline of <see cref="Tools"/>.</summary>
+    public const string ToolsUnconstrained = "tools_unconstrained";
+
+    public static readonly IReadOnlyList<string> All = [Unconstrained, JsonSchema, ToolsUnconstrained, Tools];
+
+    /// <summary>What a kind is compared with: the same prompt without the grammar.</summary>
+    public static string BaselineOf(string kind) => kind == Tools ? ToolsUnconstrained : Unconstrained;
+
+    public static bool IsBaseline(string kind) => kind is Unconstrained or ToolsUnconstrained;
 }
 
 /// <summary>One measured request.</summary>
@@ -44,7 +52,7 @@ public sealed record ConstrainedKindResult
 }
 
 /// <summary>A constrained kind against the unconstrained one, both p50 of the same run's rounds 2 to N.</summary>
-public sealed record ConstrainedRatio(string Kind, double DecodeTokensPerSecondRatio, double FirstRequestDecodeRatio, double TtftP50DeltaMs, double FirstRequestTtftDeltaMs, bool MeetsGoal);
+public sealed record ConstrainedRatio(string Kind, string Baseline, double DecodeTokensPerSecondRatio, double FirstRequestDecodeRatio, double TtftP50DeltaMs, double FirstRequestTtftDeltaMs, bool MeetsGoal);
 
 public sealed record ConstrainedWorkload(
     string Prompt, int MaxTokens, int Rounds, float Temperature, int TopK, int Seed, int ArrayItems, int WarmupRequests);

@@ -35,15 +35,19 @@ public sealed record ToolCallPlan(ToolCallFormat Format, string? Grammar, LazyGr
         }
     }
 
-    /// <summary>The prompt for a chat whose messages or request involve tools, in the model's tool format.</summary>
+    /// <summary>
+    /// The prompt for a chat whose messages or request involve tools, in the model's tool format. The tools are shown
+    /// whatever <c>tool_choice</c> says, as a model's own template shows them: <c>none</c> only leaves out the grammar
+    /// and the parsing of calls, so the model reads the same prompt either way.
+    /// </summary>
     public static string RenderPrompt(Engine.ChatPromptFormatter formatter, ToolCallFormat format, ChatCompletionRequest request)
     {
-        var tools = OfferedTools(request);
+        var tools = request.Tools is { Count: > 0 } given ? given : null;
         return format.RenderPrompt(request.Messages!, tools)
             ?? formatter.Format(format.RenderMessages(request.Messages!, tools)!);
     }
 
     /// <summary>Does the chat need the tool format to be shown right (tools offered, or calls and results in its history)?</summary>
     public static bool Involves(ChatCompletionRequest request) =>
-        OfferedTools(request) is not null || request.Messages!.Any(message => message.Role == "tool" || message.ToolCalls is { Count: > 0 });
+        request.Tools is { Count: > 0 } || request.Messages!.Any(message => message.Role == "tool" || message.ToolCalls is { Count: > 0 });
 }
