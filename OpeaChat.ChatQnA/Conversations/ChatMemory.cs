@@ -218,7 +218,7 @@ public sealed class ChatMemory(
     /// text), a tool message with the call it answers. A reply that did not complete keeps only its text: its calls
     /// may be cut short and were never answered.
     /// </summary>
-    internal static ChatMessage ToChatMessage(MessageRecord message) => message switch
+    public static ChatMessage ToChatMessage(MessageRecord message) => message switch
     {
         { Role: MessageRoles.Assistant, Status: MessageStatuses.Complete, ToolCalls: { Count: > 0 } calls } => new ChatMessage
         {
