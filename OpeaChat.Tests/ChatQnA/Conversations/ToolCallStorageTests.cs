@@ -216,6 +216,22 @@ public sealed class ToolCallStorageTests(InferenceServerFixture inference) : ICl
     }
 
     [Fact]
+    public async Task The_response_cache_does_not_answer_a_request_with_tools_from_one_without()
+    {
+        // Same messages, seed and settings: only the tools differ, so a cached text answer would be wrong.
+        var plain = await SendAsync(new { messages = User("What is the weather in Paris?"), max_tokens = 200, seed = 11 }, stream: false);
+        var withTools = await SendAsync(new
+        {
+            messages = User("What is the weather in Paris?"), max_tokens = 200, seed = 11, tools = Tools, tool_choice = "required", parallel_tool_calls = false,
+        }, stream: false);
+
+        Assert.True(plain.Status == 200 && withTools.Status == 200, plain.Raw + withTools.Raw);
+        Assert.Empty(plain.Calls);
+        Assert.True(withTools.FinishReason == "tool_calls", withTools.Raw);
+        Assert.Equal("get_weather", Assert.Single(withTools.Calls).Name);
+    }
+
+    [Fact]
     public void Streamed_pieces_of_tool_calls_are_put_together_by_index()
     {
         var collector = new ToolCallCollector();
