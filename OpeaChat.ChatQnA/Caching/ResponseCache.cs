@@ -43,6 +43,7 @@ public sealed class ResponseCache(HybridCache cache, GatewayMetrics metrics, IOp
         return response;
     }
 
+    /// <summary>The whole request but its delivery: tools, tool_choice and tool messages are part of it, so a text answer never serves a tool request.</summary>
     private static string KeyOf(ChatCompletionRequest request)
     {
         var canonical = JsonSerializer.SerializeToUtf8Bytes(request with { Stream = false, StreamOptions = null, User = null }, OpenAiJsonContext.Default.ChatCompletionRequest);

@@ -15,7 +15,7 @@ public static class HistoryTrimmer
     {
         var reserve = Math.Min(maxTokens ?? 256, limit / 4);
         var target = limit - reserve;
-        var lengths = messages.Select(message => Math.Max(1, message.Content?.Text.Length ?? 0)).ToArray();
+        var lengths = messages.Select(Length).ToArray();
         var tokensPerChar = (double)promptTokens / lengths.Sum();
 
         // Messages that can be removed: everything but the leading system messages and the last message.
@@ -40,7 +40,7 @@ public static class HistoryTrimmer
 
             for (var i = index; i < end; i++)
             {
-                estimate -= Math.Max(1, kept[i].Content?.Text.Length ?? 0) * tokensPerChar;
+                estimate -= Length(kept[i]) * tokensPerChar;
             }
 
             kept.RemoveRange(index, end - index);
@@ -49,4 +49,12 @@ public static class HistoryTrimmer
 
         return removedTurns == 0 ? null : (kept, removedTurns);
     }
+
+    /// <summary>
+    /// A message's size in characters: its text and its tool calls' names and arguments (an assistant message that
+    /// only calls tools has no text). A tool message has no user message of its own, so it goes with its call's turn.
+    /// </summary>
+    private static int Length(ChatMessage message) =>
+        Math.Max(1, (message.Content?.Text.Length ?? 0)
+            + (message.ToolCalls?.Sum(call => (call.Function?.Name?.Length ?? 0) + (call.Function?.Arguments?.Length ?? 0)) ?? 0));
 }

@@ -121,8 +121,9 @@ public static partial class OpenAiEndpoints
             var (completion, trimmed) = await chat.CompleteAsync(request, cancellationToken);
             ChatQnAEndpoints.SetTrimmedTurns(httpContext.Response, trimmed);
             // Saved before the answer is sent: an answer that could not be kept is an error (507), not a 200.
-            await ChatQnAEndpoints.SaveAsync(turn, new ReplyState(completion.Choices[0].Message.Content?.Text ?? string.Empty, MessageStatuses.Complete,
-                completion.Model, completion.Usage.PromptTokens, completion.Usage.CompletionTokens));
+            var message = completion.Choices[0].Message;
+            await ChatQnAEndpoints.SaveAsync(turn, new ReplyState(message.Content?.Text ?? string.Empty, MessageStatuses.Complete,
+                completion.Model, completion.Usage.PromptTokens, completion.Usage.CompletionTokens, ToolCalls: message.ToolCalls is { Count: > 0 } calls ? calls : null));
             ChatQnAEndpoints.SetConversationHeaders(httpContext.Response, turn);
             return TypedResults.Json(sources.Count > 0 ? completion with { Sources = sources } : completion, OpenAiJsonContext.Default.ChatCompletionResponse);
         }
@@ -147,7 +148,7 @@ public static partial class OpenAiEndpoints
             Message = exception.Message,
             Type = exception.Error is ConversationStoreError.StorageFull or ConversationStoreError.StorageReadOnly ? "server_error" : "invalid_request_error",
             Param = exception.Field,
-            Code = exception.Error switch
+            Code = exception.Code ?? exception.Error switch
             {
                 ConversationStoreError.ConversationNotFound => "conversation_not_found",
                 ConversationStoreError.PromptNotFound => "prompt_not_found",

@@ -65,9 +65,14 @@ public sealed class ChatMemory(
 
         var conversation = await conversations.GetAsync(conversationId, cancellationToken)
             ?? throw new ConversationStoreException(ConversationStoreError.ConversationNotFound, $"Conversation {conversationId} was not found.", "conversation_id");
+        if (request.Messages is { Count: > 0 } sent && sent[^1].Role == MessageRoles.Tool)
+        {
+            return await PrepareToolTurnAsync(request, fields, conversation, sent, plan, cancellationToken);
+        }
+
         var newest = request.Messages?.LastOrDefault(message => message.Role == "user")
             ?? throw new ConversationStoreException(ConversationStoreError.Invalid,
-                "With conversation_id, messages must hold the new user message; the history comes from the conversation.", "messages");
+                "With conversation_id, messages must hold the new user message (or the tool messages answering the last reply's tool calls); the history comes from the conversation.", "messages");
         var text = newest.Content?.Text;
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -78,6 +83,52 @@ public sealed class ChatMemory(
         var branch = await messageTrees.GetActiveBranchAsync(conversationId, cancellationToken);
         var turn = NewTurn(conversationId, branch.Count > 0 ? branch[^1].Id : null, text, null);
         return await BuildAsync(request, fields, conversation, branch, text, turn, plan, cancellationToken);
+    }
+
+    /// <summary>
+    /// A turn that answers the last reply's tool calls: the tool messages at the end of <paramref name="sent"/>, each
+    /// naming one of the calls of the active leaf (a completed assistant message with tool calls), are stored below it
+    /// in order once inference accepts the request, and the model's next reply below them.
+    /// </summary>
+    private async Task<PreparedChat> PrepareToolTurnAsync(
+        ChatCompletionRequest request, MemoryFields fields, ConversationRecord conversation, IReadOnlyList<ChatMessage> sent, RetrievalPlan? plan, CancellationToken cancellationToken)
+    {
+        var first = sent.Count;
+        while (first > 0 && sent[first - 1].Role == MessageRoles.Tool)
+        {
+            first--;
+        }
+
+        var branch = await messageTrees.GetActiveBranchAsync(conversation.Id, cancellationToken);
+        var calls = branch.Count > 0 && branch[^1] is { Role: MessageRoles.Assistant, Status: MessageStatuses.Complete, ToolCalls: { Count: > 0 } made }
+            ? made.Select(call => call.Id).OfType<string>().ToHashSet(StringComparer.Ordinal)
+            : [];
+        var results = new List<ToolResult>();
+        for (var i = first; i < sent.Count; i++)
+        {
+            var id = sent[i].ToolCallId;
+            if (string.IsNullOrEmpty(id))
+            {
+                throw new ConversationStoreException(ConversationStoreError.Invalid, $"messages[{i}].tool_call_id is required for a tool message.",
+                    $"messages[{i}].tool_call_id", code: "missing_required_parameter");
+            }
+
+            if (!calls.Contains(id))
+            {
+                throw new ConversationStoreException(ConversationStoreError.Invalid,
+                    calls.Count == 0
+                        ? $"messages[{i}].tool_call_id '{id}' answers no call: the conversation's last message is not a completed reply with tool calls."
+                        : $"messages[{i}].tool_call_id '{id}' is not one of the last reply's tool calls ({string.Join(", ", calls)}).",
+                    $"messages[{i}].tool_call_id", code: "unknown_tool_call_id");
+            }
+
+            results.Add(new ToolResult(id, sent[i].Content?.Text ?? string.Empty));
+        }
+
+        // Retrieval (if asked) answers the newest question the person asked, as it did on their turn.
+        var question = branch.LastOrDefault(message => message.Role == MessageRoles.User)?.Content;
+        var turn = NewTurn(conversation.Id, branch[^1].Id, null, null, results);
+        return await BuildAsync(request, fields, conversation, branch, question, turn, plan, cancellationToken);
     }
 
     /// <summary>
@@ -103,16 +154,18 @@ public sealed class ChatMemory(
             userMessage = context.UserMessage;
         }
 
+        // After a tool turn the reply answers the tool messages; retrieval still answers the person's newest question.
+        var question = history.LastOrDefault(message => message.Role == MessageRoles.User)?.Content;
         var turn = NewTurn(conversationId, null, null, userMessage.Id);
-        return await BuildAsync(request, new MemoryFields(), conversation, history, userMessage.Content, turn, plan, cancellationToken);
+        return await BuildAsync(request, new MemoryFields(), conversation, history, question, turn, plan, cancellationToken);
     }
 
-    private ConversationTurn NewTurn(Guid conversationId, Guid? parentId, string? userText, Guid? userMessageId) =>
-        new(recorder, options.Value.ReplySaveInterval, logger, conversationId, parentId, userText, userMessageId);
+    private ConversationTurn NewTurn(Guid conversationId, Guid? parentId, string? userText, Guid? userMessageId, IReadOnlyList<ToolResult>? toolResults = null) =>
+        new(recorder, options.Value.ReplySaveInterval, logger, conversationId, parentId, userText, userMessageId, toolResults);
 
-    /// <param name="question">The newest user message: the turn's new one (not in <paramref name="history"/> yet) or the last of it.</param>
+    /// <param name="question">The newest user message: the turn's new one (not in <paramref name="history"/> yet) or the last of it; null when there is none.</param>
     private async Task<PreparedChat> BuildAsync(
-        ChatCompletionRequest request, MemoryFields fields, ConversationRecord conversation, IReadOnlyList<MessageRecord> history, string question,
+        ChatCompletionRequest request, MemoryFields fields, ConversationRecord conversation, IReadOnlyList<MessageRecord> history, string? question,
         ConversationTurn turn, RetrievalPlan? plan, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>();
@@ -127,14 +180,16 @@ public sealed class ChatMemory(
         // person saw, so it stays.
         messages.AddRange(history
             .Where(message => message.Role != "assistant" || message.Status is not (MessageStatuses.Failed or MessageStatuses.Streaming))
-            .Select(message => ChatMessage.Create(message.Role, message.Content)));
+            .Select(ToChatMessage));
         if (turn.UserMessageIsNew)
         {
-            messages.Add(ChatMessage.Create("user", question));
+            messages.Add(ChatMessage.Create("user", question!));
         }
 
+        messages.AddRange(turn.ToolResults.Select(result => new ChatMessage { Role = MessageRoles.Tool, ToolCallId = result.ToolCallId, Content = new MessageContent(result.Content) }));
+
         var model = string.IsNullOrEmpty(request.Model) ? conversation.Model : request.Model;
-        var context = await retrieval.AugmentAsync(question, plan, conversation, model, cancellationToken);
+        var context = question is null ? null : await retrieval.AugmentAsync(question, plan, conversation, model, cancellationToken);
         var promptId = fields.PromptId ?? conversation.PromptId;
         var variables = new Dictionary<string, string>(conversation.Variables);
         foreach (var (name, value) in fields.Variables ?? [])
@@ -157,6 +212,23 @@ public sealed class ChatMemory(
         turn.Sources = context?.Sources;
         return new PreparedChat(prepared, turn, context?.Sources ?? []);
     }
+
+    /// <summary>
+    /// A stored message in OpenAI's shape: an assistant message with its tool calls (content null when it has no
+    /// text), a tool message with the call it answers. A reply that did not complete keeps only its text: its calls
+    /// may be cut short and were never answered.
+    /// </summary>
+    public static ChatMessage ToChatMessage(MessageRecord message) => message switch
+    {
+        { Role: MessageRoles.Assistant, Status: MessageStatuses.Complete, ToolCalls: { Count: > 0 } calls } => new ChatMessage
+        {
+            Role = MessageRoles.Assistant,
+            Content = string.IsNullOrEmpty(message.Content) ? null : new MessageContent(message.Content),
+            ToolCalls = calls,
+        },
+        { Role: MessageRoles.Tool } => new ChatMessage { Role = MessageRoles.Tool, ToolCallId = message.ToolCallId, Content = new MessageContent(message.Content) },
+        _ => ChatMessage.Create(message.Role, message.Content),
+    };
 
     /// <summary>
     /// The retrieved context goes into the prompt template's <c>{context}</c> when it has one (the template then

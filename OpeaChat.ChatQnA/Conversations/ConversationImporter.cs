@@ -62,6 +62,29 @@ internal static class ConversationImporter
                 throw Invalid($"messages.{i}.status", $"status must be one of {string.Join(", ", ImportableStatuses)}.");
             }
 
+            if (item.ToolCalls is { Count: > 0 } && item.Role != MessageRoles.Assistant)
+            {
+                throw Invalid($"messages.{i}.tool_calls", "Only assistant messages have tool calls.");
+            }
+
+            for (var c = 0; c < (item.ToolCalls?.Count ?? 0); c++)
+            {
+                if (item.ToolCalls![c] is not { Id: { Length: > 0 }, Function.Name: { Length: > 0 } })
+                {
+                    throw Invalid($"messages.{i}.tool_calls.{c}", "Each tool call needs its id and function.name.");
+                }
+            }
+
+            if (item.Role == MessageRoles.Tool && string.IsNullOrEmpty(item.ToolCallId))
+            {
+                throw Invalid($"messages.{i}.tool_call_id", "Field required: a tool message names the call it answers.");
+            }
+
+            if (item.ToolCallId is { Length: > ConversationLimits.ToolCallIdMaxLength })
+            {
+                throw Invalid($"messages.{i}.tool_call_id", $"tool_call_id must be at most {ConversationLimits.ToolCallIdMaxLength} characters.");
+            }
+
             Guid? parentId = null;
             if (item.ParentId is { } parent)
             {
@@ -86,6 +109,8 @@ internal static class ConversationImporter
                 CompletionTokens = item.CompletionTokens,
                 TokensPerSecond = item.TokensPerSecond,
                 Sources = StoredSources.Write(item.Sources),
+                ToolCalls = StoredToolCalls.Write(item.ToolCalls),
+                ToolCallId = item.Role == MessageRoles.Tool ? item.ToolCallId : null,
                 CreatedAt = (item.CreatedAt ?? InFileOrder(now, i, items.Count)).ToUniversalTime(),
             });
         }

@@ -62,6 +62,11 @@ public static class ConversationMarkdown
                 }
             }
 
+            if (message.Role == MessageRoles.Tool && message.ToolCallId is { } callId)
+            {
+                facts.Add(Inline(callId));
+            }
+
             if (message.Status != MessageStatuses.Complete)
             {
                 facts.Add(Inline(message.Status));
@@ -73,7 +78,32 @@ public static class ConversationMarkdown
             }
 
             text.AppendLine().AppendLine();
-            Fenced(text, message.Content);
+            if (message.Role == MessageRoles.Tool)
+            {
+                Quoted(text, message.Content);
+                continue;
+            }
+
+            var calls = message.ToolCalls ?? [];
+            if (calls.Count == 0 || !string.IsNullOrEmpty(message.Content))
+            {
+                Fenced(text, message.Content);
+            }
+
+            foreach (var call in calls)
+            {
+                var name = call.Function?.Name ?? string.Empty;
+                // A code span only for a name that cannot close or break it (OpenAI's names are [A-Za-z0-9_-]).
+                text.Append("**Tool call** ")
+                    .Append(name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? $"`{name}`" : Inline(name));
+                if (call.Id is { } id)
+                {
+                    text.Append(" (").Append(Inline(id)).Append(')');
+                }
+
+                text.Append("\n\n");
+                Fenced(text, call.Function?.Arguments ?? string.Empty, "json");
+            }
         }
 
         return text.ToString().TrimEnd() + "\n";
@@ -83,7 +113,7 @@ public static class ConversationMarkdown
     /// Text as a fenced code block: CommonMark ends a fence only at a line of at least as many backticks, so a fence
     /// one longer than the longest run inside cannot be closed early, and nothing inside is read as Markdown or HTML.
     /// </summary>
-    internal static void Fenced(StringBuilder text, string content)
+    internal static void Fenced(StringBuilder text, string content, string language = "text")
     {
         var longest = 0;
         var run = 0;
@@ -95,7 +125,20 @@ public static class ConversationMarkdown
 
         var fence = new string('`', Math.Max(3, longest + 1));
         var body = content.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Trim('\n');
-        text.Append(fence).Append("text\n").Append(body).Append('\n').Append(fence).Append("\n\n");
+        text.Append(fence).Append(language).Append('\n').Append(body).Append('\n').Append(fence).Append("\n\n");
+    }
+
+    /// <summary>A tool's result as a quoted block: the fenced block of <see cref="Fenced"/>, each line behind <c>&gt; </c>.</summary>
+    internal static void Quoted(StringBuilder text, string content)
+    {
+        var block = new StringBuilder();
+        Fenced(block, content);
+        foreach (var line in block.ToString().TrimEnd('\n').Split('\n'))
+        {
+            text.Append(line.Length > 0 ? "> " : ">").AppendLine(line);
+        }
+
+        text.AppendLine();
     }
 
     /// <summary>

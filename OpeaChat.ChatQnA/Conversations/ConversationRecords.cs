@@ -53,9 +53,12 @@ public enum ConversationStoreError
 }
 
 /// <summary>A store operation refused; <see cref="ConversationErrors.ToResult"/> turns it into the API's 403, 404, 409 or 422.</summary>
-public sealed class ConversationStoreException(ConversationStoreError error, string message, string? field = null, string type = "value_error")
+public sealed class ConversationStoreException(ConversationStoreError error, string message, string? field = null, string type = "value_error", string? code = null)
     : Exception(message)
 {
+    /// <summary>The OpenAI door's error code, where a more precise one than the error's default fits (<c>unknown_tool_call_id</c>).</summary>
+    public string? Code { get; } = code;
+
     public ConversationStoreError Error { get; } = error;
 
     /// <summary>The request field at fault (dotted, e.g. <c>messages.3.parent_id</c>), for a 422.</summary>

@@ -4,6 +4,9 @@ using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.ChatQnA.Conversations;
 
+/// <summary>A tool's result as a turn brings it: the call it answers and what the tool returned.</summary>
+public sealed record ToolResult(string ToolCallId, string Content);
+
 /// <summary>
 /// One exchange of a conversation, prepared but not yet written: nothing is stored until the door calls
 /// <see cref="BeginAsync"/> (a stream, once inference accepted it) or <see cref="SaveAsync"/> (a whole answer), so a
@@ -17,12 +20,15 @@ public sealed partial class ConversationTurn
     private readonly Guid? _parentId;
     private readonly string? _userText;
     private readonly ILogger _logger;
+    private readonly IReadOnlyList<ToolResult>? _toolResults;
     private Guid? _userMessageId;
     private Task _progress = Task.CompletedTask;
     private long _lastSavedAt;
 
-    internal ConversationTurn(ReplyRecorder recorder, TimeSpan saveInterval, ILogger logger, Guid conversationId, Guid? parentId, string? userText, Guid? userMessageId)
+    internal ConversationTurn(ReplyRecorder recorder, TimeSpan saveInterval, ILogger logger, Guid conversationId, Guid? parentId, string? userText, Guid? userMessageId,
+        IReadOnlyList<ToolResult>? toolResults = null)
     {
+        _toolResults = toolResults;
         _recorder = recorder;
         _saveInterval = saveInterval;
         _logger = logger;
@@ -34,11 +40,14 @@ public sealed partial class ConversationTurn
 
     public Guid ConversationId { get; }
 
-    /// <summary>The user message answered; for a new one, known once the turn is written.</summary>
+    /// <summary>The user message answered (for a tool turn, its last tool message); for a new one, known once the turn is written.</summary>
     public Guid UserMessageId => _userMessageId ?? throw new InvalidOperationException("The turn has not been written yet.");
 
     /// <summary>Whether the turn adds a user message (else it answers a stored one again).</summary>
     public bool UserMessageIsNew => _userText is not null;
+
+    /// <summary>The tool messages the turn adds (below the assistant's tool calls) instead of a user message.</summary>
+    public IReadOnlyList<ToolResult> ToolResults => _toolResults ?? [];
 
     /// <summary>The reply's message, once written.</summary>
     public Guid? ReplyId { get; private set; }
@@ -53,7 +62,7 @@ public sealed partial class ConversationTurn
     /// Saves the text so far when the last save is older than the interval and done: called per chunk, it never
     /// waits for the database, so the stream is not slowed. A failed step is logged; the final save decides.
     /// </summary>
-    public void SaveProgress(Func<string> text)
+    public void SaveProgress(Func<string> text, Func<IReadOnlyList<OpeaChat.Contracts.OpenAi.ToolCall>?>? toolCalls = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (ReplyId is not { } replyId || !_progress.IsCompleted || Stopwatch.GetElapsedTime(_lastSavedAt) < _saveInterval)
@@ -63,11 +72,12 @@ public sealed partial class ConversationTurn
 
         _lastSavedAt = Stopwatch.GetTimestamp();
         var snapshot = text();
+        var calls = toolCalls?.Invoke();
         _progress = Task.Run(async () =>
         {
             try
             {
-                await _recorder.UpdateTextAsync(replyId, snapshot);
+                await _recorder.UpdateTextAsync(replyId, snapshot, calls);
             }
             catch (Exception exception)
             {
@@ -92,7 +102,7 @@ public sealed partial class ConversationTurn
 
     private async Task WriteFirstAsync(ReplyState reply)
     {
-        var (user, replyId) = await _recorder.BeginAsync(ConversationId, _parentId, _userText, _userMessageId, reply, Sources);
+        var (user, replyId) = await _recorder.BeginAsync(ConversationId, _parentId, _userText, _userMessageId, reply, Sources, _toolResults);
         _userMessageId = user;
         ReplyId = replyId;
         _lastSavedAt = Stopwatch.GetTimestamp();

@@ -153,10 +153,11 @@ public sealed class MessageTreeStore(IDbContextFactory<ConversationsDbContext> c
                 $"Only assistant messages can be regenerated; message {assistantMessageId} is a {replaced.Role} message (edit it instead).", "message_id");
         }
 
-        if (replaced.ParentId is not { } parentId || tree.Find(parentId) is not { Role: MessageRoles.User } userMessage)
+        // A reply to a tool's result is answered again from the same history, tool messages included.
+        if (replaced.ParentId is not { } parentId || tree.Find(parentId) is not { Role: MessageRoles.User or MessageRoles.Tool } userMessage)
         {
             throw new ConversationStoreException(ConversationStoreError.Invalid,
-                $"Message {assistantMessageId} does not answer a user message, so there is nothing to answer again.", "message_id");
+                $"Message {assistantMessageId} does not answer a user or tool message, so there is nothing to answer again.", "message_id");
         }
 
         return new RegenerationContext(ToRecord(replaced), ToRecord(userMessage), tree.PathTo(userMessage.Id).ConvertAll(m => ToRecord(m)));

@@ -41,7 +41,19 @@ internal static class RecordMapping
         TokensPerSecond = message.TokensPerSecond,
         CreatedAt = message.CreatedAt,
         Sources = StoredSources.Read(message.Sources),
+        ToolCalls = StoredToolCalls.Read(message.ToolCalls),
+        ToolCallId = message.ToolCallId,
     };
+}
+
+/// <summary>An assistant message's tool calls as the messages table keeps them: a JSON array, or null for none.</summary>
+internal static class StoredToolCalls
+{
+    public static string? Write(IReadOnlyList<OpeaChat.Contracts.OpenAi.ToolCall>? calls) =>
+        calls is { Count: > 0 } ? JsonSerializer.Serialize(calls, ConversationsJsonContext.Default.IReadOnlyListToolCall) : null;
+
+    public static IReadOnlyList<OpeaChat.Contracts.OpenAi.ToolCall>? Read(string? json) =>
+        string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize(json, ConversationsJsonContext.Default.IReadOnlyListToolCall);
 }
 
 /// <summary>A reply's sources as the messages table keeps them: a JSON array, or null for none.</summary>

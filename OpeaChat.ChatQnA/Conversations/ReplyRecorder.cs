@@ -6,8 +6,9 @@ using static OpeaChat.ChatQnA.Conversations.StoreLookups;
 
 namespace OpeaChat.ChatQnA.Conversations;
 
-/// <summary>What a reply is when it is written: its text, how it stands, and its figures once it ended.</summary>
-public sealed record ReplyState(string Text, string Status, string? Model = null, int? PromptTokens = null, int? CompletionTokens = null, double? TokensPerSecond = null)
+/// <summary>What a reply is when it is written: its text, how it stands, its figures once it ended, and its tool calls (if any).</summary>
+public sealed record ReplyState(string Text, string Status, string? Model = null, int? PromptTokens = null, int? CompletionTokens = null, double? TokensPerSecond = null,
+    IReadOnlyList<OpeaChat.Contracts.OpenAi.ToolCall>? ToolCalls = null)
 {
     public static ReplyState Streaming { get; } = new(string.Empty, MessageStatuses.Streaming);
 }
@@ -22,12 +23,13 @@ public sealed partial class ReplyRecorder(
     IDbContextFactory<ConversationsDbContext> contexts, ConversationsStorageMonitor storage, TimeProvider time, ILogger<ReplyRecorder> logger)
 {
     /// <summary>
-    /// Adds the user message <paramref name="userText"/> below <paramref name="parentId"/> (or answers the stored
-    /// <paramref name="userMessageId"/> when <paramref name="userText"/> is null) and its reply, which becomes the
-    /// active leaf. Returns the user message's and the reply's ids.
+    /// Adds the user message <paramref name="userText"/> below <paramref name="parentId"/> (or, with
+    /// <paramref name="toolResults"/>, those tool messages one below the other; or answers the stored
+    /// <paramref name="userMessageId"/> when both are null) and its reply, which becomes the active leaf. Returns the
+    /// answered message's (the user message, or the last tool message) and the reply's ids.
     /// </summary>
     public async Task<(Guid UserMessageId, Guid ReplyId)> BeginAsync(Guid conversationId, Guid? parentId, string? userText, Guid? userMessageId,
-        ReplyState reply, IReadOnlyList<RetrievedSource>? sources)
+        ReplyState reply, IReadOnlyList<RetrievedSource>? sources, IReadOnlyList<ToolResult>? toolResults = null)
     {
         ArgumentNullException.ThrowIfNull(reply);
         return await WriteAsync(async () =>
@@ -37,7 +39,34 @@ public sealed partial class ReplyRecorder(
             var conversation = await FindConversationAsync(db, conversationId, CancellationToken.None);
             var now = Now(time);
             Guid answered;
-            if (userText is not null)
+            if (toolResults is { Count: > 0 })
+            {
+                // The calls they answer were checked against the active leaf when the turn was prepared.
+                if (parentId is not { } parent || conversation.ActiveLeafId != parent)
+                {
+                    throw new ConversationStoreException(ConversationStoreError.Conflict, "The conversation changed while the reply was being prepared; send it again.");
+                }
+
+                answered = parent;
+                foreach (var result in toolResults)
+                {
+                    var tool = new Message
+                    {
+                        Id = Guid.CreateVersion7(now),
+                        ConversationId = conversationId,
+                        ParentId = answered,
+                        Role = MessageRoles.Tool,
+                        Content = result.Content,
+                        Status = MessageStatuses.Complete,
+                        CreatedAt = now,
+                        ToolCallId = result.ToolCallId,
+                    };
+                    db.Messages.Add(tool);
+                    answered = tool.Id;
+                    now = now.AddTicks(10);
+                }
+            }
+            else if (userText is not null)
             {
                 if (parentId is { } parent && !await db.Messages.AnyAsync(m => m.Id == parent && m.ConversationId == conversationId))
                 {
@@ -89,6 +118,7 @@ public sealed partial class ReplyRecorder(
                 TokensPerSecond = reply.TokensPerSecond,
                 CreatedAt = now,
                 Sources = StoredSources.Write(sources),
+                ToolCalls = StoredToolCalls.Write(reply.ToolCalls),
             };
             db.Messages.Add(message);
             conversation.ActiveLeafId = message.Id;
@@ -98,14 +128,17 @@ public sealed partial class ReplyRecorder(
         });
     }
 
-    /// <summary>The text so far of a reply still streaming; a reply already ended is left as it is.</summary>
-    public Task UpdateTextAsync(Guid replyId, string text) =>
-        WriteAsync(async () =>
+    /// <summary>The text (and tool calls) so far of a reply still streaming; a reply already ended is left as it is.</summary>
+    public Task UpdateTextAsync(Guid replyId, string text, IReadOnlyList<OpeaChat.Contracts.OpenAi.ToolCall>? toolCalls = null)
+    {
+        var calls = StoredToolCalls.Write(toolCalls);
+        return WriteAsync(async () =>
         {
             await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
             return await db.Messages.Where(m => m.Id == replyId && m.Status == MessageStatuses.Streaming)
-                .ExecuteUpdateAsync(set => set.SetProperty(m => m.Content, text), CancellationToken.None);
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.Content, text).SetProperty(m => m.ToolCalls, calls), CancellationToken.None);
         });
+    }
 
     /// <summary>How the reply ended, whatever was written of it before.</summary>
     public Task FinishAsync(Guid conversationId, Guid replyId, ReplyState reply)
@@ -122,6 +155,7 @@ public sealed partial class ReplyRecorder(
             message.PromptTokens = reply.PromptTokens;
             message.CompletionTokens = reply.CompletionTokens;
             message.TokensPerSecond = reply.TokensPerSecond;
+            message.ToolCalls = StoredToolCalls.Write(reply.ToolCalls);
             (await FindConversationAsync(db, conversationId, CancellationToken.None)).UpdatedAt = Now(time);
             return await db.SaveChangesAsync(CancellationToken.None);
         });

@@ -55,6 +55,7 @@ public abstract class ConversationsDbContext(DbContextOptions options) : DbConte
             message.Property(m => m.Role).HasMaxLength(16);
             message.Property(m => m.Status).HasMaxLength(16);
             message.Property(m => m.Model).HasMaxLength(ConversationLimits.NameMaxLength);
+            message.Property(m => m.ToolCallId).HasMaxLength(ConversationLimits.ToolCallIdMaxLength);
             // The tree's links are checked but do not cascade: a cascade runs once per level, and SQLite stops at 1,000
             // levels ("too many levels of trigger recursion"), PostgreSQL at its stack depth. A conversation's messages
             // go in one statement through the conversation's own cascade; NO ACTION is checked at the statement's end,
@@ -93,6 +94,7 @@ public static class ConversationLimits
     public const int NameMaxLength = 200;
     public const int PromptIdMaxLength = 64;
     public const int IndexNameMaxLength = Retrieval.IndexNames.MaxLength;
+    public const int ToolCallIdMaxLength = 256;
 }
 
 [JsonSerializable(typeof(Dictionary<string, string>))]

@@ -10,7 +10,7 @@ public sealed class Message
     /// <summary>The message this one answers or follows; null for a first message. Siblings share a parent.</summary>
     public Guid? ParentId { get; set; }
 
-    /// <summary><c>system</c>, <c>user</c> or <c>assistant</c> (<see cref="MessageRoles"/>).</summary>
+    /// <summary><c>system</c>, <c>user</c>, <c>assistant</c> or <c>tool</c> (<see cref="MessageRoles"/>).</summary>
     public required string Role { get; set; }
 
     public required string Content { get; set; }
@@ -31,6 +31,15 @@ public sealed class Message
     /// <summary>The chunks a reply was built from, as a JSON array (RetrievalJsonContext); null when it used none.</summary>
     public string? Sources { get; set; }
 
+    /// <summary>
+    /// An assistant message's tool calls as a JSON array in OpenAI's shape (<c>[{"id","type","function":{"name","arguments"}}]</c>);
+    /// null when it made none. The text in <see cref="Content"/> may then be empty.
+    /// </summary>
+    public string? ToolCalls { get; set; }
+
+    /// <summary>A <c>tool</c> message's answer to this call of the assistant message before it.</summary>
+    public string? ToolCallId { get; set; }
+
     public Conversation? Conversation { get; set; }
 
     public Message? Parent { get; set; }
@@ -42,7 +51,10 @@ public static class MessageRoles
     public const string User = "user";
     public const string Assistant = "assistant";
 
-    public static IReadOnlyList<string> All { get; } = [System, User, Assistant];
+    /// <summary>A tool's result, answering one of the calls of the assistant message before it.</summary>
+    public const string Tool = "tool";
+
+    public static IReadOnlyList<string> All { get; } = [System, User, Assistant, Tool];
 }
 
 public static class MessageStatuses

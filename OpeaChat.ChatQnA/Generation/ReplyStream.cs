@@ -26,6 +26,7 @@ public sealed class ReplyStream : IAsyncDisposable
     private readonly Activity? _span;
     private readonly long _startedAt;
     private readonly StringBuilder _text = new();
+    private readonly ToolCallCollector _toolCalls = new();
     private long? _firstTokenAt;
     private int _pieces;
     private bool _ended;
@@ -39,6 +40,9 @@ public sealed class ReplyStream : IAsyncDisposable
     }
 
     public string Text => _text.ToString();
+
+    /// <summary>The tool calls so far (see <see cref="ToolCallCollector"/>), or null when the reply made none.</summary>
+    public IReadOnlyList<ToolCall>? ToolCalls => _toolCalls.Calls;
 
     public string? FinishReason { get; private set; }
 
@@ -135,7 +139,12 @@ public sealed class ReplyStream : IAsyncDisposable
         Usage = chunk.Usage ?? Usage;
         foreach (var choice in chunk.Choices)
         {
-            if (!string.IsNullOrEmpty(choice.Delta.Content))
+            if (choice.Delta.ToolCalls is { Count: > 0 } calls)
+            {
+                _toolCalls.Add(calls);
+            }
+
+            if (!string.IsNullOrEmpty(choice.Delta.Content) || choice.Delta.ToolCalls is { Count: > 0 })
             {
                 if (_firstTokenAt is null)
                 {
@@ -144,7 +153,7 @@ public sealed class ReplyStream : IAsyncDisposable
                 }
 
                 _pieces++;
-                _text.Append(choice.Delta.Content);
+                _text.Append(choice.Delta.Content ?? string.Empty);
             }
 
             FinishReason = choice.FinishReason ?? FinishReason;
@@ -181,5 +190,51 @@ public sealed class ReplyStream : IAsyncDisposable
 
         _metrics.RequestEnded();
         await _chunks.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Puts a stream's <c>delta.tool_calls</c> back together: pieces with the same index are one call, the first giving
+/// its id and name, the rest fragments of its arguments, concatenated. A reply stopped or saved part-way keeps what
+/// had arrived: the last call's arguments may then be cut short (not valid JSON). Such a call is stored as it came,
+/// so the person sees it, but the reply's status (stopped, failed or streaming) says it never finished, and a call
+/// of a reply that did not complete is neither sent back to the model nor answerable by a tool message.
+/// </summary>
+public sealed class ToolCallCollector
+{
+    private readonly SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)> _calls = [];
+    private readonly Lock _gate = new();
+
+    public void Add(IEnumerable<ToolCallDelta> deltas)
+    {
+        ArgumentNullException.ThrowIfNull(deltas);
+        lock (_gate)
+        {
+            foreach (var delta in deltas)
+            {
+                var call = _calls.TryGetValue(delta.Index, out var known) ? known : (null, null, new StringBuilder());
+                call.Id ??= delta.Id;
+                call.Name ??= delta.Function?.Name;
+                call.Arguments.Append(delta.Function?.Arguments);
+                _calls[delta.Index] = call;
+            }
+        }
+    }
+
+    /// <summary>The calls so far in index order, or null when none arrived; safe to read while chunks still come.</summary>
+    public IReadOnlyList<ToolCall>? Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _calls.Count == 0 ? null : [.. _calls.Values.Select(call => new ToolCall
+                {
+                    Id = call.Id,
+                    Type = "function",
+                    Function = new FunctionCall { Name = call.Name, Arguments = call.Arguments.ToString() },
+                })];
+            }
+        }
     }
 }

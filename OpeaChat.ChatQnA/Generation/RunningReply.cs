@@ -116,14 +116,26 @@ public sealed partial class RunningReply
             next = fromStart ? 0 : _chunks.Count;
             // Built from the published chunks, not the reply's own text, which may already hold the next, unpublished one.
             var text = fromStart ? string.Empty : string.Concat(_chunks.SelectMany(chunk => chunk.Choices).Select(choice => choice.Delta.Content));
-            if (text.Length > 0)
+            // The tool calls so far ride on the same chunk, each whole under its index, so a follower sees them too.
+            var calls = new ToolCallCollector();
+            if (!fromStart)
+            {
+                calls.Add(_chunks.SelectMany(chunk => chunk.Choices).SelectMany(choice => choice.Delta.ToolCalls ?? []));
+            }
+
+            if (text.Length > 0 || calls.Calls is not null)
             {
                 snapshot = new ChatCompletionChunk
                 {
                     Id = _chunks[0].Id,
                     Created = _chunks[0].Created,
                     Model = _chunks[0].Model,
-                    Choices = [new ChatCompletionChunkChoice { Index = 0, Delta = new ChatDelta { Role = "assistant", Content = text } }],
+                    Choices = [new ChatCompletionChunkChoice { Index = 0, Delta = new ChatDelta
+                    {
+                        Role = "assistant",
+                        Content = text.Length > 0 ? text : null,
+                        ToolCalls = calls.Calls?.Select((call, index) => new ToolCallDelta { Index = index, Id = call.Id, Type = call.Type, Function = call.Function }).ToList(),
+                    } }],
                 };
             }
         }
@@ -187,7 +199,7 @@ public sealed partial class RunningReply
             await foreach (var chunk in _reply.ReadAllAsync())
             {
                 Publish(chunk);
-                _turn?.SaveProgress(() => _reply.Text);
+                _turn?.SaveProgress(() => _reply.Text, () => _reply.ToolCalls);
             }
 
             end = await SaveEndAsync(failure: null, code: null);

@@ -173,7 +173,7 @@ public static partial class ChatQnAEndpoints
             ReplyStatus.Complete => MessageStatuses.Complete,
             ReplyStatus.Stopped => MessageStatuses.Stopped,
             _ => MessageStatuses.Failed,
-        }, reply.Model, reply.Usage?.PromptTokens, reply.Usage?.CompletionTokens, reply.TokensPerSecond);
+        }, reply.Model, reply.Usage?.PromptTokens, reply.Usage?.CompletionTokens, reply.TokensPerSecond, reply.ToolCalls);
         try
         {
             await turn.SaveAsync(state);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OpeaChat.Contracts.OpenAi;
 using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.Contracts.Conversations;
@@ -49,6 +50,12 @@ public record MessageRecord
 
     /// <summary>The chunks a reply was built from (assistant messages answered from documents).</summary>
     public IReadOnlyList<RetrievedSource>? Sources { get; init; }
+
+    /// <summary>An assistant message's tool calls, in OpenAI's shape; its content may then be empty.</summary>
+    public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
+
+    /// <summary>A <c>tool</c> message's answer to this call of the assistant message before it.</summary>
+    public string? ToolCallId { get; init; }
 }
 
 /// <summary>
@@ -186,6 +193,8 @@ public sealed record ImportedMessage
     public double? TokensPerSecond { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
     public IReadOnlyList<RetrievedSource>? Sources { get; init; }
+    public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
+    public string? ToolCallId { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
@@ -199,5 +208,6 @@ public sealed record ImportedMessage
 [JsonSerializable(typeof(ConversationImport))]
 [JsonSerializable(typeof(ConversationUpdate))]
 [JsonSerializable(typeof(MessageRecord))]
+[JsonSerializable(typeof(IReadOnlyList<ToolCall>))]
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
 public sealed partial class ConversationsJsonContext : JsonSerializerContext;

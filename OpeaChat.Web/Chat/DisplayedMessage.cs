@@ -1,4 +1,5 @@
 using System.Text;
+using OpeaChat.Contracts.OpenAi;
 using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.Web.Chat;
@@ -74,10 +75,18 @@ public sealed class DisplayedMessage
     /// <summary>The chunks a reply was built from, in the order its citations [1], [2] … number them.</summary>
     public IReadOnlyList<RetrievedSource> Sources { get; private set; } = [];
 
+    /// <summary>The tool calls an assistant message made (programs on the OpenAI door), shown compactly.</summary>
+    public IReadOnlyList<ToolCall> ToolCalls { get; private set; } = [];
+
+    /// <summary>A tool's result (shown on the assistant's side, as part of its work): the call it answers.</summary>
+    public string? ToolCallId { get; private set; }
+
+    public bool IsToolResult { get; private set; }
+
     /// <summary>A message as the gateway stored it.</summary>
     public static DisplayedMessage FromStored(Guid id, string role, string content, string? status, string? model, DateTimeOffset createdAt,
         int? completionTokens, double? tokensPerSecond, int siblingCount, int siblingIndex, IReadOnlyList<Guid>? siblingIds = null,
-        IReadOnlyList<RetrievedSource>? sources = null)
+        IReadOnlyList<RetrievedSource>? sources = null, IReadOnlyList<ToolCall>? toolCalls = null, string? toolCallId = null)
     {
         var isUser = string.Equals(role, "user", StringComparison.OrdinalIgnoreCase);
         var state = status?.ToLowerInvariant() switch
@@ -98,6 +107,9 @@ public sealed class DisplayedMessage
             SiblingIndex = siblingIndex,
             SiblingIds = siblingIds ?? [],
             Sources = sources ?? [],
+            ToolCalls = toolCalls ?? [],
+            ToolCallId = toolCallId,
+            IsToolResult = string.Equals(role, "tool", StringComparison.OrdinalIgnoreCase),
         };
     }
 

@@ -229,7 +229,8 @@ public sealed class OpenConversation
 
     internal static DisplayedMessage ToMessage(BranchMessage message) => DisplayedMessage.FromStored(
         message.Id, message.Role, message.Content, message.Status, message.Model, message.CreatedAt,
-        message.CompletionTokens, message.TokensPerSecond, message.SiblingCount, message.SiblingIndex, message.SiblingIds, message.Sources);
+        message.CompletionTokens, message.TokensPerSecond, message.SiblingCount, message.SiblingIndex, message.SiblingIds, message.Sources,
+        message.ToolCalls, message.ToolCallId);
 
     private async Task ReloadMessagesAsync(CancellationToken cancellationToken)
     {

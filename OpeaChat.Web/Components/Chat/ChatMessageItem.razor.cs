@@ -61,7 +61,7 @@ public sealed partial class ChatMessageItem
 
     private string CssClass => Message.Role == ChatRole.User ? "chat-message user" : "chat-message assistant";
 
-    private string RoleLabel => Message.Role == ChatRole.User ? "You" : "Assistant";
+    private string RoleLabel => Message.Role == ChatRole.User ? "You" : Message.IsToolResult ? "Tool" : "Assistant";
 
     private string StateName => Message.State.ToString().ToLowerInvariant();
 
@@ -92,7 +92,7 @@ public sealed partial class ChatMessageItem
     {
         ReplyState.Stopped => "Stopped",
         ReplyState.CutOff => "Reply cut off",
-        ReplyState.Complete when Message is { Role: ChatRole.Assistant, IsEmpty: true } => "The model gave an empty reply.",
+        ReplyState.Complete when Message is { Role: ChatRole.Assistant, IsEmpty: true, ToolCalls.Count: 0 } => "The model gave an empty reply.",
         _ => null,
     };
 

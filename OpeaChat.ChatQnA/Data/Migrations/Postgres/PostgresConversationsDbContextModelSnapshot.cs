@@ -152,6 +152,15 @@ namespace OpeaChat.ChatQnA.Data.Migrations.Postgres
                         .HasColumnType("double precision")
                         .HasColumnName("tokens_per_second");
 
+                    b.Property<string>("ToolCallId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("tool_call_id");
+
+                    b.Property<string>("ToolCalls")
+                        .HasColumnType("text")
+                        .HasColumnName("tool_calls");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ParentId");

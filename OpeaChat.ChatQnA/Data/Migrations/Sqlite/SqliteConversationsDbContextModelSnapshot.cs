@@ -150,6 +150,15 @@ namespace OpeaChat.ChatQnA.Data.Migrations.Sqlite
                         .HasColumnType("REAL")
                         .HasColumnName("tokens_per_second");
 
+                    b.Property<string>("ToolCallId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_call_id");
+
+                    b.Property<string>("ToolCalls")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tool_calls");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ParentId");
