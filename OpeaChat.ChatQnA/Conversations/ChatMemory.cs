@@ -101,7 +101,7 @@ public sealed class ChatMemory(
 
         var branch = await messageTrees.GetActiveBranchAsync(conversation.Id, cancellationToken);
         var calls = branch.Count > 0 && branch[^1] is { Role: MessageRoles.Assistant, Status: MessageStatuses.Complete, ToolCalls: { Count: > 0 } made }
-            ? made.Select(call => call.Id).OfType<string>().ToHashSet(StringComparer.Ordinal)
+            ? made.Where(IsWhole).Select(call => call.Id).OfType<string>().ToHashSet(StringComparer.Ordinal)
             : [];
         var results = new List<ToolResult>();
         for (var i = first; i < sent.Count; i++)
@@ -220,15 +220,32 @@ public sealed class ChatMemory(
     /// </summary>
     public static ChatMessage ToChatMessage(MessageRecord message) => message switch
     {
-        { Role: MessageRoles.Assistant, Status: MessageStatuses.Complete, ToolCalls: { Count: > 0 } calls } => new ChatMessage
+        { Role: MessageRoles.Assistant, Status: MessageStatuses.Complete, ToolCalls: { Count: > 0 } calls } when calls.Any(IsWhole) => new ChatMessage
         {
             Role = MessageRoles.Assistant,
             Content = string.IsNullOrEmpty(message.Content) ? null : new MessageContent(message.Content),
-            ToolCalls = calls,
+            ToolCalls = [.. calls.Where(IsWhole)],
         },
         { Role: MessageRoles.Tool } => new ChatMessage { Role = MessageRoles.Tool, ToolCallId = message.ToolCallId, Content = new MessageContent(message.Content) },
         _ => ChatMessage.Create(message.Role, message.Content),
     };
+
+    /// <summary>
+    /// A call whose arguments are whole JSON: a reply cut by <c>max_tokens</c> is stored as complete, but the call it
+    /// was writing is not one the model made, so it is neither sent back nor answerable.
+    /// </summary>
+    private static bool IsWhole(ToolCall call)
+    {
+        try
+        {
+            using var arguments = System.Text.Json.JsonDocument.Parse(call.Function?.Arguments ?? string.Empty);
+            return arguments.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// The retrieved context goes into the prompt template's <c>{context}</c> when it has one (the template then

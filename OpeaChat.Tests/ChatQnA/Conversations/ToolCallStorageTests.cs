@@ -262,6 +262,11 @@ public sealed class ToolCallStorageTests(InferenceServerFixture inference) : ICl
         Assert.Null(stopped.ToolCalls);
         Assert.Equal("partial", stopped.Content?.Text);
 
+        // A reply cut by max_tokens is stored as complete; the call it was still writing is not sent back.
+        ToolCall[] cut = [calls[0], new() { Id = "call_2", Function = new FunctionCall { Name = "f", Arguments = "{\"a\": 1" } }];
+        var lengthCapped = ChatMemory.ToChatMessage(Stored("assistant", "", "complete") with { ToolCalls = cut });
+        Assert.Equal(["call_1"], lengthCapped.ToolCalls!.Select(call => call.Id));
+
         var tool = ChatMemory.ToChatMessage(Stored("tool", "21", "complete") with { ToolCallId = "call_1" });
         Assert.Equal(("tool", "call_1", "21"), (tool.Role, tool.ToolCallId, tool.Content?.Text));
 
