@@ -106,24 +106,24 @@ public static class MarkdownReport
         text.AppendLine();
         text.AppendLine(s_culture, $"Target {result.Target}, {result.StartedAt:u}, {result.Machine.CpuModel}, {result.Machine.LogicalCores} logical cores, load average {result.Machine.LoadAverageAtStart ?? "n/a"} at start.");
         text.AppendLine(s_culture, $"Streamed, temperature {workload.Temperature}, top_k {workload.TopK}, seed {workload.Seed} + round; schema: an array of {workload.ArrayItems} objects; {workload.WarmupRequests} unconstrained warm-up request(s).");
-        text.AppendLine("Decode rate = (completion_tokens - 1) / (first to last delta); p50 over rounds 2 to N, round 1 (the first with its grammar) apart.");
+        text.AppendLine("Request rate = completion_tokens / (sent to last delta), what the goal is judged on; decode rate = (completion_tokens - 1) / (first to last delta); p50 over rounds 2 to N, round 1 (the first with its grammar) apart.");
         text.AppendLine();
-        text.AppendLine("| Kind | Constraint | ignore_eos | Tokens | Decode tok/s p50 | TTFT p50 (ms) | Round 1 tok/s | Round 1 TTFT (ms) | Ended early |");
-        text.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        text.AppendLine("| Kind | Constraint | ignore_eos | Tokens | Request tok/s p50 | Decode tok/s p50 | TTFT p50 (ms) | Round 1 tok/s | Round 1 TTFT (ms) | Ended early |");
+        text.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var kind in result.Kinds)
         {
             var tokens = kind.Rest.Select(sample => sample.CompletionTokens).Append(kind.First.CompletionTokens).Distinct().Order().ToList();
             text.AppendLine(s_culture,
-                $"| {kind.Kind} | {kind.Constraint} | {(kind.IgnoreEos ? "true" : "not sent")} | {(tokens.Count > 1 ? string.Create(s_culture, $"{tokens[0]}–{tokens[^1]}") : tokens[0].ToString(s_culture))} | {kind.DecodeTokensPerSecondP50:F1} | {kind.TtftMsP50:F2} | {kind.First.DecodeTokensPerSecond:F1} | {kind.First.TtftMs:F2} | {kind.EndedEarly} |");
+                $"| {kind.Kind} | {kind.Constraint} | {(kind.IgnoreEos ? "true" : "not sent")} | {(tokens.Count > 1 ? string.Create(s_culture, $"{tokens[0]}–{tokens[^1]}") : tokens[0].ToString(s_culture))} | {kind.RequestTokensPerSecondP50:F1} | {kind.DecodeTokensPerSecondP50:F1} | {kind.TtftMsP50:F2} | {kind.First.DecodeTokensPerSecond:F1} | {kind.First.TtftMs:F2} | {kind.EndedEarly} |");
         }
 
         text.AppendLine();
-        text.AppendLine(s_culture, $"| Kind | Baseline | Decode p50 ratio | Round 1 ratio | TTFT p50 Δ (ms) | Round 1 TTFT Δ (ms) | Goal ≥ {result.GoalRatio:F1} |");
-        text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+        text.AppendLine(s_culture, $"| Kind | Baseline | Request p50 ratio | Decode p50 ratio | Round 1 ratio | TTFT p50 Δ (ms) | Round 1 TTFT Δ (ms) | Goal ≥ {result.GoalRatio:F1} |");
+        text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var ratio in result.Ratios)
         {
             text.AppendLine(s_culture,
-                $"| {ratio.Kind} | {ratio.Baseline} | {ratio.DecodeTokensPerSecondRatio:F3} | {ratio.FirstRequestDecodeRatio:F3} | {ratio.TtftP50DeltaMs:F2} | {ratio.FirstRequestTtftDeltaMs:F2} | {(ratio.MeetsGoal ? "met" : "missed")} |");
+                $"| {ratio.Kind} | {ratio.Baseline} | {ratio.RequestTokensPerSecondRatio:F3} | {ratio.DecodeTokensPerSecondRatio:F3} | {ratio.FirstRequestDecodeRatio:F3} | {ratio.TtftP50DeltaMs:F2} | {ratio.FirstRequestTtftDeltaMs:F2} | {(ratio.MeetsGoal ? "met" : "missed")} |");
         }
 
         return text.ToString();
