@@ -80,38 +80,21 @@ public static class InferenceChatClient
     }
 
     /// <summary>Passes a body through and, when disposed, disposes the content it came from.</summary>
-    private sealed class OwningStream(Stream inner, IDisposable owner) : Stream
+    private sealed class OwningStream(Stream inner, IDisposable owner) : ReadOnlyStreamWrapper(inner)
     {
-        public override bool CanRead => inner.CanRead;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => Inner.Read(buffer, offset, count);
 
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+        public override int Read(Span<byte> buffer) => Inner.Read(buffer);
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            inner.ReadAsync(buffer, offset, count, cancellationToken);
+            Inner.ReadAsync(buffer, offset, count, cancellationToken);
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => Inner.ReadAsync(buffer, cancellationToken);
 
         protected override void Dispose(bool disposing)
         {
             if (disposing)
             {
-                inner.Dispose();
                 owner.Dispose();
             }
 
@@ -179,7 +162,7 @@ public static class InferenceChatClient
 /// (Aspire's) can keep a dead service's connection open. A long prompt may keep the first token away for minutes: that
 /// is fine while the service answers.
 /// </summary>
-internal sealed class InferenceEventStream(Stream inner, Uri? server, HttpClient probeClient) : Stream
+internal sealed class InferenceEventStream(Stream inner, Uri? server, HttpClient probeClient) : ReadOnlyStreamWrapper(inner)
 {
     private const int MaxWatchedLine = 32;
     private readonly byte[] _line = new byte[MaxWatchedLine];
@@ -187,29 +170,23 @@ internal sealed class InferenceEventStream(Stream inner, Uri? server, HttpClient
     private bool _lineTooLong;
     private bool _done;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer) => Observe(buffer, inner.Read(buffer));
+    public override int Read(Span<byte> buffer) => Observe(buffer, Inner.Read(buffer));
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = server is null ? await inner.ReadAsync(buffer, cancellationToken) : await ReadWatchedAsync(buffer, cancellationToken);
+        var read = server is null ? await Inner.ReadAsync(buffer, cancellationToken) : await ReadWatchedAsync(buffer, cancellationToken);
         return Observe(buffer.Span, read);
     }
 
     private async ValueTask<int> ReadWatchedAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pending = inner.ReadAsync(buffer, stalled.Token);
+        var pending = Inner.ReadAsync(buffer, stalled.Token);
         if (pending.IsCompleted)
         {
             return await pending;
@@ -284,6 +261,24 @@ internal sealed class InferenceEventStream(Stream inner, Uri? server, HttpClient
     private static bool IsDone(ReadOnlySpan<byte> line) =>
         line.StartsWith("data:"u8) && line["data:".Length..].Trim(" \r\t"u8).SequenceEqual("[DONE]"u8);
 
+    public override async ValueTask DisposeAsync()
+    {
+        await Inner.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}
+
+/// <summary>A read-only, forward-only view of another stream; disposing it disposes the stream it wraps.</summary>
+internal abstract class ReadOnlyStreamWrapper(Stream inner) : Stream
+{
+    protected Stream Inner { get; } = inner;
+
+    public override bool CanRead => Inner.CanRead;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
     public override void Flush()
     {
     }
@@ -298,15 +293,9 @@ internal sealed class InferenceEventStream(Stream inner, Uri? server, HttpClient
     {
         if (disposing)
         {
-            inner.Dispose();
+            Inner.Dispose();
         }
 
         base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync();
-        await base.DisposeAsync();
     }
 }
