@@ -26,15 +26,14 @@ public sealed record ParsedToolCall(string Id, string Name, string Arguments, bo
 /// <c>{"name": "…", "&lt;key&gt;": </c> head and their arguments by bracket depth, so the format's wrapper texts
 /// between calls need no parsing of their own.
 /// </summary>
-public sealed partial class ToolCallParser(ToolCallFormat format, bool startInCalls = false)
+public sealed partial class ToolCallParser(ToolCallFormat format)
 {
     private readonly StringBuilder _pending = new();
     private readonly StringBuilder _callsText = new();
     private readonly StringBuilder _scratch = new();
-    private readonly StringBuilder _arguments = new();
     private readonly List<(string Id, string Name, StringBuilder Arguments, bool Complete)> _calls = [];
     private readonly StringBuilder _content = new();
-    private State _state = startInCalls ? State.Head : State.Text;
+    private State _state = State.Text;
     private bool _triggerPossible = true;
     private int _depth;
     private bool _inString;
