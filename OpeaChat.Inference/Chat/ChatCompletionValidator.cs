@@ -113,7 +113,7 @@ public static class ChatCompletionValidator
             return OpenAiErrors.InvalidRequest("response_format.json_schema.name is required.", "response_format.json_schema.name", "missing_required_parameter");
         }
 
-        if (jsonSchema.Name.Length > 64 || !jsonSchema.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        if (!IsOpenAiName(jsonSchema.Name))
         {
             return OpenAiErrors.InvalidRequest(
                 "response_format.json_schema.name must be 1 to 64 letters, digits, underscores or dashes.", "response_format.json_schema.name");
@@ -129,6 +129,10 @@ public static class ChatCompletionValidator
             ? OpenAiErrors.InvalidRequest($"response_format.json_schema.schema cannot be enforced: {unsupported}", "response_format.json_schema.schema", "unsupported_schema")
             : null;
     }
+
+    /// <summary>OpenAI's names of schemas and functions: 1 to 64 letters, digits, underscores or dashes.</summary>
+    public static bool IsOpenAiName([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? name) =>
+        name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     public static OpenAiErrorResult? Validate(CompletionRequest request)
     {

@@ -146,7 +146,7 @@ public static class ToolCallValidator
                 return OpenAiErrors.InvalidRequest($"tools[{i}].function is required.", $"tools[{i}].function", "missing_required_parameter");
             }
 
-            if (string.IsNullOrEmpty(function.Name) || function.Name.Length > 64 || !function.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            if (!Chat.ChatCompletionValidator.IsOpenAiName(function.Name))
             {
                 return OpenAiErrors.InvalidRequest($"tools[{i}].function.name must be 1 to 64 letters, digits, underscores or dashes; got '{function.Name}'.", $"tools[{i}].function.name", "invalid_value");
             }
@@ -178,7 +178,8 @@ public static class ToolCallValidator
             return OpenAiErrors.InvalidRequest($"{field} must be a JSON Schema of type \"object\": a function's arguments are an object.", field, "invalid_tool_schema");
         }
 
-        var (_, error, _) = Chat.JsonSchemaGrammar.Compose([parameters], static expressions => expressions[0]);
+        // The same cached conversion structured outputs use: the check costs nothing for a tool set sent again.
+        var error = Chat.JsonSchemaGrammar.FromSchema(parameters).Error;
         return error is null ? null : OpenAiErrors.InvalidRequest($"{field} is not a JSON Schema this server can enforce: {error}", field, "invalid_tool_schema");
     }
 }
