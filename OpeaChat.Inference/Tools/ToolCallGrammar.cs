@@ -69,7 +69,8 @@ public static class ToolCallGrammar
     {
         var chosen = tools.Select((tool, index) => (tool, index)).Where(pair => onlyFunction is null || pair.tool.Function!.Name == onlyFunction).ToList();
         var opening = format.Prefix + format.CallOpen + ToolCallFormat.CallHead;
-        var names = chosen.Select(pair => pair.tool.Function!.Name!).ToList();
+        var fullNames = chosen.Select(pair => pair.tool.Function!.Name!).ToList();
+        IReadOnlyList<string?> firstNames = fullNames;
         string lead;
         if (remainder is null)
         {
@@ -87,13 +88,12 @@ public static class ToolCallGrammar
             {
                 var namePart = remainder[continuation.Length..];
                 lead = string.Empty;
-                names = names.Select(name => name.StartsWith(namePart, StringComparison.Ordinal) && name.Length > namePart.Length ? name : null).ToList()!;
-                if (names.All(name => name is null))
+                // The rest of each name the model may still be writing; null for the names it has already left.
+                firstNames = fullNames.Select(name => name.StartsWith(namePart, StringComparison.Ordinal) && name.Length > namePart.Length ? name[namePart.Length..] : null).ToList();
+                if (firstNames.All(name => name is null))
                 {
                     return (null, null, -1);
                 }
-
-                names = names.Select(name => name?[namePart.Length..]).ToList()!;
             }
             else
             {
@@ -104,19 +104,9 @@ public static class ToolCallGrammar
         var schemas = chosen.Select(pair => ParametersOf(pair.tool.Function!)).ToList();
         var (gbnf, error, failed) = JsonSchemaGrammar.Compose(schemas, arguments =>
         {
-            var alternatives = new List<string>();
-            for (var i = 0; i < arguments.Count; i++)
-            {
-                if (names[i] is { } name)
-                {
-                    alternatives.Add($"{JsonSchemaGrammar.GbnfLiteral(name + format.ArgumentsHead)} {arguments[i]}");
-                }
-            }
-
-            var call = $"( {string.Join(" | ", alternatives)} ) space \"}}\"";
-            var fullCall = $"{JsonSchemaGrammar.GbnfLiteral(format.CallOpen + ToolCallFormat.CallHead)} ( {string.Join(" | ", FullAlternatives(format, chosen.Select(pair => pair.tool.Function!.Name!).ToList(), arguments))} ) space \"}}\" {Literal(format.CallClose)}";
+            var fullCall = $"{JsonSchemaGrammar.GbnfLiteral(format.CallOpen + ToolCallFormat.CallHead)} {CallBody(format, fullNames, arguments)} {Literal(format.CallClose)}";
             var root = new StringBuilder();
-            root.Append(Literal(lead)).Append(' ').Append(call).Append(' ').Append(Literal(format.CallClose));
+            root.Append(Literal(lead)).Append(' ').Append(CallBody(format, firstNames, arguments)).Append(' ').Append(Literal(format.CallClose));
             if (parallel && format.Separator is { } separator)
             {
                 root.Append(CultureInfo.InvariantCulture, $" ( {JsonSchemaGrammar.GbnfLiteral(separator)} {fullCall} ){{0,{MaxParallelCalls - 1}}}");
@@ -127,8 +117,14 @@ public static class ToolCallGrammar
         return (gbnf, error, failed < 0 ? -1 : chosen[failed].index);
     }
 
-    private static IEnumerable<string> FullAlternatives(ToolCallFormat format, IReadOnlyList<string> names, IReadOnlyList<string> arguments) =>
-        names.Select((name, i) => $"{JsonSchemaGrammar.GbnfLiteral(name + format.ArgumentsHead)} {arguments[i]}");
+    /// <summary>A call after its head: one of the (rests of the) names with that function's arguments, then the closing brace.</summary>
+    private static string CallBody(ToolCallFormat format, IReadOnlyList<string?> names, IReadOnlyList<string> arguments)
+    {
+        var alternatives = names
+            .Select((name, i) => name is null ? null : $"{JsonSchemaGrammar.GbnfLiteral(name + format.ArgumentsHead)} {arguments[i]}")
+            .OfType<string>();
+        return $"( {string.Join(" | ", alternatives)} ) space \"}}\"";
+    }
 
     /// <summary>A literal, or nothing for an empty text (GBNF has no empty string literal worth emitting).</summary>
     private static string Literal(string text) => text.Length == 0 ? string.Empty : JsonSchemaGrammar.GbnfLiteral(text);
