@@ -26,10 +26,10 @@ internal sealed class LazyGrammarWatch(LazyGrammar lazy)
         }
 
         _text.Append(piece);
-        var text = _text.ToString();
         if (lazy.OnlyAtStart)
         {
-            var start = text.TrimStart();
+            // Decided within the first few characters: the text is short until then.
+            var start = _text.ToString().TrimStart();
             if (start.StartsWith(lazy.Trigger, StringComparison.Ordinal))
             {
                 _done = true;
@@ -40,16 +40,18 @@ internal sealed class LazyGrammarWatch(LazyGrammar lazy)
             return null;
         }
 
-        var at = text.IndexOf(lazy.Trigger, _searchFrom, StringComparison.Ordinal);
+        // Only the part not yet searched (and the trigger's length before it) is looked at: this runs on every token.
+        var tail = _text.ToString(_searchFrom, _text.Length - _searchFrom);
+        var at = tail.IndexOf(lazy.Trigger, StringComparison.Ordinal);
         if (at < 0)
         {
-            _searchFrom = Math.Max(0, text.Length - lazy.Trigger.Length + 1);
+            _searchFrom = Math.Max(_searchFrom, _text.Length - lazy.Trigger.Length + 1);
             return null;
         }
 
         // A trigger whose token ran on into something no call can start with stays text; a later one may still count.
-        _searchFrom = at + 1;
-        var grammar = lazy.GrammarAfter(text[(at + lazy.Trigger.Length)..]);
+        _searchFrom += at + 1;
+        var grammar = lazy.GrammarAfter(tail[(at + lazy.Trigger.Length)..]);
         _done = grammar is not null;
         return grammar;
     }
