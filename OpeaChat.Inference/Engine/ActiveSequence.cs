@@ -11,12 +11,12 @@ namespace OpeaChat.Inference.Engine;
 internal sealed record PendingGeneration(GenerationRequest Request, ChannelWriter<GenerationUpdate> Updates, long EnqueuedAt);
 
 /// <summary>A running request: its conversation in the batch, its sampler and the state of its reply.</summary>
-internal sealed class ActiveSequence(PendingGeneration pending, Conversation conversation, DefaultSamplingPipeline sampler, StreamingTokenDecoder decoder, int reusedTokens)
+internal sealed class ActiveSequence(PendingGeneration pending, Conversation conversation, ISamplingPipeline sampler, StreamingTokenDecoder decoder, int reusedTokens)
 {
     public PendingGeneration Pending { get; } = pending;
     public Conversation Conversation { get; } = conversation;
     /// <summary>Replaced once when a lazy grammar's trigger is written (see <see cref="LazyGrammarWatch"/>).</summary>
-    public DefaultSamplingPipeline Sampler { get; set; } = sampler;
+    public ISamplingPipeline Sampler { get; set; } = sampler;
     public LazyGrammarWatch? LazyGrammarWatch { get; } = pending.Request.LazyGrammar is { } lazy ? new LazyGrammarWatch(lazy) : null;
     public StreamingTokenDecoder Decoder { get; } = decoder;
     public StopSequenceMatcher StopMatcher { get; } = new(pending.Request.StopSequences);

@@ -21,7 +21,10 @@ internal sealed class TokenSampler(string modelId, LLamaWeights weights, Inferen
     /// <summary>Tokens generated since the model was loaded, readable from any thread.</summary>
     public long GeneratedTokens => Interlocked.Read(ref _generatedTokens);
 
-    public static DefaultSamplingPipeline CreatePipeline(SamplingSettings settings) => new()
+    public static ISamplingPipeline CreatePipeline(SamplingSettings settings) =>
+        settings.Grammar is null ? CreateFreePipeline(settings) : new GrammarSamplingPipeline(settings, settings.Grammar);
+
+    private static DefaultSamplingPipeline CreateFreePipeline(SamplingSettings settings) => new()
     {
         Temperature = settings.Temperature,
         TopP = settings.TopP,
@@ -32,7 +35,6 @@ internal sealed class TokenSampler(string modelId, LLamaWeights weights, Inferen
         PresencePenalty = settings.PresencePenalty,
         Seed = settings.Seed,
         PreventEOS = settings.IgnoreEndOfGeneration,
-        Grammar = settings.Grammar is null ? null : new Grammar(settings.Grammar, "root"),
     };
 
     /// <summary>
