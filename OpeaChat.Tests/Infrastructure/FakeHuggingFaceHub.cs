@@ -142,7 +142,6 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     {
         if (RequiredToken is { } token && context.Request.Headers.Authorization.ToString() != "Bearer " + token)
         {
-            context.Response.Headers["X-Error-Code"] = "RepoNotFound";
             return Results.Json(new JsonObject { ["error"] = "Invalid username or password." }, statusCode: 401);
         }
 
