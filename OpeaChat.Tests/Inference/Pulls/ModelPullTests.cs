@@ -471,6 +471,56 @@ public sealed class ModelPullTests
         Assert.Empty((await scenario.GetJsonAsync("/v1/models/pulls")).GetProperty("data").EnumerateArray());
     }
 
+    [Fact]
+    public async Task A_pulled_embedding_model_serves_embeddings_when_none_is_set()
+    {
+        var bert = Path.Combine(Path.GetTempPath(), $"tiny-bert-{Guid.NewGuid():N}.gguf");
+        TinyBert.Write(bert, rank: false);
+        try
+        {
+            await using var scenario = await PullScenario.StartAsync((hub, models) => hub.AddFile("test-org/tiny-bert-GGUF", "tiny-bert-F16.gguf", File.ReadAllBytes(bert)),
+                new Dictionary<string, string?> { ["Inference:ModelPath"] = TestModel.Path });
+            await scenario.Host.WaitUntilReadyAsync();
+
+            var (status, _) = await scenario.PullAsync("hf.co/test-org/tiny-bert-GGUF:F16");
+
+            Assert.Equal(200, status);
+            var list = await scenario.GetJsonAsync("/v1/models");
+            Assert.Equal("tiny-bert-F16", list.GetProperty("embedding_model").GetString());
+            // The chat model stays the default: an embedding model never becomes it.
+            Assert.Equal("stories260K", list.GetProperty("data").EnumerateArray().Single(model => model.GetProperty("default").GetBoolean()).GetProperty("id").GetString());
+            using var embeddings = await scenario.Client.PostAsJsonAsync("/v1/embeddings", new { input = "a red fox" });
+            Assert.Equal(HttpStatusCode.OK, embeddings.StatusCode);
+            var body = JsonDocument.Parse(await embeddings.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("tiny-bert-F16", body.GetProperty("model").GetString());
+            Assert.True(body.GetProperty("data")[0].GetProperty("embedding").GetArrayLength() > 0);
+        }
+        finally
+        {
+            File.Delete(bert);
+        }
+    }
+
+    [Fact]
+    public async Task The_pull_endpoints_need_the_api_key_like_the_rest_of_v1()
+    {
+        await using var scenario = await PullScenario.StartAsync(TwoQuantizations, new Dictionary<string, string?> { ["Inference:ApiKeys:0"] = "inference-key" });
+
+        using var pull = await scenario.Client.PostAsJsonAsync("/v1/models/pull", new { model = "hf.co/test-org/Stories-260K-GGUF", stream = false });
+        using var delete = await scenario.Client.DeleteAsync(new Uri("/v1/models/anything", UriKind.Relative));
+        using var pulls = await scenario.Client.GetAsync(new Uri("/v1/models/pulls", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, pull.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, pulls.StatusCode);
+        Assert.Empty(scenario.Hub.Requests);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models/pulls");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "inference-key");
+        using var allowed = await scenario.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
     private sealed class FixedFreeSpace(long bytes) : IFreeSpaceProbe
     {
         public long AvailableBytes(string directory) => bytes;
