@@ -450,7 +450,7 @@ public sealed class ModelPullTests
         }
 
         scenario.Hub.Resume();
-        await scenario.Host.WaitUntilReadyAsync();
+        await scenario.WaitUntilHealthyAsync();
         var chat = await ChatAsync(scenario.Client, new { messages = User("Once upon a time"), max_tokens = 4 });
         Assert.Equal(200, chat.Status);
         Assert.Equal("Stories-260K-Q8_0", chat.Body.GetProperty("model").GetString());
@@ -465,7 +465,7 @@ public sealed class ModelPullTests
             File.Copy(TestModel.Path, Path.Combine(models.FullName, Q8File));
         }, new Dictionary<string, string?> { ["Inference:Pull"] = "hf.co/test-org/Stories-260K-GGUF:Q8_0" });
 
-        await scenario.Host.WaitUntilReadyAsync();
+        await scenario.WaitUntilHealthyAsync();
 
         Assert.Empty(scenario.Hub.Requests);
         Assert.Empty((await scenario.GetJsonAsync("/v1/models/pulls")).GetProperty("data").EnumerateArray());

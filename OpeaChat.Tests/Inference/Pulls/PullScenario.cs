@@ -90,6 +90,23 @@ public sealed class PullScenario : IAsyncDisposable
     public async Task<string[]> ModelIdsAsync() =>
         [.. (await GetJsonAsync("/v1/models")).GetProperty("data").EnumerateArray().Select(model => model.GetProperty("id").GetString()!)];
 
+    /// <summary>Waits (bounded) until /health says ok: 200 alone may be "degraded" while a pull runs.</summary>
+    public async Task WaitUntilHealthyAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            using var response = await Client.GetAsync(new Uri("/health", UriKind.Relative), timeout.Token);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token);
+            if (response.IsSuccessStatusCode && JsonDocument.Parse(body).RootElement.GetProperty("status").GetString() == "ok")
+            {
+                return;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Host.Dispose();
