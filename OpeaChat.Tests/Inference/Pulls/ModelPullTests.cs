@@ -472,6 +472,23 @@ public sealed class ModelPullTests
     }
 
     [Fact]
+    public async Task Pulling_a_model_already_there_answers_ready_without_fetching_it()
+    {
+        await using var scenario = await PullScenario.StartAsync((hub, models) =>
+        {
+            TwoQuantizations(hub, models);
+            File.Copy(TestModel.Path, Path.Combine(models.FullName, Q8File));
+        });
+
+        var (status, body) = await scenario.PullAsync("hf.co/test-org/Stories-260K-GGUF:Q8_0");
+
+        Assert.Equal(200, status);
+        Assert.Equal("ready", body.GetProperty("stage").GetString());
+        Assert.Equal(ModelBytes.Length, body.GetProperty("bytes_resumed").GetInt64());
+        Assert.Empty(scenario.Hub.Downloads(Q8File));
+    }
+
+    [Fact]
     public async Task A_pulled_embedding_model_serves_embeddings_when_none_is_set()
     {
         var bert = Path.Combine(Path.GetTempPath(), $"tiny-bert-{Guid.NewGuid():N}.gguf");
