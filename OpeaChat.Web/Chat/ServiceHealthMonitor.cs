@@ -49,6 +49,9 @@ public sealed class ServiceHealthMonitor(GatewayHealthClient client, TimeProvide
         }
     }
 
+    /// <summary>Checks now rather than at the next scheduled check (a model was just pulled).</summary>
+    public void CheckNow() => _checkNow.TrySetResult();
+
     /// <summary>
     /// Learns from a reply's end: one that arrived shows the service ready; a failure of the service itself has its
     /// load progress (or the outage) checked now rather than at the next scheduled check.

@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Components;
+using OpeaChat.Contracts.ModelPulls;
+using OpeaChat.Web.Models;
+
+namespace OpeaChat.Web.Components.Models;
+
+/// <summary>The recommended models (name, what for, download size, memory need, licence), each with Pull, and its progress while it pulls.</summary>
+public sealed partial class RecommendedModels
+{
+    [Inject]
+    private ModelPulls Pulls { get; set; } = default!;
+
+    // Returns at the first progress; the pull goes on and draws through ModelPulls.Changed.
+    private Task PullAsync(RecommendedModel model) => Pulls.StartAsync(model.Model);
+
+    private static string PurposeText(string purpose) => purpose switch
+    {
+        "chat" => "Chat",
+        "embeddings" => "Embeddings (documents)",
+        _ => purpose,
+    };
+}
