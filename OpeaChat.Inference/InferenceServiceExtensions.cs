@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using OpeaChat.Inference.Embeddings;
 using OpeaChat.Inference.Models;
+using OpeaChat.Inference.Models.Pulls;
 using OpeaChat.Inference.Reranking;
 using OpeaChat.Inference.Telemetry;
 using OpeaChat.ServiceDefaults.Security;
@@ -28,6 +29,7 @@ public static class InferenceServiceExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddingService>());
         builder.Services.AddSingleton<RerankService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RerankService>());
+        builder.AddModelPulls();
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
 
         builder.Services.AddOptions<KestrelServerOptions>()

@@ -2,6 +2,7 @@ using OpeaChat.Inference;
 using OpeaChat.Inference.Chat;
 using OpeaChat.Inference.Embeddings;
 using OpeaChat.Inference.Models;
+using OpeaChat.Inference.Models.Pulls;
 using OpeaChat.Inference.Reranking;
 using OpeaChat.Inference.Tokenization;
 
@@ -19,5 +20,6 @@ app.MapEmbeddingsEndpoints();
 app.MapRerankEndpoints();
 app.MapTokenizeEndpoints();
 app.MapModelsEndpoints();
+app.MapModelPullsEndpoints();
 
 app.Run();

@@ -116,6 +116,19 @@ public sealed record RecommendedModelList
     public required IReadOnlyList<RecommendedModel> Data { get; init; }
 }
 
+/// <summary><c>DELETE /v1/models/{id}</c>: the model's file is gone (OpenAI's shape for a deleted model).</summary>
+public sealed record ModelDeleted
+{
+    public required string Id { get; init; }
+
+    public string Object => "model";
+
+    public bool Deleted { get; init; } = true;
+
+    /// <summary>The files removed (several for a split model).</summary>
+    public IReadOnlyList<string>? Files { get; init; }
+}
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -124,4 +137,5 @@ public sealed record RecommendedModelList
 [JsonSerializable(typeof(ModelPullStatus))]
 [JsonSerializable(typeof(ModelPullList))]
 [JsonSerializable(typeof(RecommendedModelList))]
+[JsonSerializable(typeof(ModelDeleted))]
 public sealed partial class ModelPullJsonContext : JsonSerializerContext;

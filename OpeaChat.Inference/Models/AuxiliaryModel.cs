@@ -37,8 +37,23 @@ public sealed class AuxiliaryModel<T> : IAsyncDisposable
     /// <summary>The option's name under <c>Inference:</c>.</summary>
     public string Setting { get; }
 
-    /// <summary>The configured file; null when the setting is empty or names nothing.</summary>
-    public ModelFile? File { get; }
+    /// <summary>The configured file (or the one adopted after a pull); null when the setting is empty or names nothing.</summary>
+    public ModelFile? File { get; private set; }
+
+    /// <summary>Takes a pulled model as this job's model when the setting is empty; false when one is configured.</summary>
+    public bool TryAdopt(ModelFile file)
+    {
+        lock (_lock)
+        {
+            if (Configured || _loading is not null)
+            {
+                return false;
+            }
+
+            File = file;
+            return true;
+        }
+    }
 
     /// <summary>What is wrong with the setting or the load, for a person.</summary>
     public string? Problem { get; private set; }

@@ -92,6 +92,16 @@ public sealed class InferenceOptions
     [Range(1_024, 1_073_741_824)]
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// A model to pull from Hugging Face at start when its file is not in the models folder yet (the AppHost maps
+    /// OPEACHAT_PULL to it), such as <c>hf.co/bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M</c>; the pull runs in the
+    /// background and /health reports its progress.
+    /// </summary>
+    public string? Pull { get; set; }
+
+    /// <summary>The models <c>GET /v1/models/recommended</c> offers (defaults in appsettings.json).</summary>
+    public IList<Pulls.RecommendedModelOptions> RecommendedModels { get; } = [];
+
     public int EffectiveThreads => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / 2);
 
     public int EffectiveBatchThreads => BatchThreads > 0 ? BatchThreads : Environment.ProcessorCount;

@@ -10,30 +10,64 @@ namespace OpeaChat.Inference.Models;
 public sealed class ModelCatalog
 {
     private readonly InferenceOptions _options;
+    private readonly Lock _defaultLock = new();
+    private ModelFile? _defaultModel;
+    private string? _defaultModelProblem;
 
     public ModelCatalog(IOptions<InferenceOptions> options)
     {
         _options = options.Value;
         var resolution = ModelFileResolver.Resolve(_options);
         ModelsDirectory = ModelFileResolver.LocateRelative(_options.ModelsDirectory, Directory.Exists);
-        DefaultModel = resolution.Path is { } path ? ModelFile.FromPath(path) : null;
-        DefaultModelProblem = resolution.Problem;
+        _defaultModel = resolution.Path is { } path ? ModelFile.FromPath(path) : null;
+        _defaultModelProblem = resolution.Problem;
     }
 
     public string ModelsDirectory { get; }
 
-    /// <summary>The model loaded at start and used when a request names none.</summary>
-    public ModelFile? DefaultModel { get; }
+    /// <summary>The model loaded at start and used when a request names none; a pull sets it on a server that had none.</summary>
+    public ModelFile? DefaultModel => Volatile.Read(ref _defaultModel);
 
     /// <summary>What the user must do when there is no default model.</summary>
-    public string? DefaultModelProblem { get; }
+    public string? DefaultModelProblem => DefaultModel is null ? _defaultModelProblem : null;
+
+    /// <summary>Makes a model the default when there is none (the first pulled chat model); false when there is one.</summary>
+    public bool TrySetDefault(ModelFile file)
+    {
+        lock (_defaultLock)
+        {
+            if (_defaultModel is not null)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _defaultModel, file);
+            return true;
+        }
+    }
+
+    /// <summary>A model's file was removed: when it was the default, the default is chosen again as at start (or none).</summary>
+    public void Forget(string id)
+    {
+        lock (_defaultLock)
+        {
+            if (_defaultModel?.Id != id)
+            {
+                return;
+            }
+
+            var resolution = ModelFileResolver.Resolve(_options);
+            Volatile.Write(ref _defaultModel, resolution.Path is { } path && File.Exists(path) ? ModelFile.FromPath(path) : null);
+            _defaultModelProblem = resolution.Problem ?? ModelFileResolver.NoModelMessage(ModelsDirectory);
+        }
+    }
 
     public IReadOnlyList<ModelFile> List()
     {
         var models = new List<ModelFile>();
-        if (DefaultModel is not null)
+        if (DefaultModel is { } defaultModel && File.Exists(defaultModel.Path))
         {
-            models.Add(DefaultModel);
+            models.Add(defaultModel);
         }
 
         if (Directory.Exists(ModelsDirectory))

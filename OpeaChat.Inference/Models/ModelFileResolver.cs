@@ -1,3 +1,5 @@
+using OpeaChat.Inference.Models.Pulls;
+
 namespace OpeaChat.Inference.Models;
 
 /// <summary>The outcome of looking for the model to serve: a file, or a sentence telling the user what to do.</summary>
@@ -30,7 +32,9 @@ public static class ModelFileResolver
         if (Directory.Exists(modelsDirectory))
         {
             // The embedding model and reranker may sit in the same folder; they are never the chat model.
-            var first = ListModelFiles(modelsDirectory).FirstOrDefault(path => !NamedBy(path, options.EmbeddingModel) && !NamedBy(path, options.RerankModel));
+            var candidates = ListModelFiles(modelsDirectory).Where(path => !NamedBy(path, options.EmbeddingModel) && !NamedBy(path, options.RerankModel)).ToList();
+            // A pulled embedding model sits beside the chat model without a setting naming it: prefer a chat model.
+            var first = candidates.FirstOrDefault(path => !ModelKinds.IsEmbeddingModel(path)) ?? candidates.FirstOrDefault();
             if (first is not null)
             {
                 return new ModelFileResolution(first, null);
@@ -44,11 +48,15 @@ public static class ModelFileResolver
         !string.IsNullOrWhiteSpace(setting)
         && (Path.GetFileNameWithoutExtension(path) == setting || Path.GetFullPath(path) == LocateRelative(setting, File.Exists));
 
-    /// <summary>The <c>*.gguf</c> files directly in a folder, in name order, leaving out links that point outside it.</summary>
+    /// <summary>
+    /// The <c>*.gguf</c> files directly in a folder, in name order, leaving out links that point outside it and the
+    /// second and later parts of split models (llama.cpp loads a split model from its first part).
+    /// </summary>
     public static IEnumerable<string> ListModelFiles(string modelsDirectory)
     {
         var root = Path.GetFullPath(modelsDirectory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         return Directory.EnumerateFiles(modelsDirectory, "*.gguf")
+            .Where(path => !GgufParts.IsLaterPart(path))
             .Order(StringComparer.Ordinal)
             .Where(path => StaysInside(path, root));
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpeaChat.Inference.Models.Pulls;
 
 namespace OpeaChat.Inference.Models;
 
@@ -7,9 +8,10 @@ namespace OpeaChat.Inference.Models;
 /// degraded (still 200) when it is not but another chat model is, since a chat naming that one is answered at once;
 /// unhealthy (503) when no chat model is loaded or the default one is loading, missing or broken, because the next
 /// chat then gets 503 too. Liveness (<c>/alive</c>) does not include this check: a process without a model is alive
-/// and must not be restarted for it.
+/// and must not be restarted for it. While a pull runs on a server without a model (the start-up pull), degraded
+/// with its progress ("pulling X: 45%"), so the dashboard shows it and the services that wait for this one start.
 /// </summary>
-public sealed class ModelHealthCheck(ModelManager models) : IHealthCheck
+public sealed class ModelHealthCheck(ModelManager models, ModelPullManager pulls) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -21,8 +23,19 @@ public sealed class ModelHealthCheck(ModelManager models) : IHealthCheck
             ["active_sequences"] = loaded.Sum(model => model.Engine.Status.ActiveSequences),
             ["queued_requests"] = loaded.Sum(model => model.Engine.Status.QueuedRequests),
         };
+        var pulling = pulls.Running().Select(pull => pull.Current).ToArray();
+        var pullSummary = string.Join("; ", pulling.Select(pull =>
+            $"pulling {pull.Id}: {(pull.BytesTotal is > 0 and var total ? pull.BytesDone * 100 / total : 0)}%"));
         var result = state.Status switch
         {
+            ModelStatus.NoModel when pulling.Length > 0 => HealthCheckResult.Degraded(
+                $"No model yet; {pullSummary} (it becomes the default model when ready).",
+                data: new Dictionary<string, object>
+                {
+                    ["status"] = "pulling",
+                    ["model"] = pulling[0].Id,
+                    ["progress"] = pulling[0].BytesTotal is > 0 and var size ? (double)pulling[0].BytesDone / size : 0d,
+                }),
             ModelStatus.Ready => HealthCheckResult.Healthy($"Serving; default model {state.ModelId}.", load),
             ModelStatus.NotLoaded when loaded.Length > 0 => HealthCheckResult.Degraded(
                 $"The default model {state.ModelId} is not loaded (serving {string.Join(", ", loaded.Select(model => model.Id))}): "
@@ -43,6 +56,11 @@ public sealed class ModelHealthCheck(ModelManager models) : IHealthCheck
             _ => HealthCheckResult.Unhealthy(state.Message,
                 data: new Dictionary<string, object> { ["status"] = "error", ["model"] = state.ModelId! }),
         };
+        if (pulling.Length > 0 && state.Status != ModelStatus.NoModel)
+        {
+            result = new HealthCheckResult(result.Status, $"{result.Description} {char.ToUpperInvariant(pullSummary[0])}{pullSummary[1..]}.", result.Exception, result.Data);
+        }
+
         return Task.FromResult(result);
     }
 }
