@@ -97,6 +97,8 @@ public static partial class ModelPullEndpoints
                 if (streamed)
                 {
                     target.Headers.CacheControl = "no-cache";
+                    target.Headers["X-Accel-Buffering"] = "no"; // nor a reverse proxy in front
+
                     httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
                 }
 
