@@ -34,7 +34,7 @@ public sealed class ServiceHealthMonitor(GatewayHealthClient client, TimeProvide
                 }
 
                 var delay = health.IsReady ? TimeSpan.FromSeconds(30)
-                    : health.State == GatewayState.Loading ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
+                    : health.State is GatewayState.Loading or GatewayState.Pulling ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
                 await Task.WhenAny(Task.Delay(delay, clock, cancellationToken), _checkNow.Task);
                 cancellationToken.ThrowIfCancellationRequested();
                 if (_checkNow.Task.IsCompleted)

@@ -167,6 +167,7 @@ public sealed partial class ModelPulls(ModelsClient client, GatewayCatalog catal
                     }
 
                     started.TrySetResult(true);
+                    health.CheckNow(); // The service now says it is pulling, with the pull's progress.
                 }
 
                 Update(status);

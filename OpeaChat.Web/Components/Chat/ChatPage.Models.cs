@@ -18,8 +18,8 @@ public sealed partial class ChatPage
 
     private bool _modelsOpen;
 
-    /// <summary>No model at all: the page offers to pull one, and there is nothing to send to yet.</summary>
-    private bool NoModel => Health is { State: GatewayState.NoModel };
+    /// <summary>No model at all (or only one being pulled): the page offers to pull one, and there is nothing to send to yet.</summary>
+    private bool NoModel => Health is { State: GatewayState.NoModel or GatewayState.Pulling };
 
     private void WatchPulls() => Pulls.Changed += RedrawForPulls;
 

@@ -5,10 +5,17 @@ using OpeaChat.Web.Models;
 namespace OpeaChat.Web.Components.Models;
 
 /// <summary>The recommended models (name, what for, download size, memory need, licence), each with Pull, and its progress while it pulls.</summary>
-public sealed partial class RecommendedModels
+public sealed partial class RecommendedModels : IDisposable
 {
     [Inject]
     private ModelPulls Pulls { get; set; } = default!;
+
+    // Drawn from the pulls' own changes: a parent that redraws does not redraw a child without parameters.
+    protected override void OnInitialized() => Pulls.Changed += Redraw;
+
+    private void Redraw() => _ = InvokeAsync(StateHasChanged);
+
+    public void Dispose() => Pulls.Changed -= Redraw;
 
     // Returns at the first progress; the pull goes on and draws through ModelPulls.Changed.
     private Task PullAsync(RecommendedModel model) => Pulls.StartAsync(model.Model);
