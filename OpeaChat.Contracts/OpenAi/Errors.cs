@@ -18,4 +18,7 @@ public sealed record ErrorBody
 
     /// <summary>…and the context one request may use.</summary>
     public int? NCtx { get; init; }
+
+    /// <summary>OpeaChat's extension on a model pull's <c>quantization_not_found</c>: the quantisations (or files) the repository has.</summary>
+    public IReadOnlyList<string>? Available { get; init; }
 }

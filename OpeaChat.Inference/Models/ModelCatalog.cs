@@ -28,8 +28,8 @@ public sealed class ModelCatalog
     /// <summary>The model loaded at start and used when a request names none; a pull sets it on a server that had none.</summary>
     public ModelFile? DefaultModel => Volatile.Read(ref _defaultModel);
 
-    /// <summary>What the user must do when there is no default model.</summary>
-    public string? DefaultModelProblem => DefaultModel is null ? _defaultModelProblem : null;
+    /// <summary>What the user must do when there is no default model (read only while <see cref="DefaultModel"/> is null).</summary>
+    public string? DefaultModelProblem => Volatile.Read(ref _defaultModelProblem);
 
     /// <summary>Makes a model the default when there is none (the first pulled chat model); false when there is one.</summary>
     public bool TrySetDefault(ModelFile file)
@@ -58,7 +58,7 @@ public sealed class ModelCatalog
 
             var resolution = ModelFileResolver.Resolve(_options);
             Volatile.Write(ref _defaultModel, resolution.Path is { } path && File.Exists(path) ? ModelFile.FromPath(path) : null);
-            _defaultModelProblem = resolution.Problem ?? ModelFileResolver.NoModelMessage(ModelsDirectory);
+            Volatile.Write(ref _defaultModelProblem, resolution.Problem ?? ModelFileResolver.NoModelMessage(ModelsDirectory));
         }
     }
 

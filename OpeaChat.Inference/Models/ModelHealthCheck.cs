@@ -58,7 +58,9 @@ public sealed class ModelHealthCheck(ModelManager models, ModelPullManager pulls
         };
         if (pulling.Length > 0 && state.Status != ModelStatus.NoModel)
         {
-            result = new HealthCheckResult(result.Status, $"{result.Description} {char.ToUpperInvariant(pullSummary[0])}{pullSummary[1..]}.", result.Exception, result.Data);
+            // Shown in the JSON of a healthy answer too (which writes data, not the description).
+            var data = new Dictionary<string, object>(result.Data) { ["pulling"] = pullSummary };
+            result = new HealthCheckResult(result.Status, $"{result.Description} {char.ToUpperInvariant(pullSummary[0])}{pullSummary[1..]}.", result.Exception, data);
         }
 
         return Task.FromResult(result);

@@ -6,9 +6,21 @@ namespace OpeaChat.Tests.Infrastructure;
 /// </summary>
 public sealed class InferenceHost : KestrelTestHost<OpeaChat.Inference.Models.ModelCatalog>
 {
-    private InferenceHost(IReadOnlyDictionary<string, string?> settings)
-        : base(settings)
+    private InferenceHost(IReadOnlyDictionary<string, string?> settings, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+        : base(settings, services)
     {
+    }
+
+    /// <summary>Settings as whole keys (<c>HF_ENDPOINT</c> beside <c>Inference:…</c>) and services added after the app's own.</summary>
+    public static InferenceHost StartWith(IReadOnlyDictionary<string, string?> settings, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+    {
+        var all = new Dictionary<string, string?> { ["Inference:Threads"] = "1" };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        return WebHostStart.WithRetry(() => new InferenceHost(all, services));
     }
 
     /// <summary>Settings under <c>Inference:</c>; the test model is the default unless the settings say otherwise.</summary>

@@ -16,6 +16,8 @@ public sealed class ModelPull
     private readonly TimeSpan _interval;
     private readonly Lock _lock = new();
     private readonly Queue<(long Ticks, long Bytes)> _samples = new();
+    // Every stage change, so that a follower woken late still sees each stage, not only the latest progress.
+    private readonly List<ModelPullStatus> _stages = [];
     private readonly CancellationTokenSource _cancel;
     private readonly TaskCompletionSource<ModelPullStatus> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -71,6 +73,7 @@ public sealed class ModelPull
         lock (_lock)
         {
             Publish(_current with { Stage = stage, Error = error, BytesPerSecond = ModelPullStages.IsFinal(stage) ? null : _current.BytesPerSecond });
+            _stages.Add(_current);
             if (ModelPullStages.IsFinal(stage))
             {
                 EndedAt = _time.GetUtcNow();
@@ -134,18 +137,38 @@ public sealed class ModelPull
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    /// <summary>The statuses as they are published, from the current one to the final one.</summary>
+    /// <summary>
+    /// The statuses as they are published, from the current one to the final one: every stage change, and the
+    /// latest progress between them (a slow follower skips progress, never a stage).
+    /// </summary>
     public async IAsyncEnumerable<ModelPullStatus> FollowAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ModelPullStatus? last = null;
+        int seen;
+        lock (_lock)
+        {
+            seen = _stages.Count;
+        }
+
         while (true)
         {
             var changed = Volatile.Read(ref _changed).Task;
-            var current = Volatile.Read(ref _current);
-            if (!ReferenceEquals(current, last))
+            ModelPullStatus[] missed;
+            ModelPullStatus current;
+            lock (_lock)
             {
-                last = current;
-                yield return current;
+                missed = [.. _stages.Skip(seen)];
+                seen = _stages.Count;
+                current = _current;
+            }
+
+            foreach (var status in missed.Append(current))
+            {
+                if (!ReferenceEquals(status, last))
+                {
+                    last = status;
+                    yield return status;
+                }
             }
 
             if (ModelPullStages.IsFinal(current.Stage))

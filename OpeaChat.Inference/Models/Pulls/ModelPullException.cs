@@ -49,5 +49,6 @@ public sealed class ModelPullException(string code, int statusCode, string messa
         Type = StatusCode >= 500 ? "server_error" : "invalid_request_error",
         Param = StatusCode is 404 or 401 or 403 ? "model" : null,
         Code = Code,
+        Available = Available,
     });
 }
