@@ -24,6 +24,8 @@ public sealed class PullAppFixture : AppFixture, IAsyncLifetime
     public const string Repository = "test-org/Stories-Pull-GGUF";
     public const string ModelId = "Stories-Pull-Q8_0";
     public const string RecommendedName = "Stories 260K (test)";
+    public const string SecondRepository = "test-org/Second-GGUF";
+    public const string SecondModelId = "Second-Q8_0";
 
     public FakeHuggingFaceHub Hub { get; private set; } = null!;
 
@@ -32,6 +34,7 @@ public sealed class PullAppFixture : AppFixture, IAsyncLifetime
         // Configure is not async; the hub starts in a moment and has no synchronization context to block.
         Hub = FakeHuggingFaceHub.StartAsync().GetAwaiter().GetResult();
         Hub.AddTestModel(Repository, ModelId + ".gguf");
+        Hub.AddTestModel(SecondRepository, SecondModelId + ".gguf");
         var inference = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "inference");
         builder.CreateResourceBuilder(inference)
             .WithEnvironment("HF_ENDPOINT", Hub.Endpoint)
@@ -64,12 +67,15 @@ public sealed class PullAppCollection : ICollectionFixture<PullAppFixture>
     public const string Name = "PullApp";
 }
 
-/// <summary>A person with no model opens the chat, pulls the offered model, watches it come, and chats.</summary>
+/// <summary>
+/// A person with no model opens the chat, pulls the offered model, watches it come, and chats; then, in the models
+/// drawer, pulls another by name and deletes the one in use after the stronger confirmation.
+/// </summary>
 [Collection(PullAppCollection.Name)]
 public sealed class ModelPullPageTests(PullAppFixture app, ITestOutputHelper output)
 {
     [Fact]
-    public async Task With_no_model_the_page_offers_one_shows_its_progress_across_a_reload_and_then_chats()
+    public async Task With_no_model_the_page_offers_one_shows_its_progress_across_a_reload_then_chats_and_the_drawer_manages_models()
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.NewPageAsync(log: output.WriteLine);
@@ -121,6 +127,34 @@ public sealed class ModelPullPageTests(PullAppFixture app, ITestOutputHelper out
             var reply = page.Locator(".chat-message.assistant").Last;
             Assert.Equal("complete", await reply.GetAttributeAsync("data-state"));
             Assert.False(string.IsNullOrWhiteSpace(await reply.Locator(".message-bubble").InnerTextAsync()));
+
+            // The models drawer: the pulled model with its facts, a pull by name, and the delete of the model in use.
+            await page.ClickAsync("#models-button");
+            var pulled = page.Locator($"#models-list li.model-row[data-model='{PullAppFixture.ModelId}']");
+            await pulled.WaitForAsync(new() { Timeout = 30_000 });
+            var row = await pulled.InnerTextAsync();
+            output.WriteLine(row);
+            Assert.Contains("1.1 MB", row, StringComparison.Ordinal);
+            Assert.Contains("Loaded", row, StringComparison.Ordinal);
+
+            await page.FillAsync("#models-pull-name", $"{PullAppFixture.SecondRepository}:Q8_0");
+            await page.PressAsync("#models-pull-name", "Enter");
+            await page.Locator($"#models-list li.model-row[data-model='{PullAppFixture.SecondModelId}']").WaitForAsync(new() { Timeout = 60_000 });
+            await page.WaitForFunctionAsync(
+                "id => [...document.querySelectorAll('#model-select option')].some(option => option.value === id)",
+                PullAppFixture.SecondModelId, new() { Timeout = 30_000 });
+
+            await pulled.Locator(".model-delete").ClickAsync();
+            var warning = await pulled.Locator(".model-in-use").InnerTextAsync();
+            Assert.Contains("is in use", warning, StringComparison.Ordinal);
+            await pulled.Locator(".model-delete-force").ClickAsync();
+            await pulled.WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Detached, Timeout = 30_000 });
+            Assert.False(File.Exists(Path.Combine(app.EmptyModelsDirectory, PullAppFixture.ModelId + ".gguf")));
+            Assert.True(File.Exists(Path.Combine(app.EmptyModelsDirectory, PullAppFixture.SecondModelId + ".gguf")));
+            // Deleted, the offered model can be pulled again.
+            await page.Locator($"#models-content .recommended-model[data-model='hf.co/{PullAppFixture.Repository}:Q8_0'] .recommended-pull")
+                .WaitForAsync(new() { Timeout = 30_000 });
+            output.WriteLine($"Screenshot: {await Browser.SaveScreenshotAsync(page, "chat-models-panel.png")}");
         });
     }
 }

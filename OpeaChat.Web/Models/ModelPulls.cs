@@ -260,6 +260,12 @@ public sealed partial class ModelPulls(ModelsClient client, GatewayCatalog catal
             return (DeleteOutcome.Failed, null);
         }
 
+        lock (_gate)
+        {
+            // Its pull's "ready" no longer holds: the model can be pulled again.
+            _pulls.RemoveAll(pull => pull.Id == id && ModelPullStages.IsFinal(pull.Stage));
+        }
+
         await catalog.LoadModelsAsync(_lifetime.Token);
         health.CheckNow();
         Notify();

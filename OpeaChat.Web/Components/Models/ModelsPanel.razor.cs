@@ -31,6 +31,10 @@ public sealed partial class ModelsPanel : IDisposable
     [Inject]
     private GatewayCatalog Catalog { get; set; } = default!;
 
+    /// <summary>Pulls running or failed; a ready one is in the models list below.</summary>
+    private IReadOnlyList<Contracts.ModelPulls.ModelPullStatus> ShownPulls =>
+        [.. Pulls.Pulls.Where(pull => pull.Stage != Contracts.ModelPulls.ModelPullStages.Ready || Catalog.Models.All(model => model.Id != pull.Id))];
+
     private string DiskText => Catalog.Models.Count == 0 ? string.Empty
         : $"({PullProgress.FormatSize(Catalog.Models.Sum(model => model.FileSize))} on disk)";
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using OpeaChat.Contracts.ModelPulls;
+using OpeaChat.Web.Conversations;
 using OpeaChat.Web.Models;
 
 namespace OpeaChat.Web.Components.Models;
@@ -9,6 +10,13 @@ public sealed partial class RecommendedModels : IDisposable
 {
     [Inject]
     private ModelPulls Pulls { get; set; } = default!;
+
+    [Inject]
+    private GatewayCatalog Catalog { get; set; } = default!;
+
+    /// <summary>Pulled here and listed by the gateway: nothing to pull (a deleted one can be pulled again).</summary>
+    private bool Installed(RecommendedModel model) =>
+        Pulls.LatestFor(model.Model) is { Stage: ModelPullStages.Ready } pull && Catalog.Models.Any(installed => installed.Id == pull.Id);
 
     // Drawn from the pulls' own changes: a parent that redraws does not redraw a child without parameters.
     protected override void OnInitialized() => Pulls.Changed += Redraw;
