@@ -22,6 +22,14 @@ var inference = builder.AddProject<Projects.OpeaChat_Inference>("inference")
     .WithEnvironment("Inference__ModelPath", model.ModelPath ?? model.RequestedPath ?? string.Empty)
     .WithHttpHealthCheck("/health");
 
+// OPEACHAT_PULL (or Parameters:opeachat-pull): a model inference pulls from Hugging Face at start if the models folder
+// lacks it. Without a local model the rest still starts at once (below) and the page shows the pull's progress.
+if ((builder.Configuration["OPEACHAT_PULL"] is { Length: > 0 } pullSetting ? pullSetting : builder.Configuration[$"Parameters:{DeploymentParameters.PullName}"])
+    is { } pull && !string.IsNullOrWhiteSpace(pull))
+{
+    inference.WithEnvironment("Inference__Pull", pull.Trim());
+}
+
 var chatqna = builder.AddProject<Projects.OpeaChat_ChatQnA>("chatqna")
     .WithReference(inference)
     .WithHttpHealthCheck("/health");

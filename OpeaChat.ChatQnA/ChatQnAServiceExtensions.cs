@@ -78,6 +78,12 @@ public static class ChatQnAServiceExtensions
             "inference", services.GetRequiredService<IOptions<ChatQnAOptions>>().Value.InferenceProbeTimeout));
         inferenceClient.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = InferenceConnectTimeout });
 
+        // Model pulls stream for as long as a download takes: no resilience handler (its timeouts would cut them).
+        builder.Services.AddHttpClient<Models.ModelPullClient>(ConfigureInferenceAddress)
+            .AddHttpMessageHandler(services => new LivenessProbeHandler(
+                "inference", services.GetRequiredService<IOptions<ChatQnAOptions>>().Value.InferenceProbeTimeout))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = InferenceConnectTimeout });
+
         builder.Services.AddHttpClient(InferenceHealthCheck.HttpClientName, (services, client) =>
         {
             ConfigureInferenceAddress(services, client);
@@ -109,6 +115,7 @@ public static class ChatQnAServiceExtensions
         builder.Services.AddTransient<InferenceKeyHandler>();
         builder.Services.AddHttpClient<InferenceClient>().AddHttpMessageHandler<InferenceKeyHandler>();
         builder.Services.AddHttpClient<RetrievalModelsClient>().AddHttpMessageHandler<InferenceKeyHandler>();
+        builder.Services.AddHttpClient<Models.ModelPullClient>().AddHttpMessageHandler<InferenceKeyHandler>();
         foreach (var name in new[] { InferenceBalancer.HttpClientName, InferenceHealthCheck.HttpClientName, nameof(InferenceEmbeddingGenerator) })
         {
             builder.Services.AddHttpClient(name).AddHttpMessageHandler<InferenceKeyHandler>();

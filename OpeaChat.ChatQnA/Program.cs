@@ -2,6 +2,7 @@ using OpeaChat.ChatQnA;
 using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Dataprep;
+using OpeaChat.ChatQnA.Models;
 using OpeaChat.ChatQnA.Opea;
 using OpeaChat.ChatQnA.Prompts;
 using OpeaChat.ChatQnA.Protection;
@@ -33,6 +34,7 @@ if (app.Environment.IsDevelopment())
 
 app.MapChatQnAEndpoints();
 app.MapOpenAiEndpoints();
+app.MapModelPullEndpoints();
 app.MapConversationEndpoints();
 app.MapRegenerateEndpoints();
 app.MapRunningReplyEndpoints();

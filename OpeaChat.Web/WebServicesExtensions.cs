@@ -26,6 +26,7 @@ public static class WebServicesExtensions
         builder.Services.AddHttpClient<GatewayHealthClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
         builder.Services.AddHttpClient<ConversationsClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
         builder.Services.AddHttpClient<DataprepClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
+        builder.Services.AddHttpClient<ModelsClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
         builder.Services.AddHealthChecks().AddCheck<GatewayHealthCheck>("gateway");
 
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -40,6 +41,7 @@ public static class WebServicesExtensions
         builder.Services.AddScoped<BrowserTab>();
         builder.Services.AddScoped<BrowserTimeZone>();
         builder.Services.AddScoped<Documents.DocumentLibrary>();
+        builder.Services.AddScoped<Models.ModelPulls>();
         return builder;
     }
 

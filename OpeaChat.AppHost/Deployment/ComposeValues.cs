@@ -79,7 +79,9 @@ internal sealed class ComposeValues(ComposeVariables variables, IReadOnlyDiction
         if (parameter.Secret)
         {
             // A secret's value is never read here, so it cannot reach the file.
-            return variables.Required(name, secret: true, description);
+            return parameter.Annotations.OfType<OptionalSecretAnnotation>().Any()
+                ? variables.OptionalSecret(name, description)
+                : variables.Required(name, secret: true, description);
         }
 
         var value = await parameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;

@@ -23,6 +23,13 @@ internal sealed class ComposeVariables
         return $"${{{name}:-{defaultValue}}}";
     }
 
+    /// <summary><c>${NAME:-}</c> for a secret that may stay empty: no default is written, and .env.example leaves it blank.</summary>
+    public string OptionalSecret(string name, string description)
+    {
+        Add(new ComposeVariable(name, DefaultValue: string.Empty, Required: false, Secret: true, description));
+        return $"${{{name}:-}}";
+    }
+
     /// <summary><c>${NAME:?…}</c>: docker compose refuses to start while the variable is unset or empty.</summary>
     public string Required(string name, bool secret, string description)
     {

@@ -65,6 +65,11 @@ internal static class ComposeWriter
             }
             else
             {
+                if (variable.Secret)
+                {
+                    text.Append("# Optional, secret.\n");
+                }
+
                 text.Append(variable.Name).Append('=').Append(variable.DefaultValue).Append('\n');
             }
         }

@@ -17,3 +17,6 @@ internal sealed record CommandHealthCheckAnnotation(IReadOnlyList<string> Test, 
 
 /// <summary>Marks a parameter that shapes the generated file (fixed when publishing) rather than a variable set in .env.</summary>
 internal sealed record DeploymentShapeAnnotation : IResourceAnnotation;
+
+/// <summary>A secret parameter that may stay empty (<c>${NAME:-}</c>), where every other secret is required.</summary>
+internal sealed record OptionalSecretAnnotation : IResourceAnnotation;

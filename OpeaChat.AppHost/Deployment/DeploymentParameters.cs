@@ -36,6 +36,12 @@ internal sealed class DeploymentParameters
     public const string InferenceApiKeyName = "inference-api-key";
     public const string PublicHostsName = "public-hosts";
     public const string PostgresPasswordName = "postgres-password";
+    public const string PullName = "opeachat-pull";
+    public const string HfEndpointName = "hf-endpoint";
+    public const string HfTokenName = "hf-token";
+
+    /// <summary>The Hugging Face hub pulls reach unless HF_ENDPOINT names a mirror.</summary>
+    public const string DefaultHfEndpoint = "https://huggingface.co";
 
     /// <summary>The model file named when neither OPEACHAT_MODEL nor models/ gives one (the README's example).</summary>
     public const string FallbackModelFile = "Llama-3.2-3B-Instruct-Q6_K_L.gguf";
@@ -72,6 +78,15 @@ internal sealed class DeploymentParameters
 
     /// <summary>Host names people and clients use to reach the gateway and the web page (added to their AllowedHosts).</summary>
     public IResourceBuilder<ParameterResource> PublicHosts { get; private init; } = null!;
+
+    /// <summary>A model inference pulls from Hugging Face at start when it is not in the models folder (Inference:Pull); empty: none.</summary>
+    public IResourceBuilder<ParameterResource> Pull { get; private init; } = null!;
+
+    /// <summary>The hub (or a mirror) pulls come from: HF_ENDPOINT in the container.</summary>
+    public IResourceBuilder<ParameterResource> HfEndpoint { get; private init; } = null!;
+
+    /// <summary>A Hugging Face token for gated and private models: HF_TOKEN in the container, a secret that may stay empty.</summary>
+    public IResourceBuilder<ParameterResource> HfToken { get; private init; } = null!;
 
     /// <summary>Only with <see cref="ScaleOut"/>.</summary>
     public IResourceBuilder<ParameterResource>? PostgresPassword { get; private init; }
@@ -136,6 +151,14 @@ internal sealed class DeploymentParameters
                 .WithDescription("API key the gateway sends to inference (Inference:ApiKeys:0, ChatQnA:InferenceApiKey). Generate one with: openssl rand -hex 32"),
             PublicHosts = Setting(builder, PublicHostsName, "localhost",
                 "Host names (;-separated) people use to reach the web page and the gateway, such as chat.example.com (AllowedHosts)."),
+            // OPEACHAT_PULL in the environment, as in development; an empty value pulls nothing.
+            Pull = Setting(builder, PullName, Value(configuration, PullName, configuration["OPEACHAT_PULL"]?.Trim() ?? string.Empty),
+                "Model pulled from Hugging Face at start when it is not in the models folder, such as bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M (Inference:Pull); empty: none."),
+            HfEndpoint = Setting(builder, HfEndpointName, Value(configuration, HfEndpointName, DefaultHfEndpoint),
+                "Hugging Face hub (or mirror) that pulls download from (HF_ENDPOINT)."),
+            HfToken = builder.AddParameter(HfTokenName, secret: true)
+                .WithDescription("Hugging Face access token for gated or private models (HF_TOKEN); may stay empty.")
+                .WithAnnotation(new OptionalSecretAnnotation()),
             PostgresPassword = scaleOut
                 ? builder.AddParameter(PostgresPasswordName, secret: true)
                     .WithDescription("Password of the PostgreSQL user opeachat. Generate one with: openssl rand -hex 24")

@@ -44,10 +44,15 @@ internal static class DeploymentWiring
             .WithEnvironment("Inference__GpuLayerCount", parameters.GpuLayers)
             .WithEnvironment("Inference__ContextSize", parameters.ContextSize)
             .WithEnvironment("Inference__MaxParallelSequences", parameters.ParallelSequences)
+            // Pulls from Hugging Face (at start with OPEACHAT_PULL, or from the page) land in /models, which keeps them.
+            .WithEnvironment("Inference__Pull", parameters.Pull)
+            .WithEnvironment("HF_ENDPOINT", parameters.HfEndpoint)
+            .WithEnvironment("HF_TOKEN", parameters.HfToken)
             // Reached only by the gateway, by its service name (and probed on localhost).
             .WithEnvironment("AllowedHosts", AllowedHosts("inference"))
-            .WithAnnotation(new HostDirectoryMountAnnotation("MODELS_DIR", "./models", ModelsMountPath, ReadOnly: true,
-                "Host folder with the GGUF files, mounted read-only at /models (relative paths are relative to docker-compose.yaml)."))
+            // Writable: models pulled from Hugging Face are saved there, and outlive the container.
+            .WithAnnotation(new HostDirectoryMountAnnotation("MODELS_DIR", "./models", ModelsMountPath, ReadOnly: false,
+                "Host folder with the GGUF files, mounted at /models; pulled models are saved there, so the container user (UID 1654) must be able to write it (relative paths are relative to docker-compose.yaml)."))
             .WithAnnotation(new ReplicaAnnotation(parameters.InferenceReplicas))
             .WithAnnotation(Probe(inference, startPeriodSeconds: parameters.InferenceStartPeriodSeconds));
         if (parameters.Backend == InferenceBackend.Cuda12)

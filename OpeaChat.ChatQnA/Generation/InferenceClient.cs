@@ -146,11 +146,11 @@ public sealed class InferenceClient(HttpClient httpClient, [FromKeyedServices(In
         }
     }
 
-    private static bool IsUnreachable(Exception exception, CancellationToken cancellationToken) =>
+    internal static bool IsUnreachable(Exception exception, CancellationToken cancellationToken) =>
         exception is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException
         || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested);
 
-    private static InferenceException Unreachable(Exception exception) =>
+    internal static InferenceException Unreachable(Exception exception) =>
         new(HttpStatusCode.ServiceUnavailable,
             $"The inference service is unreachable ({exception.Message}). Check that it is running: the Aspire dashboard shows its state and logs.",
             "inference_unreachable", retryAfter: TimeSpan.FromSeconds(5), inner: exception);

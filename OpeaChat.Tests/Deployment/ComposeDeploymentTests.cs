@@ -39,14 +39,15 @@ public sealed partial class ComposeDeploymentTests(DefaultDeployment deployment)
     }
 
     [Fact]
-    public void Inference_mounts_the_models_read_only_and_takes_its_model_settings_from_variables()
+    public void Inference_mounts_the_models_writable_and_takes_its_model_settings_from_variables()
     {
         var inference = deployment.Service("inference");
         var mount = Assert.IsType<YamlMappingNode>(Assert.Single(inference.Sequence("volumes").Children));
         Assert.Equal("bind", mount.Scalar("type"));
         Assert.Equal("${MODELS_DIR:-./models}", mount.Scalar("source"));
         Assert.Equal("/models", mount.Scalar("target"));
-        Assert.Equal("true", mount.Scalar("read_only"));
+        // Pulled models are saved in the host folder, so they outlive the container.
+        Assert.False(mount.Has("read_only"), "pulls write into /models");
 
         var environment = inference.Map("environment");
         Assert.Equal("/models", environment.Scalar("Inference__ModelsDirectory"));
@@ -56,6 +57,25 @@ public sealed partial class ComposeDeploymentTests(DefaultDeployment deployment)
         Assert.Equal("${PARALLEL_SEQUENCES:-4}", environment.Scalar("Inference__MaxParallelSequences"));
         Assert.Equal("8080", environment.Scalar("HTTP_PORTS"));
         Assert.False(inference.Has("ports"), "inference is reached through the gateway, not from outside.");
+    }
+
+    [Fact]
+    public void Inference_pulls_at_start_from_a_variable_and_gets_the_hub_settings_with_the_token_as_an_optional_secret()
+    {
+        var environment = deployment.Service("inference").Map("environment");
+        Assert.Equal("${OPEACHAT_PULL:-}", environment.Scalar("Inference__Pull"));
+        Assert.Equal("${HF_ENDPOINT:-https://huggingface.co}", environment.Scalar("HF_ENDPOINT"));
+        Assert.Equal("${HF_TOKEN:-}", environment.Scalar("HF_TOKEN"));
+        foreach (var name in new[] { "chatqna", "web" })
+        {
+            var other = deployment.Service(name).Map("environment");
+            Assert.False(other.Has("HF_TOKEN") || other.Has("Inference__Pull"), $"{name} gets no hub settings");
+        }
+
+        // Listed blank, marked secret, never required (compose starts without it).
+        Assert.Matches(new Regex("^# Optional, secret\\.\nHF_TOKEN=$", RegexOptions.Multiline), deployment.EnvExampleText);
+        Assert.Matches(new Regex("^OPEACHAT_PULL=$", RegexOptions.Multiline), deployment.EnvExampleText);
+        Assert.DoesNotContain("HF_TOKEN:?", deployment.ComposeText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -108,7 +128,8 @@ public sealed partial class ComposeDeploymentTests(DefaultDeployment deployment)
     {
         Assert.Equal("http://inference:8080", deployment.Service("chatqna").Map("environment").Scalar("services__inference__http__0"));
         Assert.Equal("http://chatqna:8080", deployment.Service("web").Map("environment").Scalar("services__chatqna__http__0"));
-        Assert.DoesNotContain("https", deployment.ComposeText, StringComparison.Ordinal);
+        // Only the Hugging Face hub, outside, is reached over https; inside the compose network nothing is.
+        Assert.DoesNotContain("https", deployment.ComposeText.Replace("${HF_ENDPOINT:-https://huggingface.co}", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     [Fact]

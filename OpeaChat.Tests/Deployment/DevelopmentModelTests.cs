@@ -52,4 +52,63 @@ public sealed class DevelopmentModelTests
         var chatqnaWaits = projects.Single(resource => resource.Name == "chatqna").Annotations.OfType<WaitAnnotation>().ToList();
         Assert.Equal("inference", Assert.Single(chatqnaWaits).Resource.Name);
     }
+
+    [Fact]
+    public async Task OPEACHAT_PULL_reaches_inference_as_Inference__Pull_and_without_a_model_the_rest_waits_only_for_its_start()
+    {
+        const string pull = "bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M";
+        var empty = Directory.CreateTempSubdirectory("opeachat-pull-models-").FullName;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OpeaChat_AppHost>(
+                ["DOTNET_LAUNCH_PROFILE=http", $"OPEACHAT_PULL={pull}", "OPEACHAT_MODEL=", $"OpeaChat:ModelsDirectory={empty}"],
+                timeout.Token);
+
+            var projects = builder.Resources.OfType<ProjectResource>().ToDictionary(resource => resource.Name);
+            var environment = await EnvironmentOfAsync(projects["inference"], builder.ExecutionContext, timeout.Token);
+            Assert.Equal(pull, Assert.IsType<string>(environment["Inference__Pull"]));
+            foreach (var other in new[] { "chatqna", "web" })
+            {
+                Assert.False((await EnvironmentOfAsync(projects[other], builder.ExecutionContext, timeout.Token)).ContainsKey("Inference__Pull"));
+            }
+
+            // Nothing to load until the pull is done: the gateway and the page start anyway, to show it.
+            var wait = Assert.Single(projects["chatqna"].Annotations.OfType<WaitAnnotation>());
+            Assert.Equal("inference", wait.Resource.Name);
+            Assert.Equal(WaitType.WaitUntilStarted, wait.WaitType);
+            Assert.Equal(WaitType.WaitUntilStarted, Assert.Single(projects["web"].Annotations.OfType<WaitAnnotation>()).WaitType);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Without_OPEACHAT_PULL_inference_is_not_told_to_pull()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OpeaChat_AppHost>(
+            ["DOTNET_LAUNCH_PROFILE=http", "OPEACHAT_PULL="], timeout.Token);
+
+        var inference = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "inference");
+        Assert.False((await EnvironmentOfAsync(inference, builder.ExecutionContext, timeout.Token)).ContainsKey("Inference__Pull"));
+    }
+
+    /// <summary>
+    /// A project's environment as the app model sets it (the callbacks run as Aspire runs them). Values stay unresolved:
+    /// the endpoints' ones (ASPNETCORE_URLS, service discovery) wait for ports that only a started app allocates.
+    /// </summary>
+    private static async Task<Dictionary<string, object>> EnvironmentOfAsync(IResource resource, DistributedApplicationExecutionContext context, CancellationToken cancellationToken)
+    {
+        var values = new Dictionary<string, object>(StringComparer.Ordinal);
+        var callbackContext = new EnvironmentCallbackContext(context, resource, values, cancellationToken);
+        foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(callbackContext);
+        }
+
+        return values;
+    }
 }

@@ -20,7 +20,11 @@ public sealed class ScaleOutDeployment : PublishedDeployment
         "--Parameters:parallel-sequences=8",
         $"--Parameters:api-key={ApiKeySecret}",
         $"--Parameters:postgres-password={PostgresSecret}",
+        $"--Parameters:opeachat-pull={Pull}",
+        "--Parameters:hf-endpoint=http://hf-mirror.internal:8080",
     ];
+
+    public const string Pull = "bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M";
 }
 
 [Collection(AppHostRunCollection.Name)]
@@ -34,6 +38,14 @@ public sealed class ScaleOutDeploymentTests(ScaleOutDeployment deployment) : ICl
         var device = Assert.IsType<YamlMappingNode>(Assert.Single(deploy.Map("resources").Map("reservations").Sequence("devices").Children));
         Assert.Equal("2", device.Scalar("count"));
         Assert.Equal("nvidia", device.Scalar("driver"));
+    }
+
+    [Fact]
+    public void The_published_pull_and_hub_become_the_variables_defaults()
+    {
+        var environment = deployment.Service("inference").Map("environment");
+        Assert.Equal($"${{OPEACHAT_PULL:-{ScaleOutDeployment.Pull}}}", environment.Scalar("Inference__Pull"));
+        Assert.Equal("${HF_ENDPOINT:-http://hf-mirror.internal:8080}", environment.Scalar("HF_ENDPOINT"));
     }
 
     [Fact]

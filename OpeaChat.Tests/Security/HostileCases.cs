@@ -22,6 +22,7 @@ public static class HostileCases
         ("POST", "/v1/prompts/planted/render", "{\"variables\":{}}"),
         ("POST", "/v1/dataprep/get", "{}"),
         ("POST", "/v1/dataprep/delete", "{\"file_path\":\"all\"}"),
+        ("POST", "/v1/models/pull", "{\"model\":\"test-org/Planted-GGUF:Q4_K_M\",\"stream\":false}"),
     ];
 
     /// <summary>State-changing gateway calls without a JSON body (a page could send them from a form or fetch).</summary>
@@ -31,6 +32,8 @@ public static class HostileCases
         ("DELETE", "/v1/prompts/planted", null, null),
         ("POST", $"/v1/conversations/{Conversation}/messages/{Message}/activate", null, null),
         ("POST", $"/v1/conversations/{Conversation}/messages/{Message}/stop", null, null),
+        ("DELETE", "/v1/models/planted-Q4_K_M?force=true", null, null),
+        ("DELETE", "/v1/models/pulls/planted-Q4_K_M", null, null),
         ("POST", "/v1/dataprep/ingest", "--x\r\nContent-Disposition: form-data; name=\"link_list\"\r\n\r\n[\"https://example.com/\"]\r\n--x--\r\n", "multipart/form-data; boundary=x"),
         ("POST", "/v1/dataprep/ingest", "link_list=%5B%22https%3A%2F%2Fexample.com%2F%22%5D", "application/x-www-form-urlencoded"),
     ];

@@ -34,6 +34,19 @@ public sealed class GatewayHealthClientTests
     }
 
     [Fact]
+    public async Task A_model_being_pulled_with_none_installed_is_pulling_not_ready_even_though_the_gateway_answers_200()
+    {
+        // Degraded (200), so that the services waiting for inference start; there is still nothing to chat with.
+        var gateway = new FakeGateway(_ => FakeGateway.Respond(HttpStatusCode.OK,
+            """{"status":"pulling","message":"No model yet; pulling Llama-3.2-3B-Instruct-Q4_K_M: 45%.","progress":0.45}""", "application/json"));
+
+        var health = await gateway.CreateHealthClient().GetHealthAsync();
+
+        Assert.Equal(new GatewayHealth(GatewayState.Pulling, "No model yet; pulling Llama-3.2-3B-Instruct-Q4_K_M: 45%.", 0.45), health);
+        Assert.False(health.IsReady);
+    }
+
+    [Fact]
     public async Task Health_of_an_unreachable_gateway_is_unreachable()
     {
         var gateway = new FakeGateway(_ => throw new HttpRequestException("Connection refused"));

@@ -34,7 +34,7 @@ public sealed class ServiceHealthMonitor(GatewayHealthClient client, TimeProvide
                 }
 
                 var delay = health.IsReady ? TimeSpan.FromSeconds(30)
-                    : health.State == GatewayState.Loading ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
+                    : health.State is GatewayState.Loading or GatewayState.Pulling ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
                 await Task.WhenAny(Task.Delay(delay, clock, cancellationToken), _checkNow.Task);
                 cancellationToken.ThrowIfCancellationRequested();
                 if (_checkNow.Task.IsCompleted)
@@ -48,6 +48,9 @@ public sealed class ServiceHealthMonitor(GatewayHealthClient client, TimeProvide
             // The page was closed.
         }
     }
+
+    /// <summary>Checks now rather than at the next scheduled check (a model was just pulled).</summary>
+    public void CheckNow() => _checkNow.TrySetResult();
 
     /// <summary>
     /// Learns from a reply's end: one that arrived shows the service ready; a failure of the service itself has its

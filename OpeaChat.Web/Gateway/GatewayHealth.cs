@@ -9,6 +9,9 @@ public enum GatewayState
     Loading,
     NoModel,
 
+    /// <summary>No model yet, and one is being pulled from Hugging Face (the start-up pull, or one from the page).</summary>
+    Pulling,
+
     /// <summary>The gateway runs but cannot reach inference, or the gateway itself cannot be reached.</summary>
     Unreachable,
 
@@ -38,6 +41,7 @@ public sealed record GatewayHealth(GatewayState State, string? Message, double? 
         {
             "loading" => GatewayState.Loading,
             "no_model" => GatewayState.NoModel,
+            "pulling" => GatewayState.Pulling,
             "unreachable" => GatewayState.Unreachable,
             _ => GatewayState.NotReady,
         };
@@ -50,6 +54,7 @@ public sealed record GatewayHealth(GatewayState State, string? Message, double? 
     {
         GatewayState.Loading => "The model is loading.",
         GatewayState.NoModel => "No model is installed.",
+        GatewayState.Pulling => "A model is being pulled.",
         GatewayState.Unreachable => "The chat service cannot be reached.",
         _ => "The chat service is not ready.",
     };

@@ -33,6 +33,7 @@ public sealed class GatewayHealthCheck(GatewayHealthClient gateway) : IHealthChe
     {
         GatewayState.Loading => "loading",
         GatewayState.NoModel => "no_model",
+        GatewayState.Pulling => "pulling",
         GatewayState.Unreachable => "unreachable",
         _ => "not_ready",
     };

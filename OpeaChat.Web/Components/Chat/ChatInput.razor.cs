@@ -26,6 +26,10 @@ public sealed partial class ChatInput : IAsyncDisposable
     [Parameter]
     public bool IsSending { get; set; }
 
+    /// <summary>Nothing can answer yet (no model): Send is off, and Enter keeps the text in the input.</summary>
+    [Parameter]
+    public bool Disabled { get; set; }
+
     [Parameter]
     public EventCallback<string> OnSend { get; set; }
 
@@ -121,6 +125,11 @@ public sealed partial class ChatInput : IAsyncDisposable
         if (IsSending || string.IsNullOrWhiteSpace(text))
         {
             return;
+        }
+
+        if (Disabled)
+        {
+            return; // The text stays in the box, to send once a model is there.
         }
 
         await SetTextAsync(string.Empty);

@@ -75,6 +75,7 @@ public sealed partial class ChatPage
     {
         _throttle = new RenderThrottle(() => InvokeAsync(StateHasChanged), RenderInterval, Clock);
         WatchDocuments();
+        WatchPulls();
     }
 
     protected override async Task OnParametersSetAsync()
@@ -117,6 +118,7 @@ public sealed partial class ChatPage
         {
             _ = HealthMonitor.WatchAsync(() => InvokeAsync(StateHasChanged), _lifetime.Token);
             _ = LoadModelsAsync(_lifetime.Token);
+            _ = LoadPullsAsync(_lifetime.Token);
             _ = LearnTimeZoneAsync();
         }
     }
@@ -303,6 +305,7 @@ public sealed partial class ChatPage
     public void Dispose()
     {
         UnwatchDocuments();
+        UnwatchPulls();
         _lifetime.Cancel();
         _lifetime.Dispose();
         _throttle?.Dispose();

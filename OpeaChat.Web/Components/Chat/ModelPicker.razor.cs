@@ -27,6 +27,7 @@ public sealed partial class ModelPicker
         null => "Checking…",
         { IsReady: true } => "Ready",
         { State: GatewayState.Loading } => "Loading",
+        { State: GatewayState.Pulling } => "Pulling",
         _ => "Unavailable",
     };
 
@@ -34,7 +35,7 @@ public sealed partial class ModelPicker
     {
         null => "checking",
         { IsReady: true } => "ready",
-        { State: GatewayState.Loading } => "loading",
+        { State: GatewayState.Loading or GatewayState.Pulling } => "loading",
         _ => "unavailable",
     };
 

@@ -12,7 +12,7 @@ public sealed partial class ServiceStatusBar
 
     private MessageBarIntent Intent => Health.State switch
     {
-        GatewayState.Loading => MessageBarIntent.Info,
+        GatewayState.Loading or GatewayState.Pulling => MessageBarIntent.Info,
         GatewayState.NoModel => MessageBarIntent.Warning,
         _ => MessageBarIntent.Error,
     };
@@ -21,6 +21,7 @@ public sealed partial class ServiceStatusBar
     {
         GatewayState.Loading => "Loading the model",
         GatewayState.NoModel => "No model",
+        GatewayState.Pulling => "Pulling a model",
         GatewayState.Unreachable => "Service unreachable",
         _ => "Not ready",
     };
