@@ -372,28 +372,7 @@ public sealed partial class ModelPullManager : BackgroundService
     {
         try
         {
-            var file = ModelFile.FromPath(LocalPath(pull.Plan.Files[0]));
-            if (ModelKinds.IsEmbeddingModel(file.Path))
-            {
-                if (_embeddings.Dedicated.TryAdopt(file))
-                {
-                    LogAdoptedEmbedding(file.Id);
-                }
-            }
-            else if (_catalog.TrySetDefault(file))
-            {
-                LogAdoptedDefault(file.Id);
-                try
-                {
-                    await _models.LoadAsync(file).WaitAsync(_stopping.Token);
-                }
-#pragma warning disable CA1031 // A model that fails to load keeps its reason as its state (/health, /v1/models); the pull itself succeeded.
-                catch (Exception)
-#pragma warning restore CA1031
-                {
-                }
-            }
-
+            await AdoptAsync(ModelFile.FromPath(LocalPath(pull.Plan.Files[0])));
             LogReady(pull.Id, LocalPath(pull.Plan.Files[0]));
             pull.Stage(ModelPullStages.Ready);
         }
@@ -420,7 +399,10 @@ public sealed partial class ModelPullManager : BackgroundService
 
         if (LocalMatch(reference) is { } present)
         {
+            // Pulled on an earlier start: it serves again even when the configured model file is missing (compose's
+            // MODEL_FILE left at its default beside OPEACHAT_PULL).
             LogStartupPullPresent(reference.ToString(), present);
+            await AdoptAsync(ModelFile.FromPath(Path.Combine(ModelsDirectory, present)));
             return;
         }
 
@@ -444,6 +426,34 @@ public sealed partial class ModelPullManager : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// The first chat model of a server that has none becomes its default and is loaded; the first embedding model
+    /// becomes the embedding model if none is set.
+    /// </summary>
+    private async Task AdoptAsync(ModelFile file)
+    {
+        if (ModelKinds.IsEmbeddingModel(file.Path))
+        {
+            if (_embeddings.Dedicated.TryAdopt(file))
+            {
+                LogAdoptedEmbedding(file.Id);
+            }
+        }
+        else if (_catalog.TrySetDefault(file))
+        {
+            LogAdoptedDefault(file.Id);
+            try
+            {
+                await _models.LoadAsync(file).WaitAsync(_stopping.Token);
+            }
+#pragma warning disable CA1031 // A model that fails to load keeps its reason as its state (/health, /v1/models); the pull itself succeeded.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
     }
 

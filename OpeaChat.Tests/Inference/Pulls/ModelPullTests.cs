@@ -472,6 +472,28 @@ public sealed class ModelPullTests
     }
 
     [Fact]
+    public async Task A_model_pulled_on_an_earlier_start_serves_when_the_configured_file_is_missing()
+    {
+        // Compose sets Inference:ModelPath from MODEL_FILE; beside OPEACHAT_PULL it may name a file that never came.
+        await using var scenario = await PullScenario.StartAsync((hub, models) =>
+        {
+            TwoQuantizations(hub, models);
+            File.Copy(TestModel.Path, Path.Combine(models.FullName, Q8File));
+        }, new Dictionary<string, string?>
+        {
+            ["Inference:Pull"] = "hf.co/test-org/Stories-260K-GGUF:Q8_0",
+            ["Inference:ModelPath"] = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.gguf"),
+        });
+
+        await scenario.WaitUntilHealthyAsync();
+        var chat = await ChatAsync(scenario.Client, new { messages = User("Once upon a time"), max_tokens = 4 });
+
+        Assert.Equal(200, chat.Status);
+        Assert.Equal("Stories-260K-Q8_0", chat.Body.GetProperty("model").GetString());
+        Assert.Empty(scenario.Hub.Requests);
+    }
+
+    [Fact]
     public async Task Pulling_a_model_already_there_answers_ready_without_fetching_it()
     {
         await using var scenario = await PullScenario.StartAsync((hub, models) =>
