@@ -20,7 +20,8 @@ var inference = builder.AddProject<Projects.OpeaChat_Inference>("inference")
     .WithEnvironment("Inference__ModelsDirectory", model.ModelsDirectory)
     // A path that does not exist is passed on as given, so inference's health says exactly which file is missing.
     .WithEnvironment("Inference__ModelPath", model.ModelPath ?? model.RequestedPath ?? string.Empty)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithModelStateOnDashboard();
 
 // OPEACHAT_PULL (or Parameters:opeachat-pull): a model inference pulls from Hugging Face at start if the models folder
 // lacks it. Without a local model the rest still starts at once (below) and the page shows the pull's progress.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OpeaChat.AppHost;
 using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.ChatQnA;
@@ -19,6 +20,26 @@ public sealed class NoModelTests(NoModelAppFixture app)
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("no_model", json.RootElement.GetProperty("status").GetString());
         AssertSaysWhatToDo(json.RootElement.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task The_dashboard_shows_what_inference_says_about_its_model()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        string? description = null;
+        await foreach (var update in app.App.ResourceNotifications.WatchAsync(timeout.Token))
+        {
+            if (update.Resource.Name == "inference"
+                && update.Snapshot.HealthReports.FirstOrDefault(report => report.Name == ModelStateHealthCheckExtensions.Name) is { Description: { } text })
+            {
+                description = text;
+                break;
+            }
+        }
+
+        Assert.NotNull(description);
+        Assert.StartsWith("no_model: ", description, StringComparison.Ordinal);
+        AssertSaysWhatToDo(description);
     }
 
     [Fact]

@@ -41,7 +41,9 @@ public sealed class DevelopmentModelTests
 
         foreach (var resource in projects)
         {
-            Assert.Single(resource.Annotations.OfType<HealthCheckAnnotation>());
+            // Its /health; inference also shows its model's state (a pull's progress) on the dashboard.
+            var checks = resource.Annotations.OfType<HealthCheckAnnotation>().Select(check => check.Key).ToList();
+            Assert.Equal(resource.Name == "inference" ? 2 : 1, checks.Count);
             Assert.Empty(resource.Annotations.OfType<ReplicaAnnotation>());
             Assert.Empty(resource.Annotations.OfType<DockerfileBuildAnnotation>());
 #pragma warning disable ASPIREPROBES001 // Probes are how the deployment describes health checks; development has none.
