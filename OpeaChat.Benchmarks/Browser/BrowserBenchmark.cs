@@ -36,6 +36,9 @@ public sealed class BrowserBenchmark(BrowserTargets targets, BrowserWorkload wor
 
     private static readonly string s_probe = LoadProbe();
 
+    /// <summary>The last page send's Enter and Send-enabled times (page clock).</summary>
+    private (double From, double To) _lastWindow;
+
     private float TimeoutMs => (float)(workload.TimeoutSeconds * 1000);
 
     /// <param name="progress">Each step's name as it starts ("load 1", "round 2: page new chat", …).</param>
@@ -242,6 +245,7 @@ public sealed class BrowserBenchmark(BrowserTargets targets, BrowserWorkload wor
         }
 
         var enter = send.GetProperty("enter").GetDouble();
+        _lastWindow = (enter, send.GetProperty("send_enabled").GetDouble());
         var frames = Frames(send);
         var characters = send.GetProperty("characters").GetInt32();
         var (charactersPerSecond, tokensPerSecond) = PaintedRates(frames, characters, tokens);
@@ -295,6 +299,20 @@ public sealed class BrowserBenchmark(BrowserTargets targets, BrowserWorkload wor
         var perSecond = (frames[^1].Characters - frames[0].Characters) / seconds;
         var charactersPerToken = tokens is > 0 ? (double)characters / tokens.Value : workload.AverageCharactersPerToken;
         return (Math.Round(perSecond, 1), Math.Round(perSecond / charactersPerToken, 1));
+    }
+
+    /// <summary>The long animation frames of the page's last measured send (Enter to Send enabled), times from its Enter.</summary>
+    private async Task<IReadOnlyList<LongFrame>> LongFramesAsync(IPage page, PageSend send)
+    {
+        var window = _lastWindow;
+        var frames = await page.EvaluateAsync<JsonElement>("([from, to]) => window.__opeaBench.longFramesBetween(from, to)", new[] { window.From, window.To }).ConfigureAwait(false);
+        return [.. frames.EnumerateArray().Select(frame => new LongFrame(
+            Math.Round(frame.GetProperty("start").GetDouble() - window.From, 1), Math.Round(frame.GetProperty("duration").GetDouble(), 1),
+            Math.Round(frame.GetProperty("blocking").GetDouble(), 1), Math.Round(frame.GetProperty("render").GetDouble(), 1),
+            Math.Round(frame.GetProperty("style_layout").GetDouble(), 1),
+            [.. frame.GetProperty("scripts").EnumerateArray().Select(script => new FrameScript(
+                script.GetProperty("invoker").GetString() ?? string.Empty, script.GetProperty("source").GetString() ?? string.Empty,
+                Math.Round(script.GetProperty("duration").GetDouble(), 1), Math.Round(script.GetProperty("forced_style_layout").GetDouble(), 1)))]))];
     }
 
     private static async Task<IReadOnlyList<LongTask>> LongTasksAsync(IPage page, double from, double to)
@@ -499,11 +517,12 @@ public sealed class BrowserBenchmark(BrowserTargets targets, BrowserWorkload wor
         const string Method = "a new chat sent from the page with max tokens set in its settings panel (the page cannot ask for ignore_eos), "
             + "then a new conversation of the same max tokens straight to the gateway";
         var send = await PageSendAsync(page, gateway, round: 0, "long_reply", newChat: true, cancellationToken, workload.LongReplyTokens).ConfigureAwait(false);
+        var frames = await LongFramesAsync(page, send).ConfigureAwait(false);
         var (direct, _) = await GatewayConversationAsync(gateway, round: 0, conversation: null, cancellationToken, workload.LongReplyTokens).ConfigureAwait(false);
         return new LongReplyResult(
             Method, workload.LongReplyTokens, send.CompletionTokens, send.Characters, send.FirstPaintMs, send.StoredMs,
             send.PaintedCharactersPerSecond, send.PaintedTokensPerSecond, direct.Tokens, direct.TokensPerSecond, direct.TtftMs,
-            send.PaintedFrames, send.LongestFrameGapMs, send.LongTasks, direct.Error);
+            send.PaintedFrames, send.LongestFrameGapMs, send.LongTasks, frames, direct.Error);
     }
 
     private static List<BrowserKindSummary> Summarize(IReadOnlyList<PageSend> pageSends, IReadOnlyList<GatewaySend> gatewaySends)

@@ -92,6 +92,21 @@ public static class BrowserReport
                 text.AppendLine(s_culture, $"Long tasks (ms after Enter: duration): {string.Join(", ", longReply.LongTasks.Select(task => string.Create(s_culture, $"{task.StartMs:F0}: {task.DurationMs:F0}")))}.");
             }
 
+            if (longReply.LongFrames.Count > 0)
+            {
+                text.AppendLine();
+                text.AppendLine("Long animation frames while it streamed (ms after Enter; the scripts that ran in each, longest first):");
+                text.AppendLine();
+                text.AppendLine("| Start | Duration | Blocking | Style+layout+paint | Scripts |");
+                text.AppendLine("| ---: | ---: | ---: | ---: | --- |");
+                foreach (var frame in longReply.LongFrames)
+                {
+                    var scripts = string.Join("; ", frame.Scripts.OrderByDescending(script => script.DurationMs).Take(4)
+                        .Select(script => string.Create(s_culture, $"{script.Invoker} ({script.Source}) {script.DurationMs:F0} ms{(script.ForcedStyleLayoutMs > 0 ? string.Create(s_culture, $", forced layout {script.ForcedStyleLayoutMs:F0}") : string.Empty)}")));
+                    text.AppendLine(s_culture, $"| {frame.StartMs:F0} | {frame.DurationMs:F0} | {frame.BlockingMs:F0} | {frame.StyleLayoutMs:F0} | {(scripts.Length == 0 ? "–" : scripts.Replace("|", "\\|", StringComparison.Ordinal))} |");
+                }
+            }
+
             if (longReply.Failure is { } failure)
             {
                 text.AppendLine();

@@ -81,6 +81,15 @@ public sealed record PageSend(
     double LastPaintMs, double StoredMs, double SendEnabledMs, int Characters, int? CompletionTokens, double? PaintedCharactersPerSecond,
     double? PaintedTokensPerSecond, int PaintedFrames, double? LongestFrameGapMs, IReadOnlyList<LongTask> LongTasks);
 
+/// <summary>
+/// A long animation frame (over 50 ms, Chromium's long-animation-frame timing): its start in ms from Enter, how long
+/// it took, how much of it blocked input, its style-and-layout-onwards part, and the scripts that ran in it.
+/// </summary>
+public sealed record LongFrame(double StartMs, double DurationMs, double BlockingMs, double RenderMs, double StyleLayoutMs, IReadOnlyList<FrameScript> Scripts);
+
+/// <summary>A script of a long animation frame: what invoked it (an event, a timer, a resolved promise), its source and function, its time.</summary>
+public sealed record FrameScript(string Invoker, string Source, double DurationMs, double ForcedStyleLayoutMs);
+
 /// <summary>One request straight to the gateway, times in ms from just before it was sent.</summary>
 /// <param name="TtftMs">The first text event or chunk (for <see cref="BrowserKinds.GatewayConversationNew"/>, timed from the conversation's create).</param>
 /// <param name="TokensSource"><c>completion_tokens</c> (usage, the OpenAI door) or <c>events</c> (OPEA's stream has no usage).</param>
@@ -105,11 +114,12 @@ public sealed record PageLoad(
 /// <param name="CompletionTokens">The page's reply as stored (the length reached).</param>
 /// <param name="GatewayTokens">The same request's reply straight from the gateway, and its streamed rate and TTFT.</param>
 /// <param name="LongTasks">Long tasks from Enter to Send enabled again.</param>
+/// <param name="LongFrames">Long animation frames in that time, with their scripts (where the long tasks' time went).</param>
 /// <param name="Failure">The gateway's request failed (the page's figures stand).</param>
 public sealed record LongReplyResult(
     string Method, int AskedTokens, int? CompletionTokens, int Characters, double FirstPaintMs, double StoredMs, double? PaintedCharactersPerSecond,
     double? PaintedTokensPerSecond, int GatewayTokens, double? GatewayTokensPerSecond, double GatewayTtftMs, int PaintedFrames, double? LongestFrameGapMs,
-    IReadOnlyList<LongTask> LongTasks, string? Failure)
+    IReadOnlyList<LongTask> LongTasks, IReadOnlyList<LongFrame> LongFrames, string? Failure)
 {
     public double LongestTaskMs => LongTasks.Count == 0 ? 0 : LongTasks.Max(task => task.DurationMs);
 

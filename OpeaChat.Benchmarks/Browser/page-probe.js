@@ -50,6 +50,32 @@
     };
     requestAnimationFrame(watchLoad);
 
+    // Long animation frames (over 50 ms) with the scripts that ran in them: where a long task's time went.
+    bench.longFrames = [];
+    try {
+        new PerformanceObserver(list => {
+            for (const entry of list.getEntries()) {
+                bench.longFrames.push({
+                    start: entry.startTime,
+                    duration: entry.duration,
+                    blocking: entry.blockingDuration ?? 0,
+                    render: entry.renderStart ? entry.startTime + entry.duration - entry.renderStart : 0,
+                    style_layout: entry.styleAndLayoutStart ? entry.startTime + entry.duration - entry.styleAndLayoutStart : 0,
+                    scripts: (entry.scripts ?? []).map(script => ({
+                        invoker: script.invoker ?? '',
+                        source: `${(script.sourceURL ?? '').split('/').pop()}:${script.sourceFunctionName ?? ''}`,
+                        duration: script.duration,
+                        forced_style_layout: script.forcedStyleAndLayoutDuration ?? 0,
+                    })),
+                });
+            }
+        }).observe({ type: 'long-animation-frame', buffered: true });
+    } catch {
+        bench.longFramesUnsupported = true;
+    }
+
+    bench.longFramesBetween = (from, to) => bench.longFrames.filter(frame => frame.start >= from && frame.start <= to);
+
     const assistants = () => document.querySelectorAll('.chat-message.assistant');
     const replyText = element => element?.querySelector('.message-text')?.textContent ?? '';
 
