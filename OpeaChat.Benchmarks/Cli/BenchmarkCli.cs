@@ -28,6 +28,7 @@ public static class BenchmarkCli
             EmbedCommand.Command,
             RetrievalCommand.Command,
             LongChatCommand.Command,
+            BrowserCommand.Command,
         };
 
         // The benchmark has no version to show; its options are only those each command lists.
