@@ -283,6 +283,24 @@ public abstract class AccountsApiTests : AccountsTestBase
     }
 
     [Fact]
+    public async Task Rate_limits_count_per_person_and_the_user_header_needs_the_forwarder_key()
+    {
+        var gateway = await StartAsync(("RateLimit:BurstLimit", "2"), ("RateLimit:RequestsPerSecond", "1"));
+        var alice = await gateway.SignUpAsync("alice");
+        var bob = await gateway.SignUpAsync("bob");
+        var bobKey = (await gateway.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/accounts/me/keys", new { name = "k" }, user: bob)).GetProperty("key").GetString()!;
+
+        // Bob's session and bob's key share one bucket (the key creation above took one token of it).
+        await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/prompts", key: bobKey);
+        await gateway.ExpectAsync(HttpStatusCode.TooManyRequests, HttpMethod.Get, "/v1/prompts", user: bob);
+        await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/prompts", user: alice);
+
+        // With a service key the header names nobody: the call lands in the service space, not in alice's.
+        await gateway.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/conversations", new { title = "service's" }, key: ServiceKey, user: alice);
+        Assert.Equal(0, (await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/conversations", user: alice)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task Single_sign_on_makes_the_account_once_and_maps_the_admin_claim()
     {
         var gateway = await StartAsync(("Accounts:SignUp", "closed"));
