@@ -39,6 +39,8 @@ public sealed partial class AccountService(
     /// <summary>One sign-up at a time, so two people on a fresh install cannot both become the first admin (one gateway).</summary>
     private static readonly SemaphoreSlim SignUpGate = new(1, 1);
 
+    private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher<Account>().HashPassword(new Account(), "not a password of anyone"));
+
     public async Task<AccountsStatus> StatusAsync(CancellationToken cancellationToken) => new()
     {
         Enabled = options.CurrentValue.Enabled,
@@ -127,6 +129,8 @@ public sealed partial class AccountService(
         var account = string.IsNullOrWhiteSpace(request.UserName) ? null : await users.FindByNameAsync(request.UserName.Trim());
         if (account is null || string.IsNullOrEmpty(request.Password))
         {
+            // As long as a real check, so the time taken does not tell which user names exist.
+            users.PasswordHasher.VerifyHashedPassword(new Account(), DummyHash.Value, request.Password ?? string.Empty);
             LogSignInFailed(logger, "unknown user or no password");
             throw InvalidCredentials(null);
         }
