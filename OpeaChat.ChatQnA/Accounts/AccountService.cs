@@ -94,7 +94,7 @@ public sealed partial class AccountService(
                 await ClaimUnownedAsync(account.Id, cancellationToken);
             }
 
-            return ToRecord(account, external: false);
+            return ToRecord(account, external: false) with { SessionStamp = account.SecurityStamp };
         }
         finally
         {
@@ -160,13 +160,14 @@ public sealed partial class AccountService(
             throw PendingApproval();
         }
 
-        return ToRecord(account, await HasLoginsAsync(account.Id, cancellationToken));
+        return ToRecord(account, await HasLoginsAsync(account.Id, cancellationToken)) with { SessionStamp = account.SecurityStamp };
     }
 
+    /// <summary>The caller's own account, with its session stamp.</summary>
     public async Task<AccountRecord> GetAsync(string id, CancellationToken cancellationToken)
     {
         var account = await FindAsync(id, cancellationToken);
-        return ToRecord(account, await HasLoginsAsync(id, cancellationToken));
+        return ToRecord(account, await HasLoginsAsync(id, cancellationToken)) with { SessionStamp = account.SecurityStamp };
     }
 
     /// <summary>The account a request speaks for, when it may act now (exists, approved, not locked); else null.</summary>
@@ -339,7 +340,7 @@ public sealed partial class AccountService(
                 throw PendingApproval();
             }
 
-            return ToRecord(account, external: true);
+            return ToRecord(account, external: true) with { SessionStamp = account.SecurityStamp };
         }
         finally
         {

@@ -24,6 +24,9 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
     /// <summary>The signed-in person's account id, sent by the web frontend with its forwarder key.</summary>
     public const string ForwardedUserHeader = "OpeaChat-User";
 
+    /// <summary>The session stamp the web got at sign-in (<c>session_stamp</c>), sent beside <see cref="ForwardedUserHeader"/>.</summary>
+    public const string ForwardedSessionHeader = "OpeaChat-Session";
+
     public const string AuthenticationType = "OpeaChat";
 
     public const string ClientIdItem = "opeachat.client";
@@ -88,12 +91,20 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
                 person = userId.Length <= Data.ConversationLimits.OwnerIdMaxLength
                     ? await context.RequestServices.GetRequiredService<AccountService>().FindActiveAsync(userId, context.RequestAborted)
                     : null;
+                // The session's stamp, when the web sends it: an old one (the password changed since) ends that session.
+                if (person is not null && context.Request.Headers[ForwardedSessionHeader].ToString() is { Length: > 0 } stamp
+                    && !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                        System.Text.Encoding.UTF8.GetBytes(stamp), System.Text.Encoding.UTF8.GetBytes(person.SecurityStamp ?? string.Empty)))
+                {
+                    person = null;
+                }
+
                 if (person is null)
                 {
                     // A deleted, locked or unapproved account: its session in the web ends here, at once.
                     LogRejected(context.Request.Path, "forwarded user is not an active account");
                     await ContractErrors.Create(context, StatusCodes.Status401Unauthorized,
-                        $"The {ForwardedUserHeader} account does not exist, is locked or is not approved.", "invalid_user").ExecuteAsync(context);
+                        $"The {ForwardedUserHeader} account does not exist, is locked, is not approved, or its password changed since this session began.", "invalid_user").ExecuteAsync(context);
                     return;
                 }
             }

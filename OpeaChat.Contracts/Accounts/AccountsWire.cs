@@ -35,6 +35,13 @@ public sealed record AccountRecord
     /// <summary>True when the account signs in through OpenID Connect (it may have no password).</summary>
     public bool External { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// Only in the answers of sign-in, sign-up, external sign-in and <c>me</c>: an opaque value that changes when the
+    /// password is changed or reset. The web keeps it in its session and sends it as <c>OpeaChat-Session</c>; a
+    /// session with an old one is refused (401 <c>invalid_user</c>), so a password change signs out everywhere else.
+    /// </summary>
+    public string? SessionStamp { get; init; }
 }
 
 public sealed record AccountList(IReadOnlyList<AccountRecord> Data);

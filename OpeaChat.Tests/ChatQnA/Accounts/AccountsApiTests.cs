@@ -121,8 +121,16 @@ public abstract class AccountsApiTests : AccountsTestBase
         Assert.Equal("invalid_password", weak.GetProperty("code").GetString());
         Assert.Equal(HttpStatusCode.OK, (await gateway.SignInAsync("bob", Password)).Status);
 
+        var (_, session) = await gateway.SignInAsync("bob", Password);
+        var oldStamp = session.GetProperty("session_stamp").GetString()!;
+        await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/conversations", user: bob, session: oldStamp);
         await gateway.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Post, "/v1/accounts/me/password",
-            new { current_password = Password, new_password = "a new long password" }, user: bob);
+            new { current_password = Password, new_password = "a new long password" }, user: bob, session: oldStamp);
+        // Every session from before the change ends; a new sign-in gets the new stamp.
+        await gateway.ExpectAsync(HttpStatusCode.Unauthorized, HttpMethod.Get, "/v1/conversations", user: bob, session: oldStamp);
+        var newStamp = (await gateway.SignInAsync("bob", "a new long password")).Json.GetProperty("session_stamp").GetString()!;
+        Assert.NotEqual(oldStamp, newStamp);
+        await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/conversations", user: bob, session: newStamp);
         Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.SignInAsync("bob", Password)).Status);
         Assert.Equal(HttpStatusCode.OK, (await gateway.SignInAsync("bob", "a new long password")).Status);
 

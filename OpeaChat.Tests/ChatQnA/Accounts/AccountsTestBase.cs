@@ -76,13 +76,18 @@ public abstract class AccountsTestBase : IDisposable
     {
         public GatewayHost Host => host;
 
-        public async Task<(HttpStatusCode Status, JsonElement Json)> SendAsync(HttpMethod method, string path, object? body = null, string key = ForwarderKey, string? user = null)
+        public async Task<(HttpStatusCode Status, JsonElement Json)> SendAsync(HttpMethod method, string path, object? body = null, string key = ForwarderKey, string? user = null, string? session = null)
         {
             using var request = new HttpRequestMessage(method, path);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
             if (user is not null)
             {
                 request.Headers.Add("OpeaChat-User", user);
+            }
+
+            if (session is not null)
+            {
+                request.Headers.Add("OpeaChat-Session", session);
             }
 
             if (body is not null)
@@ -109,9 +114,9 @@ public abstract class AccountsTestBase : IDisposable
             }
         }
 
-        public async Task<JsonElement> ExpectAsync(HttpStatusCode expected, HttpMethod method, string path, object? body = null, string key = ForwarderKey, string? user = null)
+        public async Task<JsonElement> ExpectAsync(HttpStatusCode expected, HttpMethod method, string path, object? body = null, string key = ForwarderKey, string? user = null, string? session = null)
         {
-            var (status, json) = await SendAsync(method, path, body, key, user);
+            var (status, json) = await SendAsync(method, path, body, key, user, session);
             Assert.True(status == expected, $"{method} {path}: expected {(int)expected}, got {(int)status} {json}");
             return json;
         }
