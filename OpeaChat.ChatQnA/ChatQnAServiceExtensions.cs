@@ -104,6 +104,7 @@ public static class ChatQnAServiceExtensions
         builder.AddHttpSecurity();
         builder.Services.AddOpenApi();
         builder.AddConversationServices();
+        builder.AddAccountServices();
         builder.Services.AddSingleton<ReplyRecorder>();
         // After the database initializer (hosted services start in order): replies a crash left streaming fail first.
         builder.Services.AddHostedService<AbandonedReplies>();

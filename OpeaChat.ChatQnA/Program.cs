@@ -1,4 +1,5 @@
 using OpeaChat.ChatQnA;
+using OpeaChat.ChatQnA.Accounts;
 using OpeaChat.ChatQnA.Completions;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Dataprep;
@@ -40,6 +41,7 @@ app.MapRegenerateEndpoints();
 app.MapRunningReplyEndpoints();
 app.MapPromptEndpoints();
 app.MapDataprepEndpoints();
+app.MapAccountEndpoints();
 
 app.Run();
 return 0;

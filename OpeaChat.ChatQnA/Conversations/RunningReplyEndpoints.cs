@@ -31,7 +31,8 @@ public static partial class RunningReplyEndpoints
 
     private static async Task<IResult> Follow(Guid conversationId, Guid messageId, RunningReplies running, ConversationStore store, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        if (running.Find(conversationId, messageId) is not { } reply)
+        // Replies run in memory, keyed by ids alone: someone else's conversation is refused before they are looked at.
+        if (!await IsCallersAsync(conversationId, store, cancellationToken) || running.Find(conversationId, messageId) is not { } reply)
         {
             return await NotRunningAsync(conversationId, messageId, store, cancellationToken);
         }
@@ -41,7 +42,7 @@ public static partial class RunningReplyEndpoints
 
     private static async Task<IResult> StopAsync(Guid conversationId, Guid messageId, RunningReplies running, ConversationStore store, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        if (running.Find(conversationId, messageId) is not { } reply)
+        if (!await IsCallersAsync(conversationId, store, cancellationToken) || running.Find(conversationId, messageId) is not { } reply)
         {
             return await NotRunningAsync(conversationId, messageId, store, cancellationToken);
         }
@@ -50,6 +51,10 @@ public static partial class RunningReplyEndpoints
         await reply.StopAsync();
         return TypedResults.NoContent();
     }
+
+    /// <summary>In local mode every conversation is; with accounts, only the caller's own (the store filters by owner).</summary>
+    private static async Task<bool> IsCallersAsync(Guid conversationId, ConversationStore store, CancellationToken cancellationToken) =>
+        Accounts.OwnerScope.Current is null || await store.GetAsync(conversationId, cancellationToken) is not null;
 
     /// <summary>404 for an unknown conversation; 409 for a message that is not being generated here (ended, or never a reply).</summary>
     private static async Task<IResult> NotRunningAsync(Guid conversationId, Guid messageId, ConversationStore store, CancellationToken cancellationToken) =>

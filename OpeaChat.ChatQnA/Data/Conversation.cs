@@ -5,6 +5,9 @@ public sealed class Conversation
 {
     public Guid Id { get; set; }
 
+    /// <summary>The account (or <c>service</c>) it belongs to; null: made in local mode, the first admin's on upgrade.</summary>
+    public string? OwnerId { get; set; }
+
     /// <summary>Null until set by the user or generated from the first user message.</summary>
     public string? Title { get; set; }
 

@@ -15,6 +15,12 @@ public sealed class Prompt
 
     public bool BuiltIn { get; set; }
 
+    /// <summary>The account that made it; null for built-in prompts and those made in local mode.</summary>
+    public string? OwnerId { get; set; }
+
+    /// <summary>Readable by everyone, writable by admins only (only admins share prompts).</summary>
+    public bool Shared { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -28,13 +28,15 @@ public static class DataprepEndpoints
         dataprep.MapPost("/ingest", IngestAsync)
             .WithName("DataprepIngest")
             .WithSummary("OPEA dataprep: ingest files (multipart 'files') and/or links ('link_list', a JSON array) into a collection.")
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            .AddEndpointFilter<Accounts.SharedDocumentsFilter>();
         dataprep.MapPost("/get", GetAsync)
             .WithName("DataprepGet")
             .WithSummary("OPEA dataprep: the ingested files and links with their progress; the body may be empty.");
         dataprep.MapPost("/delete", DeleteAsync)
             .WithName("DataprepDelete")
-            .WithSummary("OPEA dataprep: delete a file or link by id or name, or 'all'.");
+            .WithSummary("OPEA dataprep: delete a file or link by id or name, or 'all'.")
+            .AddEndpointFilter<Accounts.SharedDocumentsFilter>();
         return app;
     }
 

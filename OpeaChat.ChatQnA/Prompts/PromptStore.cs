@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using OpeaChat.ChatQnA.Accounts;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Data;
 using OpeaChat.Contracts.Prompts;
@@ -50,7 +51,8 @@ public sealed partial class PromptStore(IDbContextFactory<ConversationsDbContext
                 throw Invalid("id", "id must be 1 to 64 lower-case letters, digits, '-' or '_', starting with a letter or digit.");
             }
 
-            if (await db.Prompts.AnyAsync(p => p.Id == id, cancellationToken))
+            // Ids are one namespace for everyone: another person's id is taken too (only that it exists is told).
+            if (await db.Prompts.IgnoreQueryFilters().AnyAsync(p => p.Id == id, cancellationToken))
             {
                 throw new ConversationStoreException(ConversationStoreError.Conflict, $"A prompt with id '{id}' already exists.", "id");
             }
@@ -58,7 +60,7 @@ public sealed partial class PromptStore(IDbContextFactory<ConversationsDbContext
         else
         {
             var stem = Slug(name);
-            var taken = await db.Prompts.Where(p => p.Id.StartsWith(stem)).Select(p => p.Id).ToListAsync(cancellationToken);
+            var taken = await db.Prompts.IgnoreQueryFilters().Where(p => p.Id.StartsWith(stem)).Select(p => p.Id).ToListAsync(cancellationToken);
             id = stem;
             for (var n = 2; taken.Contains(id); n++)
             {
@@ -67,7 +69,7 @@ public sealed partial class PromptStore(IDbContextFactory<ConversationsDbContext
         }
 
         var now = time.GetUtcNow();
-        var prompt = new Prompt { Id = id, Name = name, Kind = kind, Text = text, BuiltIn = false, CreatedAt = now, UpdatedAt = now };
+        var prompt = new Prompt { Id = id, Name = name, Kind = kind, Text = text, BuiltIn = false, Shared = CheckShared(draft.Shared) ?? false, CreatedAt = now, UpdatedAt = now };
         db.Prompts.Add(prompt);
         await db.SaveChangesAsync(cancellationToken);
         return ToRecord(prompt);
@@ -79,6 +81,7 @@ public sealed partial class PromptStore(IDbContextFactory<ConversationsDbContext
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var prompt = await FindWritableAsync(db, id, "changed", cancellationToken);
         (prompt.Name, prompt.Kind, prompt.Text) = Validate(draft);
+        prompt.Shared = CheckShared(draft.Shared) ?? prompt.Shared;
         prompt.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
         return ToRecord(prompt);
@@ -90,7 +93,8 @@ public sealed partial class PromptStore(IDbContextFactory<ConversationsDbContext
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var prompt = await FindWritableAsync(db, id, "deleted", cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Conversations.Where(c => c.PromptId == id).ExecuteUpdateAsync(set => set.SetProperty(c => c.PromptId, (string?)null), cancellationToken);
+        // Everyone's conversations: a shared prompt may be named by other people's chats.
+        await db.Conversations.IgnoreQueryFilters().Where(c => c.PromptId == id).ExecuteUpdateAsync(set => set.SetProperty(c => c.PromptId, (string?)null), cancellationToken);
         db.Prompts.Remove(prompt);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -106,7 +110,28 @@ public sealed partial class PromptStore(IDbContextFactory<ConversationsDbContext
                 $"'{id}' is a built-in prompt and cannot be {verb}; create your own prompt (POST /v1/prompts) with the text you want.");
         }
 
+        if (!IsWritable(prompt))
+        {
+            throw new ConversationStoreException(ConversationStoreError.ReadOnly,
+                $"'{id}' is a shared prompt: only admins can change or delete it; create your own prompt (POST /v1/prompts) from its text.");
+        }
+
         return prompt;
+    }
+
+    /// <summary>Local mode: every prompt not built in. With accounts: one's own, and shared prompts for admins.</summary>
+    private static bool IsWritable(Prompt prompt) =>
+        !prompt.BuiltIn && (OwnerScope.Current is not { } caller || prompt.OwnerId == caller.OwnerId || (prompt.Shared && caller.IsAdmin));
+
+    /// <summary>Only admins share prompts (with accounts; in local mode there is nobody else to share with).</summary>
+    private static bool? CheckShared(bool? shared)
+    {
+        if (shared == true && OwnerScope.Current is { IsAdmin: false })
+        {
+            throw Invalid("shared", "Only an admin can share a prompt with everyone.", "permission");
+        }
+
+        return shared;
     }
 
     private static (string Name, string Kind, string Text) Validate(PromptDraft draft)
@@ -176,6 +201,8 @@ public sealed partial class PromptStore(IDbContextFactory<ConversationsDbContext
         Kind = prompt.Kind,
         Text = prompt.Text,
         BuiltIn = prompt.BuiltIn,
+        Shared = prompt.Shared,
+        ReadOnly = !IsWritable(prompt),
         Variables = PromptTemplate.GetVariables(prompt.Text),
         CreatedAt = prompt.CreatedAt,
         UpdatedAt = prompt.UpdatedAt,

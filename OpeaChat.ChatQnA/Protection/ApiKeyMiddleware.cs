@@ -1,6 +1,8 @@
 using System.Net;
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Accounts;
 using OpeaChat.ServiceDefaults.Security;
 
 namespace OpeaChat.ChatQnA.Protection;
@@ -11,9 +13,22 @@ namespace OpeaChat.ChatQnA.Protection;
 /// time (<see cref="ApiKeys"/>, shared with inference) and never logged. It runs before the body-size check, so an
 /// unknown caller learns nothing about the limits. The caller's identity (a hash of its key, or its address) is kept
 /// for the rate limiter.
+/// With accounts on (<c>ChatQnA:Accounts:Enabled</c>) it also resolves the request's one caller (<see cref="Caller"/>):
+/// a personal key (<c>ocp_…</c>) acts as its person; the forwarder key with <c>OpeaChat-User</c> acts as that person
+/// (the header is trusted with that key only); a service key acts in the shared service space. The caller becomes
+/// <see cref="HttpContext.User"/> and <see cref="OwnerScope.Current"/>, which every store filters by.
 /// </summary>
-public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<ChatQnAOptions> options, ILogger<ApiKeyMiddleware> logger)
+public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<ChatQnAOptions> options, IOptionsMonitor<AccountsOptions> accounts,
+    ILogger<ApiKeyMiddleware> logger)
 {
+    /// <summary>The signed-in person's account id, sent by the web frontend with its forwarder key.</summary>
+    public const string ForwardedUserHeader = "OpeaChat-User";
+
+    /// <summary>The session stamp the web got at sign-in (<c>session_stamp</c>), sent beside <see cref="ForwardedUserHeader"/>.</summary>
+    public const string ForwardedSessionHeader = "OpeaChat-Session";
+
+    public const string AuthenticationType = "OpeaChat";
+
     public const string ClientIdItem = "opeachat.client";
 
     /// <summary>The person a forwarding caller (the web frontend) speaks for, for the rate limiter.</summary>
@@ -26,13 +41,20 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
         var settings = options.CurrentValue;
         var keys = settings.ApiKeys;
         var forwarderKeys = settings.ForwarderApiKeys;
+        var accountsOn = accounts.CurrentValue.Enabled;
+        if (accountsOn && !IsProtected(context.Request.Path))
+        {
+            // Health probes and the like: nothing of anyone's is reachable, and the filters still fail closed.
+            OwnerScope.Current = new Caller(CallerKind.Anonymous, Caller.NobodyOwnerId, IsAdmin: false);
+        }
+
         if (!IsProtected(context.Request.Path) || (keys.Count == 0 && forwarderKeys.Count == 0))
         {
             var address = context.Connection.RemoteIpAddress;
             var client = "ip:" + (address?.ToString() ?? "unknown");
             // An open gateway trusts the header only from this machine: the development app's web frontend.
-            context.Items[ClientIdItem] = address is not null && IPAddress.IsLoopback(address) && ForwardedClient(context.Request) is { } person
-                ? $"{client}/client:{person}"
+            context.Items[ClientIdItem] = address is not null && IPAddress.IsLoopback(address) && ForwardedClient(context.Request) is { } tab
+                ? $"{client}/client:{tab}"
                 : client;
             await next(context);
             return;
@@ -41,7 +63,14 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
         var presented = ApiKeys.BearerToken(context.Request)
             ?? await AuthTokenFromBodyAsync(context.Request, settings.MaxRequestBodyBytes, context.RequestAborted);
         var forwarder = ApiKeys.Matches(forwarderKeys, presented);
-        var matched = forwarder || ApiKeys.Matches(keys, presented);
+        var service = !forwarder && ApiKeys.Matches(keys, presented);
+        Account? person = null;
+        if (accountsOn && !forwarder && !service && AccountService.LooksLikePersonalKey(presented))
+        {
+            person = await context.RequestServices.GetRequiredService<AccountService>().ResolveKeyAsync(presented!, context.RequestAborted);
+        }
+
+        var matched = forwarder || service || person is not null;
         if (!matched)
         {
             LogRejected(context.Request.Path, presented is null ? "no key" : "unknown key");
@@ -55,7 +84,60 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
 
         var caller = "key:" + ApiKeys.Fingerprint(presented!);
         context.Items[ClientIdItem] = forwarder && ForwardedClient(context.Request) is { } forwarded ? $"{caller}/client:{forwarded}" : caller;
+        if (accountsOn)
+        {
+            if (forwarder && context.Request.Headers[ForwardedUserHeader].ToString() is { Length: > 0 } userId)
+            {
+                person = userId.Length <= Data.ConversationLimits.OwnerIdMaxLength
+                    ? await context.RequestServices.GetRequiredService<AccountService>().FindActiveAsync(userId, context.RequestAborted)
+                    : null;
+                // The session's stamp, when the web sends it: an old one (the password changed since) ends that session.
+                if (person is not null && context.Request.Headers[ForwardedSessionHeader].ToString() is { Length: > 0 } stamp
+                    && !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                        System.Text.Encoding.UTF8.GetBytes(stamp), System.Text.Encoding.UTF8.GetBytes(person.SecurityStamp ?? string.Empty)))
+                {
+                    person = null;
+                }
+
+                if (person is null)
+                {
+                    // A deleted, locked or unapproved account: its session in the web ends here, at once.
+                    LogRejected(context.Request.Path, "forwarded user is not an active account");
+                    await ContractErrors.Create(context, StatusCodes.Status401Unauthorized,
+                        $"The {ForwardedUserHeader} account does not exist, is locked, is not approved, or its password changed since this session began.", "invalid_user").ExecuteAsync(context);
+                    return;
+                }
+            }
+
+            var resolved = person is not null
+                ? new Caller(CallerKind.Person, person.Id, person.Role == AccountRoles.Admin, ViaPersonalKey: !forwarder)
+                : new Caller(forwarder ? CallerKind.Forwarder : CallerKind.Service, Caller.ServiceOwnerId, IsAdmin: false);
+            if (person is not null)
+            {
+                // Rate limits per person, whichever tab or key the request came from.
+                context.Items[ClientIdItem] = "user:" + person.Id;
+            }
+
+            OwnerScope.Current = resolved;
+            context.User = ToPrincipal(resolved);
+        }
+
         await next(context);
+    }
+
+    private static ClaimsPrincipal ToPrincipal(Caller caller)
+    {
+        List<Claim> claims =
+        [
+            new(ClaimTypes.NameIdentifier, caller.OwnerId),
+            new("opeachat:caller", caller.Kind.ToString().ToLowerInvariant()),
+        ];
+        if (caller.IsPerson)
+        {
+            claims.Add(new Claim(ClaimTypes.Role, caller.IsAdmin ? AccountRoles.Admin : AccountRoles.Member));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, AuthenticationType));
     }
 
     /// <summary>The forwarded person's id when it is a short opaque token (anything else is ignored, not trusted).</summary>

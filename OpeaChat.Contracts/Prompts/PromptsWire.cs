@@ -15,6 +15,12 @@ public sealed record PromptRecord
     /// <summary>Seeded by the gateway; cannot be changed or deleted.</summary>
     public bool BuiltIn { get; init; }
 
+    /// <summary>With accounts: an admin's prompt that everyone reads; only admins change it.</summary>
+    public bool Shared { get; init; }
+
+    /// <summary>True when this caller cannot change or delete it (built in, or someone else's shared prompt).</summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>The <c>{placeholders}</c> in <see cref="Text"/>, in order.</summary>
     public IReadOnlyList<string> Variables { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; }
@@ -30,6 +36,9 @@ public sealed record PromptDraft
     /// <summary><c>system</c> (the default) or <c>template</c>.</summary>
     public string? Kind { get; init; }
     public string? Text { get; init; }
+
+    /// <summary>With accounts: share with everyone, read-only to others (admins only). Null on PUT keeps it.</summary>
+    public bool? Shared { get; init; }
 }
 
 public sealed record PromptList(IReadOnlyList<PromptRecord> Data);
