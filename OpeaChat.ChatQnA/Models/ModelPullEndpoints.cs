@@ -19,6 +19,7 @@ public static partial class ModelPullEndpoints
         var models = app.MapGroup("/v1/models").WithTags("Models");
         models.MapPost("/pull", PullAsync)
             .WithName("GatewayPullModel")
+            .AddEndpointFilter<Accounts.ModelAdminFilter>()
             .WithSummary("Pull a GGUF model from Hugging Face into inference's models folder; the progress streams as SSE (default) or NDJSON.")
             .Accepts<ModelPullRequest>("application/json")
             .Produces<ModelPullStatus>(StatusCodes.Status200OK, "text/event-stream", "application/x-ndjson", "application/json")
@@ -31,6 +32,7 @@ public static partial class ModelPullEndpoints
         models.MapDelete("/pulls/{id}", (string id, ModelPullClient inference, ILoggerFactory loggers, CancellationToken cancellationToken) =>
                 RelayAsync(token => inference.CancelPullAsync(id, token), loggers, cancellationToken))
             .WithName("GatewayCancelModelPull")
+            .AddEndpointFilter<Accounts.ModelAdminFilter>()
             .WithSummary("Cancel a running pull.")
             .Produces<ModelPullStatus>()
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
@@ -42,6 +44,7 @@ public static partial class ModelPullEndpoints
         models.MapDelete("/{id}", (string id, bool? force, ModelPullClient inference, ILoggerFactory loggers, CancellationToken cancellationToken) =>
                 RelayAsync(token => inference.DeleteModelAsync(id, force == true, token), loggers, cancellationToken))
             .WithName("GatewayDeleteModel")
+            .AddEndpointFilter<Accounts.ModelAdminFilter>()
             .WithSummary("Delete a model's file; 409 when it is loaded or the default, unless force=true.")
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
             .Produces<ErrorResponse>(StatusCodes.Status409Conflict);

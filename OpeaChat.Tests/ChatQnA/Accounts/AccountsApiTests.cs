@@ -291,6 +291,29 @@ public abstract class AccountsApiTests : AccountsTestBase
     }
 
     [Fact]
+    public async Task Only_admins_pull_cancel_or_delete_models()
+    {
+        var gateway = await StartAsync();
+        var admin = await gateway.SignUpAsync("admin");
+        var bob = await gateway.SignUpAsync("bob");
+
+        foreach (var (method, path, body) in new (HttpMethod, string, object?)[]
+        {
+            (HttpMethod.Post, "/v1/models/pull", new { model = "hf.co/org/repo:Q4_K_M", stream = false }),
+            (HttpMethod.Delete, "/v1/models/pulls/repo-Q4_K_M", null),
+            (HttpMethod.Delete, "/v1/models/stories260K?force=true", null),
+        })
+        {
+            var refused = await gateway.ExpectAsync(HttpStatusCode.Forbidden, method, path, body, user: bob);
+            Assert.Equal("admin_only", refused.GetProperty("error").GetProperty("code").GetString());
+
+            // The admin passes the gate (inference then answers for itself).
+            var (status, _) = await gateway.SendAsync(method, path, body, user: admin);
+            Assert.NotEqual(HttpStatusCode.Forbidden, status);
+        }
+    }
+
+    [Fact]
     public async Task Rate_limits_count_per_person_and_the_user_header_needs_the_forwarder_key()
     {
         var gateway = await StartAsync(("RateLimit:BurstLimit", "2"), ("RateLimit:RequestsPerSecond", "1"));
