@@ -131,28 +131,4 @@ public abstract class AccountsTestBase : IDisposable
         public Task<(HttpStatusCode Status, JsonElement Json)> SignInAsync(string userName, string password) =>
             SendAsync(HttpMethod.Post, "/v1/accounts/sign-in", new { user_name = userName, password });
     }
-
-    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class CapturingLogger(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            // The message, its structured values and any exception: a secret in any of them counts.
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(";", pairs.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
-            lines.Enqueue($"{category} {formatter(state, exception)} {values} {exception}");
-        }
-    }
 }

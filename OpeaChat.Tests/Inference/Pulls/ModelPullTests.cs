@@ -219,7 +219,7 @@ public sealed class ModelPullTests
     }
 
     [Fact]
-    public async Task A_repository_that_needs_a_token_answers_401_and_the_token_reaches_the_hub_only()
+    public async Task A_repository_that_needs_a_token_answers_401_and_the_token_reaches_the_hub_only_never_the_logs()
     {
         await using (var without = await PullScenario.StartAsync((hub, models) =>
         {
@@ -234,15 +234,20 @@ public sealed class ModelPullTests
             Assert.Empty(without.Files());
         }
 
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var with = await PullScenario.StartAsync((hub, models) =>
         {
             TwoQuantizations(hub, models);
             hub.RequiredToken = "hf_secret";
-        }, new Dictionary<string, string?> { ["HF_TOKEN"] = "hf_secret" });
+        }, new Dictionary<string, string?> { ["HF_TOKEN"] = "hf_secret", ["Logging:LogLevel:Default"] = "Trace" },
+            services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(new CapturingLoggerProvider(logs)));
 
         var (ok, _) = await with.PullAsync("hf.co/test-org/Stories-260K-GGUF");
 
         Assert.Equal(200, ok);
+        // Every line at every level, the HTTP client's included: the token is in none.
+        Assert.Contains(logs, line => line.Contains("Stories-260K", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs, line => line.Contains("hf_secret", StringComparison.Ordinal));
         Assert.All(with.Hub.Requests.Where(request => request.Server == "hub"), request => Assert.Equal("Bearer hf_secret", request.Authorization));
         var download = Assert.Single(with.Hub.Downloads(Q4File));
         Assert.Null(download.Authorization);
