@@ -260,7 +260,15 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             await sidebar.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
 
             // No horizontal scrolling at 375 px.
-            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+            var overflow = await page.EvaluateAsync<string>("""
+                () => document.documentElement.scrollWidth <= window.innerWidth ? '' :
+                    [...document.querySelectorAll('body *')]
+                        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 && e.getClientRects().length > 0)
+                        .slice(0, 5)
+                        .map(e => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join('.')} right=${Math.round(e.getBoundingClientRect().right)}`)
+                        .join('; ') || `scrollWidth ${document.documentElement.scrollWidth} > ${window.innerWidth}`
+                """);
+            Assert.True(overflow.Length == 0, $"the page scrolls sideways at 375 px: {overflow}");
 
             await page.Keyboard.PressAsync("Control+/");
             await page.WaitForSelectorAsync("#shortcuts-dialog[open]", new() { Timeout = Ms(ReadyTimeout) });
