@@ -260,14 +260,7 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             await sidebar.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
 
             // No horizontal scrolling at 375 px.
-            var overflow = await page.EvaluateAsync<string>("""
-                () => document.documentElement.scrollWidth <= window.innerWidth ? '' :
-                    [...document.querySelectorAll('body *')]
-                        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 && e.getClientRects().length > 0)
-                        .slice(0, 5)
-                        .map(e => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join('.')} right=${Math.round(e.getBoundingClientRect().right)}`)
-                        .join('; ') || `scrollWidth ${document.documentElement.scrollWidth} > ${window.innerWidth}`
-                """);
+            var overflow = await SidewaysOverflowAsync(page);
             Assert.True(overflow.Length == 0, $"the page scrolls sideways at 375 px: {overflow}");
 
             await page.Keyboard.PressAsync("Control+/");
@@ -277,4 +270,46 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             await page.WaitForSelectorAsync("#shortcuts-dialog[open]", new() { State = WaitForSelectorState.Detached, Timeout = Ms(ReadyTimeout) });
         });
     }
+
+    [Theory]
+    [InlineData(360)]
+    [InlineData(390)]
+    [InlineData(412)]
+    public async Task At_phone_widths_nothing_sticks_out_while_typing_streaming_or_after_a_reply(int width)
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(width: width, height: 800, log: output.WriteLine);
+        await _chat.RunAsync(page, $"chat-phone-{width}-failure.png", async () =>
+        {
+            await _chat.OpenAsync(page, string.Empty);
+            Assert.Equal(string.Empty, await SidewaysOverflowAsync(page));
+
+            await TypeAsync(page, Prompt + " there was a question long enough to fill the box on a phone");
+            Assert.Equal(string.Empty, await SidewaysOverflowAsync(page));
+
+            await page.Keyboard.PressAsync("Enter");
+            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='streaming']", new() { Timeout = Ms(ReplyTimeout) });
+            Assert.Equal(string.Empty, await SidewaysOverflowAsync(page)); // Stop in Send's place while it streams
+
+            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='complete'] .message-tokens", new() { Timeout = Ms(ReplyTimeout) });
+            Assert.Equal(string.Empty, await SidewaysOverflowAsync(page));
+            output.WriteLine($"Screenshot: {await Browser.SaveScreenshotAsync(page, $"chat-phone-{width}.png")}");
+        });
+    }
+
+    /// <summary>
+    /// The controls (and the page itself) that stick out past the window's right edge, so that a person would have to
+    /// scroll sideways to reach them; empty when none does.
+    /// </summary>
+    private static Task<string> SidewaysOverflowAsync(IPage page) => page.EvaluateAsync<string>("""
+        () => {
+            const width = document.documentElement.clientWidth;
+            const out = [...document.querySelectorAll('button, input, textarea, select, a, [role=button], fluent-button, fluent-textarea, fluent-select')]
+                .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden' && e.getBoundingClientRect().right > width + 0.5)
+                .slice(0, 5)
+                .map(e => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join('.')} right=${Math.round(e.getBoundingClientRect().right)} > ${width}`);
+            if (document.documentElement.scrollWidth > width) out.push(`scrollWidth ${document.documentElement.scrollWidth} > ${width}`);
+            return out.join('; ');
+        }
+        """);
 }
