@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using OpeaChat.ChatQnA.Data;
+using OpeaChat.Contracts.Conversations;
 using OpeaChat.Contracts.Retrieval;
 using static OpeaChat.ChatQnA.Conversations.StoredValues;
 using static OpeaChat.ChatQnA.Conversations.StoreLookups;

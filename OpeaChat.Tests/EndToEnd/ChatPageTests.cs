@@ -271,6 +271,39 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
         });
     }
 
+    [Fact]
+    public async Task A_new_chat_is_listed_under_its_title_while_its_first_reply_streams()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await _chat.RunAsync(page, "chat-title-failure.png", async () =>
+        {
+            await _chat.OpenAsync(page, string.Empty);
+            // Notes when the sidebar first shows the title and when the reply stops streaming (however short it is).
+            await page.EvaluateAsync("""
+                title => {
+                    window.seen = {};
+                    const look = () => {
+                        const now = performance.now();
+                        if (!window.seen.titled && [...document.querySelectorAll('.conversation-item .conversation-link')].some(link => link.textContent.includes(title))) window.seen.titled = now;
+                        if (!window.seen.streamed && document.querySelector('.chat-message.assistant[data-state="streaming"]')) window.seen.streamed = now;
+                        if (window.seen.streamed && !window.seen.ended && !document.querySelector('.chat-message.assistant[data-state="streaming"]')) window.seen.ended = now;
+                    };
+                    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+                }
+                """, Prompt);
+            await TypeAsync(page, Prompt);
+            await page.Keyboard.PressAsync("Enter");
+            await page.WaitForSelectorAsync(".chat-message.assistant[data-id]:not([data-state='streaming']) .message-tokens", new() { Timeout = Ms(ReplyTimeout) });
+
+            // The gateway titles a chat by its first message as it stores it: the sidebar says so before the reply ends.
+            var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.seen");
+            output.WriteLine($"streaming from {seen.GetValueOrDefault("streamed"):F0} ms, titled at {seen.GetValueOrDefault("titled"):F0} ms, ended at {seen.GetValueOrDefault("ended"):F0} ms");
+            Assert.True(seen.ContainsKey("titled") && seen.ContainsKey("ended"), "the sidebar never showed the title, or the reply never ended");
+            Assert.True(seen["titled"] < seen["ended"], "the title came only after the reply ended");
+        });
+    }
+
     [Theory]
     [InlineData(360)]
     [InlineData(390)]

@@ -47,6 +47,42 @@ public sealed class ConversationRepliesTests
     }
 
     [Fact]
+    public async Task A_new_chat_is_listed_under_its_stored_title_while_the_reply_still_streams()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var (tab, _) = Create(request => (request.Method.Method, request.RequestUri!.AbsolutePath) switch
+        {
+            ("POST", "/v1/conversations") => Json(ConversationJson(), HttpStatusCode.Created),
+            ("POST", "/v1/chat/completions") => new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                // The gateway names the stored reply in a header: the question is stored (and the chat titled) by then.
+                Headers = { { ConversationHeaders.ReplyId, ReplyId.ToString() } },
+                Content = new StreamContent(new EndlessStream(Encoding.UTF8.GetBytes("data: {\"choices\":[{\"delta\":{\"content\":\"Once upon\"}}]}\n\n"))),
+            },
+            ("GET", var path) when path.EndsWith("/messages", StringComparison.Ordinal) => Json(MessagesJson("stopped", "Once upon")),
+            ("GET", "/v1/conversations") => Json(ListJson()), // (not asked while the reply streams)
+            _ => Json("{}", HttpStatusCode.NotFound),
+        });
+
+        var titledWhileStreaming = false;
+        var sending = tab.Replies.SendAsync("Hi", () => { }, _ => Task.CompletedTask, stop.Token);
+        while (!sending.IsCompleted && !stop.IsCancellationRequested)
+        {
+            if (tab.List.Items is [{ Title: "Hi" }] && tab.Open.IsSending)
+            {
+                titledWhileStreaming = true;
+                await stop.CancelAsync();
+                break;
+            }
+
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(SendOutcome.Stopped, await sending);
+        Assert.True(titledWhileStreaming, "the list did not show the stored title while the reply streamed");
+    }
+
+    [Fact]
     public async Task Stopping_keeps_the_partial_reply_marked_stopped()
     {
         using var stop = new CancellationTokenSource();

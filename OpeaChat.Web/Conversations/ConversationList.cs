@@ -50,6 +50,10 @@ public sealed class ConversationList(ConversationsClient client, ChatErrorState 
     /// <summary>Puts a conversation just created at the top, before the gateway is asked again.</summary>
     public void AddCreated(ConversationRecord conversation) => Items = [conversation, .. Items];
 
+    /// <summary>Shows the title the gateway gave an untitled conversation as it stored its first message.</summary>
+    public void ShowStoredTitle(Guid id, string title) =>
+        Items = [.. Items.Select(conversation => conversation.Id == id && string.IsNullOrWhiteSpace(conversation.Title) ? conversation with { Title = title } : conversation)];
+
     /// <summary>Shows the new record of a conversation changed elsewhere (its settings saved).</summary>
     public void Replace(ConversationRecord changed)
     {

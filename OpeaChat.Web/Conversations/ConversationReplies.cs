@@ -73,6 +73,7 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
 
         errors.Dismiss();
         Guid id;
+        var isNew = open.ConversationId is null;
         try
         {
             if (open.ConversationId is { } existing)
@@ -95,7 +96,11 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
         }
 
         open.Add(DisplayedMessage.FromUser(text));
-        return await StreamAsync(token => client.StreamChatAsync(id, text, open.SelectedModel, token), changed, cancellationToken);
+        // The gateway titles a new chat by its first message as it stores it (before it names the reply): show that title
+        // in the list while the reply streams, made the same way, instead of asking for the list again.
+        var storedTitle = isNew ? ConversationTitle.FromMessage(text) : null;
+        return await StreamAsync(token => client.StreamChatAsync(id, text, open.SelectedModel, token), changed, cancellationToken,
+            stored: null, knownSources: null, storedTitle);
     }
 
     /// <summary>Asks for a new version of the last reply (a sibling on the gateway) and streams it.</summary>
@@ -143,7 +148,8 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
 
     private async Task<SendOutcome> StreamAsync(
         Func<CancellationToken, IAsyncEnumerable<ReplyPiece>> stream, Action changed, CancellationToken cancellationToken,
-        Func<IReadOnlyList<BranchMessage>, bool>? stored = null, IReadOnlyList<RetrievedSource>? knownSources = null)
+        Func<IReadOnlyList<BranchMessage>, bool>? stored = null, IReadOnlyList<RetrievedSource>? knownSources = null,
+        string? storedTitle = null)
     {
         var reply = DisplayedMessage.StartReply();
         if (knownSources is { Count: > 0 })
@@ -166,6 +172,11 @@ public sealed class ConversationReplies(ConversationsClient client, OpenConversa
                     if (_stopRequested)
                     {
                         await StopAsync(); // Stop came before the gateway said which reply this is
+                    }
+
+                    if (storedTitle is not null && open.ConversationId is { } titled)
+                    {
+                        list.ShowStoredTitle(titled, storedTitle);
                     }
                 }
 

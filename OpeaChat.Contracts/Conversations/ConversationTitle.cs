@@ -1,8 +1,11 @@
 using System.Text;
 
-namespace OpeaChat.ChatQnA.Conversations;
+namespace OpeaChat.Contracts.Conversations;
 
-/// <summary>Titles made from a user's first message, and file names made from titles.</summary>
+/// <summary>
+/// Titles made from a user's first message (the gateway stores them; the web shows a new chat's at once, the same
+/// way), and file names made from titles.
+/// </summary>
 public static class ConversationTitle
 {
     public const int MaxLength = 60;
