@@ -238,10 +238,12 @@ public sealed class BrowserBenchmark(BrowserTargets targets, BrowserWorkload wor
 
         var conversation = ConversationIdOf(page.Url);
         int? tokens = null;
+        double? storedRate = null;
         if (conversation is { } conversationId)
         {
             var messages = await MessagesAsync(gateway, conversationId, cancellationToken).ConfigureAwait(false);
-            tokens = messages.LastOrDefault(message => message.Role == "assistant")?.CompletionTokens;
+            var reply = messages.LastOrDefault(message => message.Role == "assistant");
+            (tokens, storedRate) = (reply?.CompletionTokens, reply?.TokensPerSecond);
         }
 
         var enter = send.GetProperty("enter").GetDouble();
@@ -253,7 +255,7 @@ public sealed class BrowserBenchmark(BrowserTargets targets, BrowserWorkload wor
         return new PageSend(
             round, kind, conversation, ms("first_text"), ms("first_paint"), ms("first_paint_after"), ms("first_paint_next_frame"),
             frames.Count > 0 ? Math.Round(frames[^1].Time - enter, 2) : double.NaN, ms("stored"), ms("send_enabled"), characters, tokens,
-            charactersPerSecond, tokensPerSecond, frames.Count,
+            charactersPerSecond, tokensPerSecond, storedRate, frames.Count,
             frames.Count > 1 ? Math.Round(frames.Zip(frames.Skip(1), (a, b) => b.Time - a.Time).Max(), 1) : null,
             await LongTasksAsync(page, enter, send.GetProperty("send_enabled").GetDouble()).ConfigureAwait(false));
     }
@@ -540,7 +542,10 @@ public sealed class BrowserBenchmark(BrowserTargets targets, BrowserWorkload wor
                 kind, sends.Count, Stat.Of(sends.Select(send => (double?)send.FirstPaintMs)), Stat.Of(sends.Select(send => (double?)send.FirstTextMs)),
                 Stat.Of(sends.Select(send => (double?)send.StoredMs)), Stat.Of(sends.Select(send => send.PaintedTokensPerSecond)),
                 Stat.Of(sends.Select(send => send.PaintedCharactersPerSecond)), Stat.Of(sends.Select(send => (double?)send.CompletionTokens)),
-                tasks.Count, tasks.Count == 0 ? 0 : tasks.Max(task => task.DurationMs), 0));
+                tasks.Count, tasks.Count == 0 ? 0 : tasks.Max(task => task.DurationMs), 0)
+            {
+                PaintedOverSameReply = Stat.Of(sends.Select(send => send.PaintedOverStoredRatio)),
+            });
         }
 
         foreach (var kind in new[] { BrowserKinds.GatewayChatQnA, BrowserKinds.GatewayConversationNew, BrowserKinds.GatewayConversationContinue })
@@ -576,7 +581,7 @@ public sealed class BrowserBenchmark(BrowserTargets targets, BrowserWorkload wor
             double? ratio = page.FirstTokenMs is { } pr && gateway.FirstTokenMs is { P50: > 0 } gr ? Math.Round(pr.P50 / gr.P50, 2) : null;
             double? rate = page.TokensPerSecond is { } pt && gateway.TokensPerSecond is { P50: > 0 } gt ? Math.Round(pt.P50 / gt.P50, 3) : null;
             double? stored = page.StoredMs is { } ps && gateway.StoredMs is { } gs ? Math.Round(ps.P50 - gs.P50, 2) : null;
-            comparisons.Add(new BrowserComparison(pageKind, gatewayKind, delta50, delta90, ratio, rate, stored,
+            comparisons.Add(new BrowserComparison(pageKind, gatewayKind, delta50, delta90, ratio, rate, page.PaintedOverSameReply?.P50, stored,
                 delta50 is { } d ? d <= Goals.FirstPaintOverTtftMs : null, rate is { } r ? r >= Goals.TokensPerSecondRatio : null));
         }
 

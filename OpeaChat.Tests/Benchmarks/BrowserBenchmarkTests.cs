@@ -70,6 +70,12 @@ public sealed class BrowserBenchmarkTests(AppFixture app, ITestOutputHelper outp
                 var tokens = send.GetProperty("completion_tokens").GetInt32();
                 Assert.InRange(tokens, 1, MaxTokens);
                 Assert.NotEqual(JsonValueKind.Null, send.GetProperty("conversation_id").ValueKind);
+                if (tokens > 1)
+                {
+                    // The gateway's own rate for this reply, read from the stored message, and the page's against it.
+                    Assert.True(send.GetProperty("stored_tokens_per_second").GetDouble() > 0);
+                    Assert.Equal(send.GetProperty("painted_tokens_per_second").ValueKind, send.GetProperty("painted_over_stored_ratio").ValueKind);
+                }
             }
 
             // The continuing chat went on in the new chat's conversation.
