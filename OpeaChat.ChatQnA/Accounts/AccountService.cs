@@ -253,6 +253,37 @@ public sealed partial class AccountService(
         return ToRecord(account, await HasLoginsAsync(id, cancellationToken));
     }
 
+    /// <summary>
+    /// Deletes an account and everything it owns in one transaction: its conversations (with their messages), its own
+    /// prompts, its personal keys and sign-in links. Shared prompts it made pass to the first other admin, as the team
+    /// uses them. The only admin is kept (409), so the install is never left without one.
+    /// </summary>
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var account = await FindAsync(id, cancellationToken);
+        string? heir = null;
+        if (account.Role == AccountRoles.Admin)
+        {
+            heir = await db.Users.Where(u => u.Role == AccountRoles.Admin && u.Id != id)
+                .OrderBy(u => u.CreatedAt).ThenBy(u => u.Id).Select(u => u.Id).FirstOrDefaultAsync(cancellationToken)
+                ?? throw AccountException.Of(StatusCodes.Status409Conflict, "last_admin", "This is the only admin; make another admin first.");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var conversations = await db.Conversations.IgnoreQueryFilters().Where(c => c.OwnerId == id).ExecuteDeleteAsync(cancellationToken);
+        if (heir is not null)
+        {
+            await db.Prompts.IgnoreQueryFilters().Where(p => p.OwnerId == id && p.Shared)
+                .ExecuteUpdateAsync(set => set.SetProperty(p => p.OwnerId, heir), cancellationToken);
+        }
+
+        var prompts = await db.Prompts.IgnoreQueryFilters().Where(p => p.OwnerId == id && !p.BuiltIn).ExecuteDeleteAsync(cancellationToken);
+        await db.PersonalApiKeys.Where(k => k.AccountId == id).ExecuteDeleteAsync(cancellationToken);
+        Check(await users.DeleteAsync(account), null);
+        await transaction.CommitAsync(cancellationToken);
+        LogDeleted(logger, id, conversations, prompts);
+    }
+
     /// <summary>Locks (until unlocked) or unlocks an account; a locked account's forwarded calls and keys stop at once.</summary>
     public async Task<AccountRecord> SetLockedAsync(string id, bool locked, string adminId, CancellationToken cancellationToken)
     {
@@ -532,6 +563,9 @@ public sealed partial class AccountService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} now has role {Role}")]
     private static partial void LogRoleSet(ILogger logger, string accountId, string role);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} deleted with {Conversations} conversations and {Prompts} prompts")]
+    private static partial void LogDeleted(ILogger logger, string accountId, int conversations, int prompts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} locked: {Locked}")]
     private static partial void LogLockSet(ILogger logger, string accountId, bool locked);

@@ -26,6 +26,7 @@ public static class AccountsEndpoints
         accounts.MapPost("/me/password", ChangePasswordAsync).WithName("ChangePassword");
         accounts.MapGet("/me/keys", ListKeysAsync).WithName("ListApiKeys").WithSummary("Personal API keys, without their secrets.");
         accounts.MapPost("/me/keys", CreateKeyAsync).WithName("CreateApiKey").WithSummary("Make a personal API key; the answer is the only time it is shown.");
+        accounts.MapDelete("/me", DeleteMeAsync).WithName("DeleteMyAccount").WithSummary("Delete one's own account and everything it owns (a signed-in session, not a key).");
         accounts.MapDelete("/me/keys/{id}", RevokeKeyAsync).WithName("RevokeApiKey").WithSummary("Revoke a key; the next request with it is refused.");
 
         // Admins.
@@ -33,6 +34,7 @@ public static class AccountsEndpoints
         accounts.MapPost("/{id}/approve", ApproveAsync).WithName("ApproveAccount");
         accounts.MapPost("/{id}/password", ResetPasswordAsync).WithName("ResetPassword").WithSummary("Set a new password for the account (and end its lockout).");
         accounts.MapPut("/{id}/role", SetRoleAsync).WithName("SetAccountRole");
+        accounts.MapDelete("/{id}", DeleteAsync).WithName("DeleteAccount").WithSummary("Delete an account and everything it owns; its shared prompts pass to another admin.");
         accounts.MapPost("/{id}/lock", (string id, AccountService service, CancellationToken ct) => SetLockedAsync(id, true, service, ct)).WithName("LockAccount");
         accounts.MapPost("/{id}/unlock", (string id, AccountService service, CancellationToken ct) => SetLockedAsync(id, false, service, ct)).WithName("UnlockAccount");
         return app;
@@ -107,6 +109,21 @@ public static class AccountsEndpoints
         return Guid.TryParse(id, out var keyId) && await service.RevokeKeyAsync(person.OwnerId, keyId, cancellationToken)
             ? TypedResults.NoContent()
             : new AccountErrorResult(StatusCodes.Status404NotFound, new AccountError { Detail = $"Key '{id}' not found.", Code = "not_found" });
+    }
+
+    private static async Task<IResult> DeleteMeAsync(AccountService service, IOptionsMonitor<AccountsOptions> options, CancellationToken cancellationToken)
+    {
+        // Not with a personal key: a key that leaked must not be able to erase its person.
+        var person = RequirePerson(options, signedIn: true);
+        await service.DeleteAsync(person.OwnerId, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, AccountService service, IOptionsMonitor<AccountsOptions> options, CancellationToken cancellationToken)
+    {
+        RequireAdmin(options);
+        await service.DeleteAsync(id, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> ListAsync(AccountService service, IOptionsMonitor<AccountsOptions> options, CancellationToken cancellationToken)

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpeaChat.ChatQnA.Data;
 using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.ChatQnA.Accounts;
@@ -234,6 +236,64 @@ public abstract class AccountsApiTests : AccountsTestBase
 
         Assert.Equal(before, await SnapshotAsync(gateway, alice, c!, p!));
         Assert.Equal(1, (await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/conversations?search=swordfish", user: alice)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Deleting_an_account_removes_all_it_owns_in_one_go_and_keeps_everyone_elses()
+    {
+        var gateway = await StartAsync();
+        var admin = await gateway.SignUpAsync("admin");
+        var bob = await gateway.SignUpAsync("bob");
+        var carol = await gateway.SignUpAsync("carol");
+        const string Import = """{"conversation": {"title": "bob's chat"}, "messages": [{"id": "11111111-1111-1111-1111-111111111111", "role": "user", "content": "hello"}, {"id": "22222222-2222-2222-2222-222222222222", "parent_id": "11111111-1111-1111-1111-111111111111", "role": "assistant", "content": "hi"}]}""";
+        var bobsChat = (await gateway.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/conversations/import", Import, user: bob)).GetProperty("id").GetGuid();
+        await gateway.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/prompts", new { id = "bobs-prompt", name = "Bob's", text = "Hi {who}." }, user: bob);
+        var bobsKey = (await gateway.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/accounts/me/keys", new { name = "k" }, user: bob)).GetProperty("key").GetString()!;
+        var carolsChat = (await gateway.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/conversations", new { title = "carol's" }, user: carol)).GetProperty("id").GetGuid();
+        await gateway.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/prompts", new { id = "team", name = "Team", text = "We are a team.", shared = true }, user: admin);
+
+        // Refused, and nothing changes: the only admin, a member deleting someone else, a key erasing its person, no such account.
+        var last = await gateway.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, "/v1/accounts/me", user: admin);
+        Assert.Equal("last_admin", last.GetProperty("code").GetString());
+        await gateway.ExpectAsync(HttpStatusCode.Forbidden, HttpMethod.Delete, $"/v1/accounts/{carol}", user: bob);
+        await gateway.ExpectAsync(HttpStatusCode.Forbidden, HttpMethod.Delete, "/v1/accounts/me", key: bobsKey);
+        await gateway.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Delete, "/v1/accounts/nobody", user: admin);
+        Assert.Equal((2, 1, 1, 4), await RowsOfAsync(gateway, bob, bobsChat));
+
+        await gateway.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/accounts/{bob}", user: admin);
+        Assert.Equal((0, 0, 0, 0), await RowsOfAsync(gateway, bob, bobsChat));
+        await gateway.ExpectAsync(HttpStatusCode.Unauthorized, HttpMethod.Get, "/v1/conversations", key: bobsKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.SignInAsync("bob", Password)).Status);
+        var (status, _) = await gateway.SendAsync(HttpMethod.Get, $"/v1/conversations/{bobsChat}", user: bob);
+        Assert.NotEqual(HttpStatusCode.OK, status);
+        var accounts = await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/accounts", user: admin);
+        Assert.DoesNotContain(accounts.GetProperty("data").EnumerateArray(), account => account.GetProperty("id").GetString() == bob);
+        Assert.Equal("carol's", (await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/conversations/{carolsChat}", user: carol)).GetProperty("title").GetString());
+
+        // A person deletes their own account from a signed-in session.
+        await gateway.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, "/v1/accounts/me", user: carol);
+        Assert.Equal((0, 0, 0, 0), await RowsOfAsync(gateway, carol));
+
+        // An admin's shared prompt stays for the team: it passes to the next admin.
+        var dave = await gateway.SignUpAsync("dave");
+        await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Put, $"/v1/accounts/{dave}/role", new { role = "admin" }, user: admin);
+        await gateway.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/accounts/{admin}", user: dave);
+        var team = await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/prompts/team", user: dave);
+        Assert.False(team.GetProperty("read_only").GetBoolean());
+        Assert.Equal((0, 0, 0, 0), await RowsOfAsync(gateway, admin));
+    }
+
+    /// <summary>What the database holds of an account: messages (of its conversations, or of <paramref name="conversation"/>), prompts, keys, and those with its conversations and its own row.</summary>
+    private static async Task<(int Messages, int Prompts, int Keys, int Total)> RowsOfAsync(Gateway gateway, string accountId, Guid? conversation = null)
+    {
+        var contexts = gateway.Host.Services.GetRequiredService<IDbContextFactory<ConversationsDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        var conversations = await db.Conversations.CountAsync(c => c.OwnerId == accountId);
+        var messages = await db.Messages.CountAsync(m => m.ConversationId == conversation || db.Conversations.Any(c => c.Id == m.ConversationId && c.OwnerId == accountId));
+        var prompts = await db.Prompts.CountAsync(p => p.OwnerId == accountId);
+        var keys = await db.PersonalApiKeys.CountAsync(k => k.AccountId == accountId);
+        var account = await db.Users.CountAsync(u => u.Id == accountId);
+        return (messages, prompts, keys, conversations + account + prompts + keys);
     }
 
     private static async Task<string> SnapshotAsync(Gateway gateway, string user, string conversation, string prompt) =>
