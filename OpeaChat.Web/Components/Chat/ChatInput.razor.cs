@@ -132,9 +132,25 @@ public sealed partial class ChatInput : IAsyncDisposable
             return; // The text stays in the box, to send once a model is there.
         }
 
-        await SetTextAsync(string.Empty);
-        await FocusAsync(); // After a click on Send, typing the next message should just work.
+        // The box is emptied (and focused, so that after a click on Send typing the next message just works) while the
+        // message goes: the send does not wait for two round trips to the browser. Interop calls and renders reach the
+        // browser in order, so a failed send's text put back later still lands after the emptying.
+        var emptied = EmptyForNextAsync();
         await OnSend.InvokeAsync(text);
+        await emptied;
+    }
+
+    private async Task EmptyForNextAsync()
+    {
+        try
+        {
+            await SetTextAsync(string.Empty);
+            await FocusAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The tab closed: there is no box left to empty.
+        }
     }
 
     private async Task<string?> ReadTextAsync() =>
