@@ -119,8 +119,11 @@ public sealed partial class AccountService(
     }
 
     /// <summary>The first admin made, or null on a fresh install.</summary>
-    public Task<string?> FirstAdminIdAsync(CancellationToken cancellationToken) =>
-        db.Users.Where(u => u.Role == AccountRoles.Admin).OrderBy(u => u.CreatedAt).ThenBy(u => u.Id).Select(u => u.Id).FirstOrDefaultAsync(cancellationToken);
+    public Task<string?> FirstAdminIdAsync(CancellationToken cancellationToken) => FirstAdminIdAsync(except: null, cancellationToken);
+
+    /// <summary>The first admin made other than <paramref name="except"/>, or null.</summary>
+    private Task<string?> FirstAdminIdAsync(string? except, CancellationToken cancellationToken) =>
+        db.Users.Where(u => u.Role == AccountRoles.Admin && u.Id != except).OrderBy(u => u.CreatedAt).ThenBy(u => u.Id).Select(u => u.Id).FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>Checks a password for the web's sign-in: the account, or 401 (wrong, or locked with its end) / 403 (pending).</summary>
     public async Task<AccountRecord> CheckPasswordAsync(SignInRequest request, CancellationToken cancellationToken)
@@ -244,7 +247,7 @@ public sealed partial class AccountService(
         if (account.Role == AccountRoles.Admin && role != AccountRoles.Admin
             && !await db.Users.AnyAsync(u => u.Role == AccountRoles.Admin && u.Id != id, cancellationToken))
         {
-            throw AccountException.Of(StatusCodes.Status409Conflict, "last_admin", "This is the only admin; make another admin first.");
+            throw LastAdmin();
         }
 
         account.Role = role;
@@ -264,9 +267,7 @@ public sealed partial class AccountService(
         string? heir = null;
         if (account.Role == AccountRoles.Admin)
         {
-            heir = await db.Users.Where(u => u.Role == AccountRoles.Admin && u.Id != id)
-                .OrderBy(u => u.CreatedAt).ThenBy(u => u.Id).Select(u => u.Id).FirstOrDefaultAsync(cancellationToken)
-                ?? throw AccountException.Of(StatusCodes.Status409Conflict, "last_admin", "This is the only admin; make another admin first.");
+            heir = await FirstAdminIdAsync(except: id, cancellationToken) ?? throw LastAdmin();
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -475,6 +476,9 @@ public sealed partial class AccountService(
     private async Task<Account> FindAsync(string id, CancellationToken cancellationToken) =>
         await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken)
             ?? throw AccountException.Of(StatusCodes.Status404NotFound, "not_found", $"Account '{id}' not found.");
+
+    private static AccountException LastAdmin() =>
+        AccountException.Of(StatusCodes.Status409Conflict, "last_admin", "This is the only admin; make another admin first.");
 
     private Task<bool> HasLoginsAsync(string id, CancellationToken cancellationToken) => db.UserLogins.AnyAsync(l => l.UserId == id, cancellationToken);
 

@@ -51,8 +51,13 @@ public sealed class ConversationList(ConversationsClient client, ChatErrorState 
     public void AddCreated(ConversationRecord conversation) => Items = [conversation, .. Items];
 
     /// <summary>Shows the title the gateway gave an untitled conversation as it stored its first message.</summary>
-    public void ShowStoredTitle(Guid id, string title) =>
-        Items = [.. Items.Select(conversation => conversation.Id == id && string.IsNullOrWhiteSpace(conversation.Title) ? conversation with { Title = title } : conversation)];
+    public void ShowStoredTitle(Guid id, string title)
+    {
+        if (Find(id) is { } untitled && string.IsNullOrWhiteSpace(untitled.Title))
+        {
+            Replace(untitled with { Title = title });
+        }
+    }
 
     /// <summary>Shows the new record of a conversation changed elsewhere (its settings saved).</summary>
     public void Replace(ConversationRecord changed)
