@@ -1,3 +1,4 @@
+using OpeaChat.Contracts.Accounts;
 using System.Net;
 using System.Security.Claims;
 using System.Text.Json;
@@ -21,18 +22,15 @@ namespace OpeaChat.ChatQnA.Protection;
 public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<ChatQnAOptions> options, IOptionsMonitor<AccountsOptions> accounts,
     ILogger<ApiKeyMiddleware> logger)
 {
-    /// <summary>The signed-in person's account id, sent by the web frontend with its forwarder key.</summary>
-    public const string ForwardedUserHeader = "OpeaChat-User";
+    public const string ForwardedUserHeader = ForwardedHeaders.User;
 
-    /// <summary>The session stamp the web got at sign-in (<c>session_stamp</c>), sent beside <see cref="ForwardedUserHeader"/>.</summary>
-    public const string ForwardedSessionHeader = "OpeaChat-Session";
+    public const string ForwardedSessionHeader = ForwardedHeaders.Session;
 
     public const string AuthenticationType = "OpeaChat";
 
     public const string ClientIdItem = "opeachat.client";
 
-    /// <summary>The person a forwarding caller (the web frontend) speaks for, for the rate limiter.</summary>
-    public const string ForwardedClientHeader = "OpeaChat-Client";
+    public const string ForwardedClientHeader = ForwardedHeaders.Client;
 
     private const int ForwardedClientMaxLength = 64;
 
@@ -107,6 +105,16 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
                         $"The {ForwardedUserHeader} account does not exist, is locked, is not approved, or its password changed since this session began.", "invalid_user").ExecuteAsync(context);
                     return;
                 }
+            }
+
+            if (forwarder && person is null && !context.Request.Path.StartsWithSegments("/v1/accounts"))
+            {
+                // The web names a person on every data call; without one only sign-in and sign-up are open to it, so a page
+                // that somehow runs without a signed-in person cannot reach anyone's items, nor the service space.
+                LogRejected(context.Request.Path, "forwarder key without a person");
+                await ContractErrors.Create(context, StatusCodes.Status401Unauthorized,
+                    $"With accounts on, the web frontend's key must name the signed-in person ({ForwardedUserHeader}).", "person_required").ExecuteAsync(context);
+                return;
             }
 
             var resolved = person is not null

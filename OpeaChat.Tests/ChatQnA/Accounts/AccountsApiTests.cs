@@ -392,6 +392,25 @@ public abstract class AccountsApiTests : AccountsTestBase
     }
 
     [Fact]
+    public async Task The_web_key_naming_nobody_reaches_the_account_api_only()
+    {
+        var gateway = await StartAsync();
+        var alice = await gateway.SignUpAsync("alice");
+        await gateway.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/conversations", new { title = "alice's" }, user: alice);
+
+        // Without a person the web's key is for signing people in; no data call lands anywhere, the service space included.
+        foreach (var (method, path) in new[] { (HttpMethod.Get, "/v1/conversations"), (HttpMethod.Get, "/v1/prompts"), (HttpMethod.Post, "/v1/conversations"), (HttpMethod.Get, "/v1/models") })
+        {
+            var refused = await gateway.ExpectAsync(HttpStatusCode.Unauthorized, method, path, method == HttpMethod.Post ? new { title = "nobody's" } : null);
+            Assert.Contains("must name the signed-in person (OpeaChat-User)", refused.ToString(), StringComparison.Ordinal);
+        }
+
+        await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/accounts/status");
+        Assert.Equal(0, (await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/conversations", key: ServiceKey)).GetProperty("total").GetInt32());
+        Assert.Equal(1, (await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/conversations", user: alice)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task Single_sign_on_makes_the_account_once_and_maps_the_admin_claim()
     {
         var gateway = await StartAsync(("Accounts:SignUp", "closed"));

@@ -1,0 +1,17 @@
+namespace OpeaChat.Contracts.Accounts;
+
+/// <summary>
+/// Headers the web frontend sends with its forwarder key, naming whom a call is for. The gateway trusts them only
+/// with that key (docs/security.md, "Who a request is").
+/// </summary>
+public static class ForwardedHeaders
+{
+    /// <summary>The signed-in person's account id.</summary>
+    public const string User = "OpeaChat-User";
+
+    /// <summary>The session stamp from the person's sign-in; an old one (the password changed since) is refused.</summary>
+    public const string Session = "OpeaChat-Session";
+
+    /// <summary>One browser tab's opaque id, for the rate limiter when nobody is signed in (local mode).</summary>
+    public const string Client = "OpeaChat-Client";
+}
