@@ -23,7 +23,7 @@ public sealed partial class HttpSecurityMiddleware(
             // Set when the response starts, so an exception handler that clears the headers does not drop them.
             var headers = response.Headers;
             headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
+            headers["Referrer-Policy"] = policy.ReferrerPolicy;
             headers.XFrameOptions = "DENY";
             headers["Cross-Origin-Resource-Policy"] = "same-origin";
             if (policy.ContentSecurityPolicy is { } csp && !policy.ContentSecurityPolicyExempt.Any(path => context.Request.Path.StartsWithSegments(path)))

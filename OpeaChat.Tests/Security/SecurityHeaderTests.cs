@@ -109,6 +109,8 @@ public sealed class SecurityHeaderTests(SecurityHosts hosts)
         Assert.DoesNotContain("unsafe-eval", csp, StringComparison.Ordinal);
         Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
         Assert.Equal("DENY", Header(response, "X-Frame-Options"));
+        // Its own form posts (sign-in) must carry its Origin; other sites learn nothing of where a link was followed from.
+        Assert.Equal("same-origin", Header(response, "Referrer-Policy"));
 
         // What script-src 'self' would block: an inline <script> (an import map included) or an on* attribute.
         Assert.Contains("<script src=", html, StringComparison.Ordinal);
