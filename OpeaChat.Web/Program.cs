@@ -1,5 +1,6 @@
 using Microsoft.FluentUI.AspNetCore.Components;
 using OpeaChat.Web;
+using OpeaChat.Web.Accounts;
 using OpeaChat.ServiceDefaults.Security;
 using OpeaChat.Web.Components;
 
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddWebServices();
+builder.AddWebAccounts();
 builder.Services.AddSingleton<IRequestRejection, PlainTextRequestRejection>();
 builder.AddHttpSecurity();
 builder.Services.AddRazorComponents()
@@ -21,6 +23,8 @@ var app = builder.Build();
 app.UseHttpSecurity(policy =>
 {
     policy.ContentSecurityPolicy = WebSecurity.ContentSecurityPolicy;
+    // The account pages post forms to this app; other sites still get no referrer.
+    policy.ReferrerPolicy = "same-origin";
     policy.OriginCheckedPaths.Add("/_blazor");
 });
 
@@ -31,10 +35,13 @@ if (!app.Environment.IsDevelopment())
 
 // No HTTPS redirection: the AppHost and the compose deployment serve this frontend over plain http.
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapDefaultEndpoints();
-app.MapStaticAssets();
+app.MapStaticAssets().AllowAnonymous();
+app.MapAccountEndpoints();
 app.MapConversationExport();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();

@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpeaChat.Web.Accounts;
 using OpeaChat.Web.Chat;
 using OpeaChat.Web.Conversations;
 using OpeaChat.Web.Gateway;
@@ -27,6 +29,7 @@ public static class WebServicesExtensions
         builder.Services.AddHttpClient<ConversationsClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
         builder.Services.AddHttpClient<DataprepClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
         builder.Services.AddHttpClient<ModelsClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
+        builder.Services.AddHttpClient<AccountsClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
         builder.Services.AddHealthChecks().AddCheck<GatewayHealthCheck>("gateway");
 
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -39,9 +42,37 @@ public static class WebServicesExtensions
         builder.Services.AddScoped<GatewayCatalog>();
         builder.Services.AddScoped<ServiceHealthMonitor>();
         builder.Services.AddScoped<BrowserTab>();
+        builder.Services.AddScoped<GatewayCaller>();
         builder.Services.AddScoped<BrowserTimeZone>();
         builder.Services.AddScoped<Documents.DocumentLibrary>();
         builder.Services.AddScoped<Models.ModelPulls>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Sign-in for a gateway that keeps accounts: this app's own session cookie (HttpOnly, SameSite=Lax, marked Secure
+    /// when the request is), and every page but the account pages and the static files behind <see cref="SignedInRequirement"/>,
+    /// which lets anyone through in local mode.
+    /// </summary>
+    public static IHostApplicationBuilder AddWebAccounts(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<AccountsMode>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.Cookie.Name = "OpeaChat.Session";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.LoginPath = AccountEndpoints.SignInPath;
+                options.LogoutPath = "/account/sign-out";
+                options.ExpireTimeSpan = TimeSpan.FromDays(14);
+                options.SlidingExpiration = true;
+            });
+        builder.Services.AddScoped<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, SignedInRequirementHandler>();
+        builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(SignedInRequirement.Policy);
         return builder;
     }
 

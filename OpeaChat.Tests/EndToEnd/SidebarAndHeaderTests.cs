@@ -16,6 +16,24 @@ public sealed class SidebarAndHeaderTests(AppFixture app, ITestOutputHelper outp
     private readonly ChatPageDriver _chat = new(app.WebBaseUri, output.WriteLine);
 
     [Fact]
+    public async Task In_local_mode_nothing_asks_for_a_sign_in_and_the_header_says_local_mode()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(log: output.WriteLine);
+        await _chat.RunAsync(page, "local-mode-failure.png", async () =>
+        {
+            await _chat.OpenAsync(page, string.Empty);
+            Assert.Equal("Local mode", (await page.Locator("#local-mode").InnerTextAsync()).Trim());
+            Assert.Equal(0, await page.Locator("#sign-out").CountAsync());
+
+            // The account pages have nothing to do here: they lead back to the chat.
+            await page.GotoAsync(new Uri(app.WebBaseUri, "account/sign-in").ToString());
+            await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal(app.WebBaseUri.AbsoluteUri, page.Url);
+        });
+    }
+
+    [Fact]
     public async Task The_sidebar_export_actions_download_a_Markdown_and_an_importable_JSON_file()
     {
         var tag = Tag();

@@ -1,6 +1,11 @@
 using System.Net;
+using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using OpeaChat.Contracts.Accounts;
+using OpeaChat.Web.Accounts;
 using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
@@ -85,13 +90,40 @@ public sealed class ConversationsClientTests
             return FakeGateway.Respond(HttpStatusCode.OK, """{"data":[],"total":0}""", "application/json");
         });
         BrowserTab first = new(), second = new();
+        using var nobody = new ServiceCollection().BuildServiceProvider();
 
-        await new ConversationsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") }, first).ListAsync();
-        await new ConversationsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") }, second).ListAsync();
+        await new ConversationsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") }, new GatewayCaller(first, nobody)).ListAsync();
+        await new ConversationsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") }, new GatewayCaller(second, nobody)).ListAsync();
 
         Assert.Equal([first.Id, second.Id], seen);
         Assert.NotEqual(first.Id, second.Id);
         Assert.Matches("^[0-9a-f]{32}$", first.Id);
+    }
+
+    [Fact]
+    public async Task A_signed_in_person_and_their_session_go_with_every_call_and_nobody_is_named_without_one()
+    {
+        var seen = new List<(string? User, string? Session)>();
+        var gateway = new FakeGateway(request =>
+        {
+            seen.Add((Header(request, ForwardedHeaders.User), Header(request, ForwardedHeaders.Session)));
+            return FakeGateway.Respond(HttpStatusCode.OK, """{"data":[],"total":0}""", "application/json");
+        });
+        var alice = PersonClaims.ToPrincipal(new AccountRecord { Id = "acc-alice", UserName = "alice", Role = "member", SessionStamp = "stamp-1" });
+
+        await new ConversationsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") }, CallerFor(alice)).ListAsync();
+        await new ConversationsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") }, CallerFor(new ClaimsPrincipal(new ClaimsIdentity()))).ListAsync();
+
+        Assert.Equal([("acc-alice", "stamp-1"), (null, null)], seen);
+
+        static string? Header(HttpRequestMessage request, string name) => request.Headers.TryGetValues(name, out var values) ? values.Single() : null;
+        static GatewayCaller CallerFor(ClaimsPrincipal user)
+        {
+            var services = new ServiceCollection()
+                .AddSingleton<IHttpContextAccessor>(new HttpContextAccessor { HttpContext = new DefaultHttpContext { User = user } })
+                .BuildServiceProvider();
+            return new GatewayCaller(new BrowserTab(), services);
+        }
     }
 
     [Fact]

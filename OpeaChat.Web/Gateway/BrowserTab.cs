@@ -6,7 +6,7 @@ namespace OpeaChat.Web.Gateway;
 /// </summary>
 public sealed class BrowserTab
 {
-    public const string HeaderName = "OpeaChat-Client";
+    public const string HeaderName = OpeaChat.Contracts.Accounts.ForwardedHeaders.Client;
 
     public string Id { get; } = Guid.NewGuid().ToString("N");
 }

@@ -20,15 +20,12 @@ public sealed class ConversationsClient
 {
     private readonly HttpClient _http;
 
-    public ConversationsClient(HttpClient http, BrowserTab? tab = null)
+    public ConversationsClient(HttpClient http, Accounts.GatewayCaller? caller = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         _http = http;
-        if (tab is not null)
-        {
-            // A typed client gets its own HttpClient instance, so this header is this tab's alone.
-            http.DefaultRequestHeaders.Add(BrowserTab.HeaderName, tab.Id);
-        }
+        // A typed client gets its own HttpClient instance, so these headers are this tab's and person's alone.
+        caller?.Stamp(http.DefaultRequestHeaders);
     }
 
     private const string UnreachableMessage = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running.";

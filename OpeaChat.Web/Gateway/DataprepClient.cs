@@ -14,7 +14,7 @@ public sealed record DataprepUpload(string Name, Stream Content, string? Content
 /// Typed client for the gateway's dataprep API (OPEA's <c>/v1/dataprep/ingest</c>, <c>/get</c>, <c>/delete</c>). The
 /// browser never talks to the gateway: uploads reach this app over the circuit and are posted from here.
 /// </summary>
-public sealed class DataprepClient(HttpClient http)
+public sealed class DataprepClient(HttpClient http, Accounts.GatewayCaller? caller = null)
 {
     private const string UnreachableMessage = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running.";
 
@@ -97,6 +97,7 @@ public sealed class DataprepClient(HttpClient http)
     {
         try
         {
+            caller?.Stamp(request.Headers);
             return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException exception)

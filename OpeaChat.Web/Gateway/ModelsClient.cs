@@ -13,7 +13,7 @@ namespace OpeaChat.Web.Gateway;
 /// <see cref="HttpClient"/> has no timeout (a pull takes minutes); callers stop reading with their token, which leaves
 /// the pull itself running in inference.
 /// </summary>
-public sealed class ModelsClient(HttpClient http)
+public sealed class ModelsClient(HttpClient http, Accounts.GatewayCaller? caller = null)
 {
     private const string UnreachableMessage = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running.";
     private static readonly MediaTypeWithQualityHeaderValue Ndjson = new("application/x-ndjson");
@@ -134,6 +134,7 @@ public sealed class ModelsClient(HttpClient http)
         {
             try
             {
+                caller?.Stamp(request.Headers);
                 return await http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException exception)

@@ -1,0 +1,37 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using OpeaChat.Contracts.Accounts;
+
+namespace OpeaChat.Web.Accounts;
+
+/// <summary>What the web's session cookie says about the signed-in person: the gateway's account, as sign-in returned it.</summary>
+public static class PersonClaims
+{
+    /// <summary>The gateway's session stamp, sent back as <see cref="ForwardedHeaders.Session"/>.</summary>
+    public const string SessionStampType = "opeachat:session";
+
+    public const string AdminRole = "admin";
+
+    public static ClaimsPrincipal ToPrincipal(AccountRecord account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        List<Claim> claims =
+        [
+            new(ClaimTypes.NameIdentifier, account.Id),
+            new(ClaimTypes.Name, string.IsNullOrWhiteSpace(account.DisplayName) ? account.UserName : account.DisplayName),
+            new(ClaimTypes.Role, account.Role),
+        ];
+        if (account.SessionStamp is { Length: > 0 } stamp)
+        {
+            claims.Add(new Claim(SessionStampType, stamp));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
+    }
+
+    /// <summary>The account id of a signed-in person; null for anyone else.</summary>
+    public static string? AccountId(this ClaimsPrincipal? user) =>
+        user?.Identity?.IsAuthenticated == true ? user.FindFirstValue(ClaimTypes.NameIdentifier) : null;
+
+    public static bool IsAdmin(this ClaimsPrincipal? user) => user?.IsInRole(AdminRole) == true;
+}

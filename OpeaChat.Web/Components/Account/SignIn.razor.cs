@@ -1,0 +1,87 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components;
+using OpeaChat.Contracts.Accounts;
+using OpeaChat.Web.Accounts;
+
+namespace OpeaChat.Web.Components.Account;
+
+/// <summary>
+/// The password check is the gateway's (with its lockout); the session is this app's cookie, holding the account the
+/// gateway answered with. Rendered on the server without a circuit, as a plain form, so it works before any script.
+/// </summary>
+public sealed partial class SignIn
+{
+    private AccountsStatus? _status;
+    private string? _message;
+
+    [CascadingParameter]
+    private HttpContext HttpContext { get; set; } = default!;
+
+    [Inject]
+    private AccountsClient Accounts { get; set; } = default!;
+
+    [Inject]
+    private AccountsMode Mode { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [SupplyParameterFromQuery]
+    private string? ReturnUrl { get; set; }
+
+    [SupplyParameterFromForm(FormName = "sign-in")]
+    private SignInForm Input { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        Input ??= new(); // Null on a GET: only a post supplies the form.
+        _status = await Mode.GetAsync(Accounts, HttpContext.RequestAborted);
+        if (_status is null)
+        {
+            _message = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running, then reload.";
+        }
+        else if (!_status.Enabled)
+        {
+            Navigation.NavigateTo("/"); // Local mode: nobody signs in.
+        }
+        else if (!_status.AdminExists)
+        {
+            Navigation.NavigateTo(AccountEndpoints.SignUpPath); // A fresh install: make the admin first.
+        }
+    }
+
+    private async Task SignInAsync()
+    {
+        var (account, error) = await Accounts.SignInAsync(Input.UserName!.Trim(), Input.Password!, HttpContext.RequestAborted);
+        if (account is null)
+        {
+            _message = Describe(error);
+            return;
+        }
+
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PersonClaims.ToPrincipal(account));
+        Navigation.NavigateTo(AccountEndpoints.SafeReturnUrl(ReturnUrl));
+    }
+
+    /// <summary>The gateway's reason, with what it adds: the attempts left before the lockout, or when it ends.</summary>
+    public static string Describe(AccountError? error) => error switch
+    {
+        null => "Sign-in failed.",
+        { AttemptsLeft: { } left } => $"{error.Detail} {left} {(left == 1 ? "attempt" : "attempts")} left before the account is locked for a while.",
+        { LockedUntil: { } until } when until.Year < 9999 => $"{error.Detail} Try again after {until.ToUniversalTime():HH:mm} UTC.",
+        _ => error.Detail,
+    };
+
+    public sealed class SignInForm
+    {
+        [Required(ErrorMessage = "Enter your user name.")]
+        [StringLength(256)]
+        public string? UserName { get; set; }
+
+        [Required(ErrorMessage = "Enter your password.")]
+        [StringLength(1024)]
+        public string? Password { get; set; }
+    }
+}

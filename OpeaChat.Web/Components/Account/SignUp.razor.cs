@@ -1,0 +1,95 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components;
+using OpeaChat.Contracts.Accounts;
+using OpeaChat.Web.Accounts;
+
+namespace OpeaChat.Web.Components.Account;
+
+/// <summary>
+/// Sign-up, and on a fresh install the first admin. The gateway decides (its password rules, whether sign-up is open
+/// or waits for approval); an account it approves at once is signed in here straight away.
+/// </summary>
+public sealed partial class SignUp
+{
+    private AccountsStatus? _status;
+    private string? _message;
+    private bool _waiting;
+
+    [CascadingParameter]
+    private HttpContext HttpContext { get; set; } = default!;
+
+    [Inject]
+    private AccountsClient Accounts { get; set; } = default!;
+
+    [Inject]
+    private AccountsMode Mode { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [SupplyParameterFromForm(FormName = "sign-up")]
+    private SignUpForm Input { get; set; } = default!;
+
+    private string Heading => _status is { AdminExists: false } ? "Welcome to OpeaChat" : "Sign up";
+
+    protected override async Task OnInitializedAsync()
+    {
+        Input ??= new(); // Null on a GET: only a post supplies the form.
+        _status = await Mode.GetAsync(Accounts, HttpContext.RequestAborted);
+        if (_status is null)
+        {
+            _message = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running, then reload.";
+        }
+        else if (!_status.Enabled)
+        {
+            Navigation.NavigateTo("/");
+        }
+        else if (_status is { AdminExists: true, SignUp: "closed" })
+        {
+            _message = "Sign-up is closed here: ask an admin to make your account.";
+        }
+    }
+
+    private async Task SignUpAsync()
+    {
+        var (account, error) = await Accounts.SignUpAsync(new SignUpRequest
+        {
+            UserName = Input.UserName!.Trim(),
+            Password = Input.Password,
+            DisplayName = string.IsNullOrWhiteSpace(Input.DisplayName) ? null : Input.DisplayName.Trim(),
+        }, HttpContext.RequestAborted);
+        if (account is null)
+        {
+            _message = error?.Detail ?? "Sign-up failed.";
+            return;
+        }
+
+        if (!account.Approved)
+        {
+            _waiting = true;
+            return;
+        }
+
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PersonClaims.ToPrincipal(account));
+        Navigation.NavigateTo("/");
+    }
+
+    public sealed class SignUpForm
+    {
+        [Required(ErrorMessage = "Choose a user name.")]
+        [StringLength(64)]
+        public string? UserName { get; set; }
+
+        [StringLength(128)]
+        public string? DisplayName { get; set; }
+
+        [Required(ErrorMessage = "Choose a password.")]
+        [StringLength(1024)]
+        public string? Password { get; set; }
+
+        [Compare(nameof(Password), ErrorMessage = "The two passwords differ.")]
+        public string? ConfirmPassword { get; set; }
+    }
+}
