@@ -29,7 +29,13 @@ public static class WebServicesExtensions
         builder.Services.AddHttpClient<ConversationsClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
         builder.Services.AddHttpClient<DataprepClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
         builder.Services.AddHttpClient<ModelsClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
-        builder.Services.AddHttpClient<AccountsClient>(ConfigureGateway).AddHttpMessageHandler(ProbeGateway);
+        // Without the 1 s liveness probe: whether accounts are on decides who may see a page, so a gateway slow to
+        // answer its first probe must not pass for one that is down. Bounded by the health timeout instead.
+        builder.Services.AddHttpClient<AccountsClient>((services, http) =>
+        {
+            ConfigureGateway(services, http);
+            http.Timeout = services.GetRequiredService<IOptions<GatewayOptions>>().Value.HealthTimeout;
+        });
         builder.Services.AddHealthChecks().AddCheck<GatewayHealthCheck>("gateway");
 
         builder.Services.TryAddSingleton(TimeProvider.System);

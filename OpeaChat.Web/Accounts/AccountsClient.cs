@@ -94,8 +94,9 @@ public sealed class AccountsClient(HttpClient http, GatewayCaller? caller = null
         {
             return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException exception)
+        catch (Exception exception) when (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // Refused, or no answer within the client's timeout: either way the gateway cannot be used now.
             throw new ChatQnAException(ChatQnAFailure.Unreachable, UnreachableMessage, innerException: exception);
         }
     }
