@@ -7,20 +7,10 @@ using OpeaChat.Web.Gateway;
 namespace OpeaChat.Web.Components.Account;
 
 /// <summary>The signed-in person's personal API keys: made here (shown once), listed without their secrets, revoked.</summary>
-public sealed partial class ApiKeys
+public sealed partial class ApiKeys : AccountPage
 {
     private IReadOnlyList<ApiKeyRecord>? _keys;
     private CreatedApiKey? _created;
-    private string? _message;
-
-    [CascadingParameter]
-    private HttpContext HttpContext { get; set; } = default!;
-
-    [Inject]
-    private AccountsClient Accounts { get; set; } = default!;
-
-    [Inject]
-    private NavigationManager Navigation { get; set; } = default!;
 
     [SupplyParameterFromForm(FormName = "create-key")]
     private KeyDraft Draft { get; set; } = default!;
@@ -45,7 +35,7 @@ public sealed partial class ApiKeys
     {
         var (created, error) = await Accounts.CreateKeyAsync(Draft.Name!.Trim(), HttpContext.RequestAborted);
         _created = created;
-        _message = error?.Detail;
+        Message = error?.Detail;
         Draft = new KeyDraft();
         await LoadAsync();
     }
@@ -54,7 +44,7 @@ public sealed partial class ApiKeys
     {
         if (RevokeId is { Length: > 0 } id && !await Accounts.RevokeKeyAsync(id, HttpContext.RequestAborted))
         {
-            _message = "That key is not one of yours, or it was revoked already.";
+            Message = "That key is not one of yours, or it was revoked already.";
         }
 
         await LoadAsync();
@@ -68,7 +58,7 @@ public sealed partial class ApiKeys
         }
         catch (ChatQnAException exception)
         {
-            _message = exception.Message;
+            Message = exception.Message;
         }
     }
 

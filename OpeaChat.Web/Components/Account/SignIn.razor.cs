@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components;
 using OpeaChat.Contracts.Accounts;
 using OpeaChat.Web.Accounts;
@@ -11,22 +9,9 @@ namespace OpeaChat.Web.Components.Account;
 /// The password check is the gateway's (with its lockout); the session is this app's cookie, holding the account the
 /// gateway answered with. Rendered on the server without a circuit, as a plain form, so it works before any script.
 /// </summary>
-public sealed partial class SignIn
+public sealed partial class SignIn : AccountPage
 {
     private AccountsStatus? _status;
-    private string? _message;
-
-    [CascadingParameter]
-    private HttpContext HttpContext { get; set; } = default!;
-
-    [Inject]
-    private AccountsClient Accounts { get; set; } = default!;
-
-    [Inject]
-    private AccountsMode Mode { get; set; } = default!;
-
-    [Inject]
-    private NavigationManager Navigation { get; set; } = default!;
 
     [SupplyParameterFromQuery]
     private string? ReturnUrl { get; set; }
@@ -37,16 +22,8 @@ public sealed partial class SignIn
     protected override async Task OnInitializedAsync()
     {
         Input ??= new(); // Null on a GET: only a post supplies the form.
-        _status = await Mode.GetAsync(Accounts, HttpContext.RequestAborted);
-        if (_status is null)
-        {
-            _message = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running, then reload.";
-        }
-        else if (!_status.Enabled)
-        {
-            Navigation.NavigateTo("/"); // Local mode: nobody signs in.
-        }
-        else if (!_status.AdminExists)
+        _status = await AccountsOnAsync();
+        if (_status is { AdminExists: false })
         {
             Navigation.NavigateTo(AccountEndpoints.SignUpPath); // A fresh install: make the admin first.
         }
@@ -57,12 +34,11 @@ public sealed partial class SignIn
         var (account, error) = await Accounts.SignInAsync(Input.UserName!.Trim(), Input.Password!, HttpContext.RequestAborted);
         if (account is null)
         {
-            _message = Describe(error);
+            Message = Describe(error);
             return;
         }
 
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PersonClaims.ToPrincipal(account));
-        Navigation.NavigateTo(AccountEndpoints.SafeReturnUrl(ReturnUrl));
+        await StartSessionAsync(account, AccountEndpoints.SafeReturnUrl(ReturnUrl));
     }
 
     /// <summary>The gateway's reason, with what it adds: the attempts left before the lockout, or when it ends.</summary>

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components;
 using OpeaChat.Contracts.Accounts;
 using OpeaChat.Web.Accounts;
@@ -11,23 +9,10 @@ namespace OpeaChat.Web.Components.Account;
 /// Sign-up, and on a fresh install the first admin. The gateway decides (its password rules, whether sign-up is open
 /// or waits for approval); an account it approves at once is signed in here straight away.
 /// </summary>
-public sealed partial class SignUp
+public sealed partial class SignUp : AccountPage
 {
     private AccountsStatus? _status;
-    private string? _message;
     private bool _waiting;
-
-    [CascadingParameter]
-    private HttpContext HttpContext { get; set; } = default!;
-
-    [Inject]
-    private AccountsClient Accounts { get; set; } = default!;
-
-    [Inject]
-    private AccountsMode Mode { get; set; } = default!;
-
-    [Inject]
-    private NavigationManager Navigation { get; set; } = default!;
 
     [SupplyParameterFromForm(FormName = "sign-up")]
     private SignUpForm Input { get; set; } = default!;
@@ -37,18 +22,10 @@ public sealed partial class SignUp
     protected override async Task OnInitializedAsync()
     {
         Input ??= new(); // Null on a GET: only a post supplies the form.
-        _status = await Mode.GetAsync(Accounts, HttpContext.RequestAborted);
-        if (_status is null)
+        _status = await AccountsOnAsync();
+        if (_status is { AdminExists: true, SignUp: "closed" })
         {
-            _message = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running, then reload.";
-        }
-        else if (!_status.Enabled)
-        {
-            Navigation.NavigateTo("/");
-        }
-        else if (_status is { AdminExists: true, SignUp: "closed" })
-        {
-            _message = "Sign-up is closed here: ask an admin to make your account.";
+            Message = "Sign-up is closed here: ask an admin to make your account.";
         }
     }
 
@@ -62,7 +39,7 @@ public sealed partial class SignUp
         }, HttpContext.RequestAborted);
         if (account is null)
         {
-            _message = error?.Detail ?? "Sign-up failed.";
+            Message = error?.Detail ?? "Sign-up failed.";
             return;
         }
 
@@ -72,8 +49,7 @@ public sealed partial class SignUp
             return;
         }
 
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PersonClaims.ToPrincipal(account));
-        Navigation.NavigateTo("/");
+        await StartSessionAsync(account, "/");
     }
 
     public sealed class SignUpForm
