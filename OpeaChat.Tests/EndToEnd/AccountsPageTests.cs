@@ -70,6 +70,8 @@ public sealed class AccountsPageTests(ITestOutputHelper output) : IAsyncLifetime
             await bob.WaitForURLAsync("**/account/sign-in**", new() { Timeout = Ms(ReadyTimeout) });
             await bob.ClickAsync("text=Sign up");
             await bob.WaitForURLAsync("**/account/sign-up", new() { Timeout = Ms(ReadyTimeout) });
+            // Blazor's enhanced navigation moves the address before it patches the page: wait for what a person sees.
+            await bob.Locator("h1", new() { HasText = "Sign up" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
             Assert.Equal("Sign up", await bob.Locator("h1").InnerTextAsync());
             await SignUpAsync(bob, "bob");
             await bob.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
