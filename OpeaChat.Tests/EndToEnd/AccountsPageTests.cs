@@ -52,7 +52,7 @@ public sealed class AccountsPageTests(ITestOutputHelper output) : IAsyncLifetime
         {
             // A fresh install sends the first visitor to make the admin account.
             await alice.GotoAsync(_web.BaseAddress.ToString());
-            await alice.WaitForURLAsync("**/account/sign-up", new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(alice, "^/account/sign-up$");
             Assert.Equal("Welcome to OpeaChat", await alice.Locator("h1").InnerTextAsync());
             await SignUpAsync(alice, "alice");
             await alice.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
@@ -67,9 +67,9 @@ public sealed class AccountsPageTests(ITestOutputHelper output) : IAsyncLifetime
         {
             // Now an admin exists: a stranger is asked to sign in, and may sign up (sign-up is open here).
             await bob.GotoAsync(new Uri(_web.BaseAddress, $"c/{alicesChat}").ToString());
-            await bob.WaitForURLAsync("**/account/sign-in**", new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(bob, "^/account/sign-in");
             await bob.ClickAsync("text=Sign up");
-            await bob.WaitForURLAsync("**/account/sign-up", new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(bob, "^/account/sign-up$");
             // Blazor's enhanced navigation moves the address before it patches the page: wait for what a person sees.
             await bob.Locator("h1", new() { HasText = "Sign up" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
             Assert.Equal("Sign up", await bob.Locator("h1").InnerTextAsync());
@@ -107,9 +107,9 @@ public sealed class AccountsPageTests(ITestOutputHelper output) : IAsyncLifetime
 
             // Signing out ends the session: the chat is behind the sign-in page again.
             await alice.ClickAsync("#sign-out");
-            await alice.WaitForURLAsync("**/account/sign-in", new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(alice, "^/account/sign-in$");
             await alice.GotoAsync(_web.BaseAddress.ToString());
-            await alice.WaitForURLAsync("**/account/sign-in**", new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(alice, "^/account/sign-in");
 
             // A wrong password is refused with the gateway's reason; the right one signs her in, back to her chat.
             await SignInAsync(alice, "alice", "not her password");
@@ -138,7 +138,7 @@ public sealed class AccountsPageTests(ITestOutputHelper output) : IAsyncLifetime
             await SendAsync(page, "Carol asks about the moon.");
 
             await page.ClickAsync("a.account-badge-link");
-            await page.WaitForURLAsync("**/account/keys");
+            await WaitForPathAsync(page, "^/account/keys$");
             await page.FillAsync("#key-name", "laptop");
             await page.ClickAsync("text=Create key");
             var key = (await page.Locator("#new-api-key").InnerTextAsync()).Trim();

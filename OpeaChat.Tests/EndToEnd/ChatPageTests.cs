@@ -40,7 +40,7 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             Assert.EndsWith("tokens/s", (await page.Locator(".chat-message.assistant .message-speed").InnerTextAsync()).Trim(), StringComparison.Ordinal);
 
             // The address names the stored conversation, and the sidebar lists it (titled by the first message).
-            await page.WaitForURLAsync("**/c/*", new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(page, "^/c/[^/]+$");
             var id = Guid.Parse(new Uri(page.Url).Segments[^1]);
             var item = page.Locator($".conversation-item[data-id='{id}']");
             await item.WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });

@@ -123,7 +123,7 @@ public sealed class MessageListTests(AppFixture app, ITestOutputHelper output)
 
             // Another conversation chosen in the sidebar opens at its end too, following again.
             await page.ClickAsync($".conversation-item[data-id='{other}'] .conversation-link");
-            await page.WaitForURLAsync($"**/c/{other}", new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(page, $"^/c/{other}$");
             await page.WaitForFunctionAsync(InView, Marker(LongConversation - 1), new() { Timeout = Ms(ReadyTimeout) });
             await page.WaitForFunctionAsync(AtBottom, null, new() { Timeout = Ms(ReadyTimeout) });
             await page.Locator("#jump-to-latest").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Ms(ReadyTimeout) });

@@ -99,7 +99,7 @@ public sealed class SettingsPanelTests(AppFixture app, ITestOutputHelper output)
             await page.WaitForFunctionAsync("() => document.getElementById('settings-status')?.textContent.includes('new chat')", null, new() { Timeout = Ms(ReadyTimeout) });
 
             await SendAsync(page, "Once upon a time");
-            await page.WaitForURLAsync("**/c/*", new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(page, "^/c/[^/]+$");
             var id = Guid.Parse(new Uri(page.Url).Segments[^1]);
             Assert.Equal(5, (await GetConversationAsync(gateway, id)).GetProperty("max_tokens").GetInt32());
             await page.WaitForFunctionAsync("() => document.getElementById('settings-max-tokens')?.value === '5'", null, new() { Timeout = Ms(ReadyTimeout) });

@@ -96,7 +96,7 @@ public sealed class SidebarAndHeaderTests(AppFixture app, ITestOutputHelper outp
 
             await page.SetInputFilesAsync("#import-file", file);
 
-            await page.WaitForURLAsync("**/c/*", new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(page, "^/c/[^/]+$");
             var id = Guid.Parse(new Uri(page.Url).Segments[^1]);
             // Listed, and marked open once the page has opened it.
             var item = page.Locator($".conversation-item.active[data-id='{id}']");
@@ -210,7 +210,7 @@ public sealed class SidebarAndHeaderTests(AppFixture app, ITestOutputHelper outp
 
             await page.Keyboard.PressAsync("Control+Shift+O");
 
-            await page.WaitForURLAsync(app.WebBaseUri.ToString(), new() { Timeout = Ms(ReadyTimeout) });
+            await WaitForPathAsync(page, "^/$");
             await page.WaitForSelectorAsync(".chat-empty", new() { Timeout = Ms(ReadyTimeout) });
             Assert.Equal(0, await page.Locator(".chat-message").CountAsync());
             await page.WaitForFunctionAsync(

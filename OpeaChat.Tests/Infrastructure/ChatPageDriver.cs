@@ -24,6 +24,17 @@ public sealed class ChatPageDriver(Uri webBaseUri, Action<string> log)
         await page.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
     }
 
+    /// <summary>
+    /// Waits until the address bar's path (and query) matches <paramref name="pathPattern"/>, a regular expression.
+    /// Not Playwright's WaitForURL: Blazor's enhanced navigation and NavigateTo move the address with history.pushState,
+    /// where WaitForURL then waited for a load event that never comes (seen under CI's load: the page showed the new
+    /// address and content while the wait timed out). The page's own location is what a person reads.
+    /// </summary>
+    public static async Task WaitForPathAsync(IPage page, string pathPattern, TimeSpan? timeout = null) =>
+        await page.WaitForFunctionAsync(
+            "pattern => new RegExp(pattern).test(location.pathname + location.search)",
+            pathPattern, new() { Timeout = Ms(timeout ?? ReadyTimeout), PollingInterval = 50 });
+
     public static async Task SendAsync(IPage page, string text)
     {
         var before = await page.Locator(".chat-message.assistant").CountAsync();
