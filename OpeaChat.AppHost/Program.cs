@@ -47,6 +47,14 @@ var web = builder.AddProject<Projects.OpeaChat_Web>("web")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 
+// OPEACHAT_ACCOUNTS=true (or Parameters:opeachat-accounts): a development run with accounts, as a team's server has
+// them (docs/security.md). The web signs people in and speaks for them with a forwarder key generated for the run.
+// Off by default: the loopback development run is local mode, with nobody to sign in.
+if (deployment is null && DevelopmentAccounts.Requested(builder.Configuration))
+{
+    DevelopmentAccounts.Apply(builder, chatqna, web);
+}
+
 builder.SuperviseInDevelopment(inference, chatqna, web);
 
 // A deployment always waits for health: its model is on the server, not on the machine that publishes.

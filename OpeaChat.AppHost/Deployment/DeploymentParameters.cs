@@ -34,6 +34,11 @@ internal sealed class DeploymentParameters
     public const string ParallelSequencesName = "parallel-sequences";
     public const string ApiKeyName = "api-key";
     public const string InferenceApiKeyName = "inference-api-key";
+    public const string ForwarderApiKeyName = "forwarder-api-key";
+    public const string SignUpName = "sign-up";
+
+    /// <summary>Development only (OPEACHAT_ACCOUNTS): a deployment always has accounts.</summary>
+    public const string AccountsName = "opeachat-accounts";
     public const string PublicHostsName = "public-hosts";
     public const string PostgresPasswordName = "postgres-password";
     public const string PullName = "opeachat-pull";
@@ -75,6 +80,15 @@ internal sealed class DeploymentParameters
 
     /// <summary>The key between the gateway and inference (Inference:ApiKeys:0, ChatQnA:InferenceApiKey).</summary>
     public IResourceBuilder<ParameterResource> InferenceApiKey { get; private init; } = null!;
+
+    /// <summary>
+    /// The key the web sends to the gateway (ChatQnA:ForwarderApiKeys:0, the web's ChatQnA:ApiKey): with it alone the
+    /// web names the signed-in person of each call. Not the clients' key, which acts as a service.
+    /// </summary>
+    public IResourceBuilder<ParameterResource> ForwarderApiKey { get; private init; } = null!;
+
+    /// <summary>Who may make an account after the first admin: closed, approval or open (ChatQnA:Accounts:SignUp).</summary>
+    public IResourceBuilder<ParameterResource> SignUp { get; private init; } = null!;
 
     /// <summary>Host names people and clients use to reach the gateway and the web page (added to their AllowedHosts).</summary>
     public IResourceBuilder<ParameterResource> PublicHosts { get; private init; } = null!;
@@ -121,6 +135,12 @@ internal sealed class DeploymentParameters
         var gpuLayers = Integer(configuration, GpuLayersName, backend == InferenceBackend.Cuda12 ? -1 : 0, -1, 10_000);
         var contextSize = Integer(configuration, ContextSizeName, 8192, 0, 1_048_576);
         var parallel = Integer(configuration, ParallelSequencesName, 4, 1, 256);
+        var signUp = Value(configuration, SignUpName, "approval").ToLowerInvariant();
+        if (signUp is not ("closed" or "approval" or "open"))
+        {
+            throw Invalid(SignUpName, signUp, "closed, approval or open");
+        }
+
         var modelFile = Value(configuration, ModelFileName, model.ModelPath is { } path ? Path.GetFileName(path) : FallbackModelFile);
         if (modelFile.Contains('/', StringComparison.Ordinal) || modelFile.Contains('\\', StringComparison.Ordinal) || modelFile.Contains('$', StringComparison.Ordinal))
         {
@@ -146,9 +166,13 @@ internal sealed class DeploymentParameters
             ContextSize = Setting(builder, ContextSizeName, contextSize.ToString(CultureInfo.InvariantCulture), "KV-cache tokens shared by all parallel sequences (Inference:ContextSize)."),
             ParallelSequences = Setting(builder, ParallelSequencesName, parallel.ToString(CultureInfo.InvariantCulture), "Requests decoded together (Inference:MaxParallelSequences)."),
             ApiKey = builder.AddParameter(ApiKeyName, secret: true)
-                .WithDescription("API key that clients and the web page send to the gateway (ChatQnA:ApiKeys:0). Generate one with: openssl rand -hex 32"),
+                .WithDescription("API key that REST clients send to the gateway, acting as a service (ChatQnA:ApiKeys:0). Generate one with: openssl rand -hex 32"),
             InferenceApiKey = builder.AddParameter(InferenceApiKeyName, secret: true)
                 .WithDescription("API key the gateway sends to inference (Inference:ApiKeys:0, ChatQnA:InferenceApiKey). Generate one with: openssl rand -hex 32"),
+            ForwarderApiKey = builder.AddParameter(ForwarderApiKeyName, secret: true)
+                .WithDescription("API key the web page sends to the gateway to speak for the signed-in person (ChatQnA:ForwarderApiKeys:0); never give it to a client. Generate one with: openssl rand -hex 32"),
+            SignUp = Setting(builder, SignUpName, signUp,
+                "Who may make an account after the first (the first visitor makes the admin): closed, approval (an admin approves) or open (ChatQnA:Accounts:SignUp)."),
             PublicHosts = Setting(builder, PublicHostsName, "localhost",
                 "Host names (;-separated) people use to reach the web page and the gateway, such as chat.example.com (AllowedHosts)."),
             // OPEACHAT_PULL in the environment, as in development; an empty value pulls nothing.

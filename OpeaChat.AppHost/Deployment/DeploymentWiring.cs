@@ -72,6 +72,10 @@ internal static class DeploymentWiring
             // OPEA's REST clients reach the gateway on 8888 from outside.
             .WithExternalHttpEndpoints()
             .WithEnvironment("ChatQnA__ApiKeys__0", parameters.ApiKey)
+            // A team's server: accounts on; the first visitor makes the admin (docs/security.md, Accounts).
+            .WithEnvironment("ChatQnA__Accounts__Enabled", "true")
+            .WithEnvironment("ChatQnA__Accounts__SignUp", parameters.SignUp)
+            .WithEnvironment("ChatQnA__ForwarderApiKeys__0", parameters.ForwarderApiKey)
             .WithEnvironment("AllowedHosts", ReferenceExpression.Create($"{AllowedHosts("chatqna")};{parameters.PublicHosts}"))
             .WithAnnotation(Probe(chatqna, startPeriodSeconds: 20));
         if (parameters.InferenceReplicas > 1)
@@ -98,7 +102,8 @@ internal static class DeploymentWiring
 
         web.PublishAsDockerFile(container => container.WithDockerfile(repositoryRoot, "OpeaChat.Web/Dockerfile"));
         web
-            .WithEnvironment("ChatQnA__ApiKey", parameters.ApiKey)
+            // The forwarder key, not the clients' one: the web speaks for the person it signed in.
+            .WithEnvironment("ChatQnA__ApiKey", parameters.ForwarderApiKey)
             .WithEnvironment("AllowedHosts", ReferenceExpression.Create($"{AllowedHosts("web")};{parameters.PublicHosts}"))
             .WithAnnotation(Probe(web, startPeriodSeconds: 20));
     }

@@ -13,8 +13,11 @@ public sealed class DefaultDeployment : PublishedDeployment
     /// <summary>The key between the gateway and inference; it must not appear either.</summary>
     public const string InferenceApiKeySecret = "sk-test-inference-5b2d-never-in-a-file";
 
+    /// <summary>The web's forwarder key; it must not appear either.</summary>
+    public const string ForwarderApiKeySecret = "sk-test-forwarder-9e41-never-in-a-file";
+
     protected override IReadOnlyList<string> Parameters =>
-        [$"--Parameters:api-key={ApiKeySecret}", $"--Parameters:inference-api-key={InferenceApiKeySecret}"];
+        [$"--Parameters:api-key={ApiKeySecret}", $"--Parameters:inference-api-key={InferenceApiKeySecret}", $"--Parameters:forwarder-api-key={ForwarderApiKeySecret}"];
 }
 
 [Collection(AppHostRunCollection.Name)]
@@ -150,7 +153,8 @@ public sealed partial class ComposeDeploymentTests(DefaultDeployment deployment)
     public void The_api_key_is_a_required_variable_and_its_value_is_never_written()
     {
         Assert.StartsWith("${API_KEY:?", deployment.Service("chatqna").Map("environment").Scalar("ChatQnA__ApiKeys__0"), StringComparison.Ordinal);
-        Assert.StartsWith("${API_KEY:?", deployment.Service("web").Map("environment").Scalar("ChatQnA__ApiKey"), StringComparison.Ordinal);
+        // The clients' key acts as a service: the web never holds it (it speaks for people with the forwarder key).
+        Assert.StartsWith("${FORWARDER_API_KEY:?", deployment.Service("web").Map("environment").Scalar("ChatQnA__ApiKey"), StringComparison.Ordinal);
         foreach (var file in Directory.EnumerateFiles(deployment.OutputDirectory, "*", SearchOption.AllDirectories))
         {
             Assert.DoesNotContain(DefaultDeployment.ApiKeySecret, File.ReadAllText(file), StringComparison.Ordinal);
@@ -171,6 +175,24 @@ public sealed partial class ComposeDeploymentTests(DefaultDeployment deployment)
         }
 
         Assert.Matches(new Regex("^INFERENCE_API_KEY=$", RegexOptions.Multiline), deployment.EnvExampleText);
+    }
+
+    [Fact]
+    public void Accounts_are_on_and_the_web_speaks_for_people_with_a_forwarder_key_that_is_never_written()
+    {
+        var gateway = deployment.Service("chatqna").Map("environment");
+        Assert.Equal("true", gateway.Scalar("ChatQnA__Accounts__Enabled"));
+        Assert.Equal("${SIGN_UP:-approval}", gateway.Scalar("ChatQnA__Accounts__SignUp"));
+        Assert.StartsWith("${FORWARDER_API_KEY:?", gateway.Scalar("ChatQnA__ForwarderApiKeys__0"), StringComparison.Ordinal);
+        Assert.Equal(gateway.Scalar("ChatQnA__ForwarderApiKeys__0"), deployment.Service("web").Map("environment").Scalar("ChatQnA__ApiKey"));
+        Assert.False(deployment.Service("inference").Map("environment").Has("ChatQnA__ForwarderApiKeys__0"));
+        foreach (var file in Directory.EnumerateFiles(deployment.OutputDirectory, "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(DefaultDeployment.ForwarderApiKeySecret, File.ReadAllText(file), StringComparison.Ordinal);
+        }
+
+        Assert.Matches(new Regex("^FORWARDER_API_KEY=$", RegexOptions.Multiline), deployment.EnvExampleText);
+        Assert.Matches(new Regex("^SIGN_UP=approval$", RegexOptions.Multiline), deployment.EnvExampleText);
     }
 
     [Fact]

@@ -98,6 +98,38 @@ public sealed class DevelopmentModelTests
         Assert.False((await EnvironmentOfAsync(inference, builder.ExecutionContext, timeout.Token)).ContainsKey("Inference__Pull"));
     }
 
+    [Fact]
+    public async Task OPEACHAT_ACCOUNTS_turns_accounts_on_and_gives_the_gateway_and_the_web_one_generated_forwarder_key()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OpeaChat_AppHost>(
+            ["DOTNET_LAUNCH_PROFILE=http", "OPEACHAT_ACCOUNTS=true"], timeout.Token);
+
+        var projects = builder.Resources.OfType<ProjectResource>().ToDictionary(resource => resource.Name);
+        var gateway = await EnvironmentOfAsync(projects["chatqna"], builder.ExecutionContext, timeout.Token);
+        var web = await EnvironmentOfAsync(projects["web"], builder.ExecutionContext, timeout.Token);
+        Assert.Equal("true", gateway["ChatQnA__Accounts__Enabled"]);
+        var key = Assert.IsType<ParameterResource>(gateway["ChatQnA__ForwarderApiKeys__0"]);
+        Assert.Same(key, web["ChatQnA__ApiKey"]);
+        Assert.Equal("forwarder-api-key", key.Name);
+        Assert.True(key.Secret);
+        Assert.True((await key.GetValueAsync(timeout.Token))?.Length >= 32);
+        Assert.False((await EnvironmentOfAsync(projects["inference"], builder.ExecutionContext, timeout.Token)).ContainsKey("ChatQnA__ForwarderApiKeys__0"));
+    }
+
+    [Fact]
+    public async Task Without_OPEACHAT_ACCOUNTS_the_development_run_is_local_mode()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OpeaChat_AppHost>(
+            ["DOTNET_LAUNCH_PROFILE=http", "OPEACHAT_ACCOUNTS="], timeout.Token);
+
+        var gateway = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "chatqna");
+        var environment = await EnvironmentOfAsync(gateway, builder.ExecutionContext, timeout.Token);
+        Assert.False(environment.ContainsKey("ChatQnA__Accounts__Enabled"));
+        Assert.False(environment.ContainsKey("ChatQnA__ForwarderApiKeys__0"));
+    }
+
     /// <summary>
     /// A project's environment as the app model sets it (the callbacks run as Aspire runs them). Values stay unresolved:
     /// the endpoints' ones (ASPNETCORE_URLS, service discovery) wait for ports that only a started app allocates.
