@@ -9,9 +9,9 @@ namespace OpeaChat.Web.Accounts;
 
 /// <summary>
 /// Typed client for the gateway's account API: whether accounts are on, sign-up and the password check behind
-/// sign-in (the web keeps the session itself), and the signed-in person's API keys. A refusal comes back as the
-/// gateway's <see cref="AccountError"/> (its message, code and field), for the form to show; a gateway that cannot be
-/// reached throws <see cref="ChatQnAException"/>.
+/// sign-in (the web keeps the session itself), the signed-in person's password and API keys, and the admins'
+/// management of accounts. A refusal comes back as the gateway's <see cref="AccountError"/> (its message, code and
+/// field), for the form to show; a gateway that cannot be reached throws <see cref="ChatQnAException"/>.
 /// </summary>
 public sealed class AccountsClient(HttpClient http, GatewayCaller? caller = null)
 {
@@ -23,14 +23,65 @@ public sealed class AccountsClient(HttpClient http, GatewayCaller? caller = null
         return status ?? throw new ChatQnAException(ChatQnAFailure.Rejected, error?.Detail ?? "The gateway did not say whether accounts are on.");
     }
 
+    /// <summary>The password check behind sign-in: the web's own call, naming nobody (whoever may be signed in already).</summary>
     public Task<(AccountRecord? Account, AccountError? Error)> SignInAsync(string userName, string password, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, "v1/accounts/sign-in",
             JsonContent.Create(new SignInRequest { UserName = userName, Password = password }, AccountsJsonContext.Default.SignInRequest),
-            AccountsJsonContext.Default.AccountRecord, cancellationToken);
+            AccountsJsonContext.Default.AccountRecord, cancellationToken, person: false);
 
     public Task<(AccountRecord? Account, AccountError? Error)> SignUpAsync(SignUpRequest request, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, "v1/accounts/sign-up", JsonContent.Create(request, AccountsJsonContext.Default.SignUpRequest),
+            AccountsJsonContext.Default.AccountRecord, cancellationToken, person: false);
+
+    /// <summary>The signed-in person's account as the gateway has it now (user name, whether it is external).</summary>
+    public Task<(AccountRecord? Account, AccountError? Error)> GetMeAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "v1/accounts/me", null, AccountsJsonContext.Default.AccountRecord, cancellationToken);
+
+    /// <summary>
+    /// Changes the signed-in person's password, then checks the new one as sign-in does: the gateway gave the account a
+    /// new session stamp (every other session now stands refused), and the answer carries it for this session's cookie.
+    /// </summary>
+    /// <param name="userName">The person's user name, for the check with the new password.</param>
+    public async Task<(AccountRecord? Account, AccountError? Error)> ChangePasswordAsync(
+        string userName, string currentPassword, string newPassword, CancellationToken cancellationToken = default)
+    {
+        var refusal = await SendForRefusalAsync(HttpMethod.Post, "v1/accounts/me/password",
+            JsonContent.Create(new PasswordChangeRequest { CurrentPassword = currentPassword, NewPassword = newPassword }, AccountsJsonContext.Default.PasswordChangeRequest),
+            cancellationToken).ConfigureAwait(false);
+        // The gateway answers 204 without the new stamp; this session's own (now old) stamp could not ask for it.
+        return refusal is null ? await SignInAsync(userName, newPassword, cancellationToken).ConfigureAwait(false) : (null, refusal);
+    }
+
+    /// <summary>Every account, oldest first (admins only; anyone else gets <c>admin_required</c>).</summary>
+    public async Task<(IReadOnlyList<AccountRecord>? Accounts, AccountError? Error)> ListAccountsAsync(CancellationToken cancellationToken = default)
+    {
+        var (list, error) = await SendAsync(HttpMethod.Get, "v1/accounts", null, AccountsJsonContext.Default.AccountList, cancellationToken).ConfigureAwait(false);
+        return (list?.Data, error);
+    }
+
+    public Task<(AccountRecord? Account, AccountError? Error)> ApproveAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, AccountPath(id, "/approve"), null, AccountsJsonContext.Default.AccountRecord, cancellationToken);
+
+    /// <param name="role"><c>admin</c> or <c>member</c>; the gateway refuses to demote the last admin (<c>last_admin</c>).</param>
+    public Task<(AccountRecord? Account, AccountError? Error)> SetRoleAsync(string id, string role, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, AccountPath(id, "/role"), JsonContent.Create(new RoleChangeRequest { Role = role }, AccountsJsonContext.Default.RoleChangeRequest),
             AccountsJsonContext.Default.AccountRecord, cancellationToken);
+
+    /// <summary>Locks the account until an admin unlocks it: its sessions and keys stop at once.</summary>
+    public Task<(AccountRecord? Account, AccountError? Error)> LockAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, AccountPath(id, "/lock"), null, AccountsJsonContext.Default.AccountRecord, cancellationToken);
+
+    public Task<(AccountRecord? Account, AccountError? Error)> UnlockAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, AccountPath(id, "/unlock"), null, AccountsJsonContext.Default.AccountRecord, cancellationToken);
+
+    /// <summary>An admin sets a new password for the account (ending its lockout); null when done, else the refusal.</summary>
+    public Task<AccountError?> ResetPasswordAsync(string id, string newPassword, CancellationToken cancellationToken = default) =>
+        SendForRefusalAsync(HttpMethod.Post, AccountPath(id, "/password"),
+            JsonContent.Create(new PasswordResetRequest { NewPassword = newPassword }, AccountsJsonContext.Default.PasswordResetRequest), cancellationToken);
+
+    /// <summary>Deletes the account and everything it owns; null when done, else the refusal (the last admin stays).</summary>
+    public Task<AccountError?> DeleteAccountAsync(string id, CancellationToken cancellationToken = default) =>
+        SendForRefusalAsync(HttpMethod.Delete, AccountPath(id, string.Empty), null, cancellationToken);
 
     public async Task<IReadOnlyList<ApiKeyRecord>> ListKeysAsync(CancellationToken cancellationToken = default)
     {
@@ -59,15 +110,31 @@ public sealed class AccountsClient(HttpClient http, GatewayCaller? caller = null
         return true;
     }
 
-    private async Task<(T? Value, AccountError? Error)> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    private static string AccountPath(string id, string action) => "v1/accounts/" + Uri.EscapeDataString(id) + action;
+
+    private async Task<(T? Value, AccountError? Error)> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type,
+        CancellationToken cancellationToken, bool person = true)
         where T : class
     {
-        using var response = await SendRawAsync(method, path, content, cancellationToken).ConfigureAwait(false);
+        using var response = await SendRawAsync(method, path, content, cancellationToken, person).ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
         {
             return (await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false), null);
         }
 
+        return (null, await ReadRefusalAsync(response, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>A call whose success has no body (204): null, or the gateway's refusal.</summary>
+    private async Task<AccountError?> SendForRefusalAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(method, path, content, cancellationToken).ConfigureAwait(false);
+        return response.IsSuccessStatusCode ? null : await ReadRefusalAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The account API's refusal; any other failure (not its shape) throws <see cref="ChatQnAException"/>.</summary>
+    private static async Task<AccountError> ReadRefusalAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
         AccountError? error = null;
         try
         {
@@ -78,18 +145,13 @@ public sealed class AccountsClient(HttpClient http, GatewayCaller? caller = null
             // Not the account API's shape (a proxy's page, a limit's answer): the general reading below.
         }
 
-        if (error is null)
-        {
-            throw await ConversationsClient.ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
-        }
-
-        return (null, error);
+        return error ?? throw await ConversationsClient.ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, bool person = true)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
-        caller?.Stamp(request.Headers);
+        caller?.Stamp(request.Headers, person);
         try
         {
             return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);

@@ -16,11 +16,15 @@ public sealed class GatewayCaller(BrowserTab tab, IServiceProvider services)
     /// <summary>The signed-in person, or null (local mode, or a page before sign-in).</summary>
     public ClaimsPrincipal? User => field ??= ResolveUser();
 
-    public void Stamp(HttpHeaders headers)
+    /// <param name="person">
+    /// False for the web's own calls that must name nobody (the password check behind sign-in): the gateway takes
+    /// those only from the forwarder alone, and a person's old session stamp would refuse them.
+    /// </param>
+    public void Stamp(HttpHeaders headers, bool person = true)
     {
         ArgumentNullException.ThrowIfNull(headers);
         headers.TryAddWithoutValidation(ForwardedHeaders.Client, tab.Id);
-        if (User.AccountId() is { } id)
+        if (person && User.AccountId() is { } id)
         {
             headers.TryAddWithoutValidation(ForwardedHeaders.User, id);
             if (User!.FindFirstValue(PersonClaims.SessionStampType) is { } stamp)

@@ -10,7 +10,12 @@ public static class PersonClaims
     /// <summary>The gateway's session stamp, sent back as <see cref="ForwardedHeaders.Session"/>.</summary>
     public const string SessionStampType = "opeachat:session";
 
+    /// <summary>Present when the account signs in through OpenID Connect: its password (if any) is not changed here.</summary>
+    public const string ExternalType = "opeachat:external";
+
     public const string AdminRole = "admin";
+
+    public const string MemberRole = "member";
 
     public static ClaimsPrincipal ToPrincipal(AccountRecord account)
     {
@@ -26,6 +31,11 @@ public static class PersonClaims
             claims.Add(new Claim(SessionStampType, stamp));
         }
 
+        if (account.External)
+        {
+            claims.Add(new Claim(ExternalType, "true"));
+        }
+
         return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
     }
 
@@ -34,4 +44,6 @@ public static class PersonClaims
         user?.Identity?.IsAuthenticated == true ? user.FindFirstValue(ClaimTypes.NameIdentifier) : null;
 
     public static bool IsAdmin(this ClaimsPrincipal? user) => user?.IsInRole(AdminRole) == true;
+
+    public static bool IsExternal(this ClaimsPrincipal? user) => user?.HasClaim(ExternalType, "true") == true;
 }
