@@ -47,7 +47,14 @@ public abstract class AccountPage : ComponentBase
     /// <summary>This app's session cookie for the account the gateway answered with, then on to <paramref name="path"/>.</summary>
     protected async Task StartSessionAsync(AccountRecord account, string path)
     {
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PersonClaims.ToPrincipal(account));
+        await WriteSessionAsync(account);
         Navigation.NavigateTo(path);
     }
+
+    /// <summary>
+    /// This app's session cookie for the account, written over the one the browser has: after a password change it
+    /// carries the new session stamp, so this browser stays signed in while the gateway refuses the old stamp elsewhere.
+    /// </summary>
+    protected Task WriteSessionAsync(AccountRecord account) =>
+        HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PersonClaims.ToPrincipal(account));
 }
