@@ -1,0 +1,171 @@
+using Microsoft.Playwright;
+using OpeaChat.Tests.Infrastructure;
+using Xunit.Abstractions;
+using static OpeaChat.Tests.EndToEnd.AccountsPageTests;
+using static OpeaChat.Tests.Infrastructure.ChatPageDriver;
+
+namespace OpeaChat.Tests.EndToEnd;
+
+/// <summary>
+/// A team's server where sign-ups wait for an admin: the admin's People page in one browser, a newcomer in another,
+/// on real hosts (inference on the test model, the gateway with its SQLite store, the web frontend).
+/// </summary>
+[Collection(InProcessHostCollection.Name)]
+public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private InferenceHost _inference = null!;
+    private GatewayHost _gateway = null!;
+    private WebFrontendHost _web = null!;
+
+    public async Task InitializeAsync()
+    {
+        _inference = InferenceHost.Start(("ContextSize", "2048"));
+        await _inference.WaitUntilReadyAsync();
+        _gateway = GatewayHost.Start(_inference.BaseAddress,
+            ("ForwarderApiKeys:0", ForwarderKey), ("Accounts:Enabled", "true"), ("Accounts:SignUp", "approval"),
+            ("Accounts:PasswordMinLength", "8"), ("Logging:LogLevel:Default", "Warning"));
+        _web = WebFrontendHost.Start(_gateway.BaseAddress, ("ChatQnA:ApiKey", ForwarderKey));
+    }
+
+    public Task DisposeAsync()
+    {
+        _web.Dispose();
+        _gateway.Dispose();
+        _inference.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task The_admin_approves_locks_resets_and_deletes_on_the_people_page_and_a_member_never_finds_it()
+    {
+        const string ErinsNewPassword = "erin's brand new one";
+        var chat = new ChatPageDriver(_web.BaseAddress, output.WriteLine);
+        await using var browser = await Browser.LaunchAsync();
+        var admin = await browser.NewPageAsync(width: 1280, log: output.WriteLine);
+        var erin = await browser.NewPageAsync(log: output.WriteLine);
+        var erinsRow = admin.Locator("tr[data-user='erin']");
+
+        await chat.RunAsync(admin, "people-admin-failure.png", async () =>
+        {
+            await admin.GotoAsync(_web.BaseAddress.ToString());
+            await admin.Locator("h1", new() { HasText = "Welcome to OpeaChat" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            await SignUpAsync(admin, "frank");
+            await admin.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+        });
+
+        await chat.RunAsync(erin, "people-erin-signs-up-failure.png", async () =>
+        {
+            await erin.GotoAsync(new Uri(_web.BaseAddress, "account/sign-in").ToString());
+            await erin.Locator("h1", new() { HasText = "Sign in" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            await erin.GetByRole(AriaRole.Link, new() { Name = "Sign up" }).ClickAsync();
+            await erin.Locator("h1", new() { HasText = "Sign up" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            await SignUpAsync(erin, "erin");
+            await erin.GetByText("waits for an admin's approval").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            await erin.GotoAsync(new Uri(_web.BaseAddress, "account/sign-in").ToString());
+            await SignInAsync(erin, "erin", Password);
+            await erin.Locator(".account-error", new() { HasText = "approval" }).WaitForAsync();
+        });
+
+        await chat.RunAsync(admin, "people-approve-failure.png", async () =>
+        {
+            await admin.GetByRole(AriaRole.Link, new() { Name = "People", Exact = true }).ClickAsync();
+            await admin.Locator("h1", new() { HasText = "People" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Contains("pending", await erinsRow.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains("approved", await admin.Locator("tr[data-user='frank']").InnerTextAsync(), StringComparison.Ordinal);
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Approve erin", Exact = true }).ClickAsync();
+            await admin.GetByText("erin is approved").WaitForAsync();
+            Assert.Contains("approved", await erinsRow.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal(0, await admin.GetByRole(AriaRole.Button, new() { Name = "Approve erin", Exact = true }).CountAsync());
+        });
+
+        await chat.RunAsync(erin, "people-member-failure.png", async () =>
+        {
+            await SignInAsync(erin, "erin", Password);
+            await erin.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+            // A member has no People link, and its address is simply not found: nothing says the page exists.
+            Assert.Equal(0, await erin.GetByRole(AriaRole.Link, new() { Name = "People", Exact = true }).CountAsync());
+            var response = await erin.GotoAsync(new Uri(_web.BaseAddress, "account/admin").ToString());
+            await erin.Locator("h1", new() { HasText = "Not found" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal(404, response!.Status);
+            var text = await erin.Locator("main").InnerTextAsync();
+            Assert.DoesNotContain("frank", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("People", text, StringComparison.Ordinal);
+        });
+
+        await chat.RunAsync(admin, "people-lock-failure.png", async () =>
+        {
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Lock erin", Exact = true }).ClickAsync();
+            await admin.GetByText("erin is locked").WaitForAsync();
+            Assert.Contains("until unlocked", await erinsRow.InnerTextAsync(), StringComparison.Ordinal);
+            // An admin cannot lock themself: their row offers no lock at all.
+            Assert.Equal(0, await admin.GetByRole(AriaRole.Button, new() { Name = "Lock frank", Exact = true }).CountAsync());
+        });
+
+        await chat.RunAsync(erin, "people-locked-failure.png", async () =>
+        {
+            // Erin's open session stops at once; signed out, her sign-in is refused as locked.
+            await erin.GotoAsync(new Uri(_web.BaseAddress, "account/keys").ToString());
+            await erin.Locator(".account-error", new() { HasText = "is locked" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            await erin.ClickAsync("#sign-out");
+            await erin.Locator("h1", new() { HasText = "Sign in" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            await SignInAsync(erin, "erin", Password);
+            var refusal = erin.Locator(".account-error", new() { HasText = "locked" });
+            await refusal.WaitForAsync();
+            output.WriteLine(await refusal.InnerTextAsync());
+        });
+
+        await chat.RunAsync(admin, "people-unlock-reset-failure.png", async () =>
+        {
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Unlock erin", Exact = true }).ClickAsync();
+            await admin.GetByText("erin is unlocked").WaitForAsync();
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Lock erin", Exact = true }).WaitForAsync();
+
+            // The gateway's password rules apply to a reset too, and its reason shows.
+            await admin.GetByLabel("New password for erin").FillAsync("short");
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Reset password of erin", Exact = true }).ClickAsync();
+            await admin.Locator(".account-error", new() { HasText = "at least 8" }).WaitForAsync();
+            await admin.GetByLabel("New password for erin").FillAsync(ErinsNewPassword);
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Reset password of erin", Exact = true }).ClickAsync();
+            await admin.GetByText("erin's password is set").WaitForAsync();
+        });
+
+        await chat.RunAsync(erin, "people-new-password-failure.png", async () =>
+        {
+            await SignInAsync(erin, "erin", Password);
+            await erin.Locator(".account-error", new() { HasText = "not right" }).WaitForAsync();
+            await SignInAsync(erin, "erin", ErinsNewPassword);
+            await erin.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal("erin", await erin.Locator("#signed-in-name").InnerTextAsync());
+        });
+
+        await chat.RunAsync(admin, "people-last-admin-failure.png", async () =>
+        {
+            // The only admin cannot demote themself by mistake: the gateway refuses, and the page stays theirs.
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Make frank a member", Exact = true }).ClickAsync();
+            var refusal = admin.Locator(".account-error");
+            await refusal.WaitForAsync();
+            Assert.Contains("only admin", await refusal.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains("admin", await admin.Locator("tr[data-user='frank']").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal(1, await admin.GetByRole(AriaRole.Link, new() { Name = "People", Exact = true }).CountAsync());
+
+            // Deleting asks first; only the second, deliberate button deletes.
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Delete erin", Exact = true }).ClickAsync();
+            var forGood = admin.GetByRole(AriaRole.Button, new() { Name = "Delete erin for good", Exact = true });
+            await forGood.WaitForAsync();
+            Assert.Equal(1, await erinsRow.CountAsync());
+            await forGood.ClickAsync();
+            await admin.GetByText("erin is deleted").WaitForAsync();
+            Assert.Equal(0, await erinsRow.CountAsync());
+            Assert.Equal(1, await admin.Locator("tr[data-user='frank']").CountAsync());
+            await Browser.SaveScreenshotAsync(admin, "people-page.png");
+        });
+
+        await chat.RunAsync(erin, "people-deleted-failure.png", async () =>
+        {
+            await erin.ClickAsync("#sign-out");
+            await erin.Locator("h1", new() { HasText = "Sign in" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            await SignInAsync(erin, "erin", ErinsNewPassword);
+            await erin.Locator(".account-error", new() { HasText = "not right" }).WaitForAsync();
+        });
+    }
+}
