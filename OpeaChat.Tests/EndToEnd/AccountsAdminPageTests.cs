@@ -51,6 +51,7 @@ public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLif
             await admin.Locator("h1", new() { HasText = "Welcome to OpeaChat" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
             await SignUpAsync(admin, "frank");
             await admin.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+            await ExpectSharedActionsAsync(admin, shown: true);
         });
 
         await chat.RunAsync(erin, "people-erin-signs-up-failure.png", async () =>
@@ -82,6 +83,9 @@ public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLif
         {
             await SignInAsync(erin, "erin", Password);
             await erin.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+            // Models and documents are the server's: a member sees them but none of the admin's buttons.
+            await ExpectSharedActionsAsync(erin, shown: false);
+
             // A member has no People link, and its address is simply not found: nothing says the page exists.
             Assert.Equal(0, await erin.GetByRole(AriaRole.Link, new() { Name = "People", Exact = true }).CountAsync());
             var response = await erin.GotoAsync(new Uri(_web.BaseAddress, "account/admin").ToString());
@@ -167,5 +171,28 @@ public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLif
             await SignInAsync(erin, "erin", ErinsNewPassword);
             await erin.Locator(".account-error", new() { HasText = "not right" }).WaitForAsync();
         });
+    }
+
+    /// <summary>Opens the documents and models drawers and checks that their add and delete actions are (not) offered.</summary>
+    private static async Task ExpectSharedActionsAsync(IPage page, bool shown)
+    {
+        await page.ClickAsync("#documents-button");
+        var documents = page.Locator("#documents-content");
+        await documents.GetByText("Answer from my documents").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+        Assert.Equal(shown ? 1 : 0, await documents.GetByText("Drop files here").CountAsync());
+        Assert.Equal(shown ? 1 : 0, await documents.Locator("#documents-file").CountAsync());
+        Assert.Equal(shown ? 1 : 0, await documents.Locator("#documents-add-links").CountAsync());
+        Assert.Equal(shown ? 0 : 1, await documents.GetByText("an admin adds and deletes them").CountAsync());
+        await page.ClickAsync("#documents-close");
+        await documents.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
+
+        await page.ClickAsync("#models-button");
+        var models = page.Locator("#models-content");
+        await models.Locator("li.model-row").First.WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+        Assert.Equal(shown ? 1 : 0, await models.Locator("#models-pull-name").CountAsync());
+        Assert.Equal(shown, await models.Locator(".model-delete").CountAsync() > 0);
+        Assert.Equal(shown ? 0 : 1, await models.GetByText("an admin pulls and deletes them").CountAsync());
+        await page.ClickAsync("#models-close");
+        await models.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Claims;
 using Bunit;
 using Microsoft.AspNetCore.Components.Forms;
 using OpeaChat.Web.Components.Documents;
@@ -26,6 +27,25 @@ public sealed class DocumentsPanelTests : DocumentsTestContext
             ("GET", _) => Json(ConversationJson("Hi")),
             _ => Json("{}", HttpStatusCode.NotFound),
         };
+
+    [Theory]
+    [InlineData("member", false)]
+    [InlineData("admin", true)]
+    public void A_signed_in_member_sees_the_shared_documents_without_upload_links_or_delete(string role, bool mayChange)
+    {
+        _listed = $"[{FileJson(FileId, "facts.txt", "searchable", chunks: 3)}]";
+        Authorization.SetAuthorized("erin");
+        Authorization.SetRoles(role);
+        // After SetRoles: set before it, bUnit's claims lose the account id.
+        Authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, "account-erin"));
+        var panel = Render<DocumentsPanel>();
+
+        panel.WaitForAssertion(() => Assert.NotNull(panel.Find($"li.document-row[data-id='{FileId}']")));
+        Assert.Equal(mayChange, panel.FindAll("#documents-file").Count == 1);
+        Assert.Equal(mayChange, panel.FindAll("#documents-links").Count == 1);
+        Assert.Equal(mayChange, panel.FindAll(".document-delete").Count == 1);
+        Assert.Equal(!mayChange, panel.FindAll("#documents-admin-note").Count == 1);
+    }
 
     [Fact]
     public void An_uploaded_file_is_posted_to_dataprep_and_shows_its_progress_until_searchable()

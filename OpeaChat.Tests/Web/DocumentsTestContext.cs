@@ -1,5 +1,6 @@
 using System.Net;
 using Bunit;
+using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
 using Microsoft.FluentUI.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +38,10 @@ public abstract class DocumentsTestContext : BunitContext
         // As ChatComponentTestContext, after this tab's services: bUnit takes none once the renderer is set.
         Services.AddFluentUIComponents();
         Services.AddScoped<BrowserTimeZone>();
+        // No signed-in person: local mode, where everyone may add and delete models and documents.
+        Services.AddScoped<BrowserTab>();
+        Services.AddScoped<OpeaChat.Web.Accounts.GatewayCaller>();
+        Authorization = AddAuthorization();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
@@ -47,6 +52,9 @@ public abstract class DocumentsTestContext : BunitContext
     protected abstract HttpResponseMessage Respond(HttpRequestMessage request);
 
     protected ChatErrorState Errors { get; }
+
+    /// <summary>Nobody signed in (local mode) unless a test signs someone in.</summary>
+    protected BunitAuthorizationContext Authorization { get; }
 
     protected OpenConversation Open { get; }
 

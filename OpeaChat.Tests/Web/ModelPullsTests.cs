@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Bunit;
+using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -41,12 +42,18 @@ public sealed class ModelPullsTests : BunitContext
             TimeProvider.System, NullLogger<ModelPulls>.Instance) { PollInterval = TimeSpan.FromMilliseconds(5) };
         Services.AddSingleton(Catalog);
         Services.AddSingleton(Pulls);
+        // No signed-in person: local mode, where everyone may add and delete models and documents.
+        Services.AddScoped<BrowserTab>();
+        Services.AddScoped<OpeaChat.Web.Accounts.GatewayCaller>();
+        Authorization = AddAuthorization();
         Services.AddFluentUIComponents();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
     private FakeGateway Gateway { get; }
+
+    private BunitAuthorizationContext Authorization { get; }
 
     private GatewayCatalog Catalog { get; }
 

@@ -16,6 +16,12 @@ public sealed class GatewayCaller(BrowserTab tab, IServiceProvider services)
     /// <summary>The signed-in person, or null (local mode, or a page before sign-in).</summary>
     public ClaimsPrincipal? User => field ??= ResolveUser();
 
+    /// <summary>
+    /// Whether this person may change what everyone shares (models, documents): an admin, or anyone in local mode.
+    /// The gateway decides (it refuses members); the page only leaves out the buttons it would refuse.
+    /// </summary>
+    public bool MayChangeShared => User.AccountId() is null || User.IsAdmin();
+
     /// <param name="person">
     /// False for the web's own calls that must name nobody (the password check behind sign-in): the gateway takes
     /// those only from the forwarder alone, and a person's old session stamp would refuse them.

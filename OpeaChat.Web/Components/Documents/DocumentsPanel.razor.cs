@@ -34,6 +34,9 @@ public sealed partial class DocumentsPanel : IDisposable
     private DocumentLibrary Library { get; set; } = default!;
 
     [Inject]
+    private Accounts.GatewayCaller Caller { get; set; } = default!;
+
+    [Inject]
     private OpenConversation Open { get; set; } = default!;
 
     private string ChoiceText => _useDocuments

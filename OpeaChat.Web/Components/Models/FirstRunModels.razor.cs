@@ -13,6 +13,9 @@ public sealed partial class FirstRunModels : IDisposable
     [Inject]
     private ModelPulls Pulls { get; set; } = default!;
 
+    [Inject]
+    private Accounts.GatewayCaller Caller { get; set; } = default!;
+
     // Drawn from the pulls' own changes: a parent that redraws does not redraw a child without parameters.
     protected override void OnInitialized() => Pulls.Changed += Redraw;
 

@@ -29,6 +29,9 @@ public sealed partial class ModelsPanel : IDisposable
     private ModelPulls Pulls { get; set; } = default!;
 
     [Inject]
+    private Accounts.GatewayCaller Caller { get; set; } = default!;
+
+    [Inject]
     private GatewayCatalog Catalog { get; set; } = default!;
 
     /// <summary>Pulls running or failed; a ready one is in the models list below.</summary>
