@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpeaChat.ChatQnA.Data;
+using OpeaChat.ChatQnA.Retrieval;
 using OpeaChat.Contracts.Accounts;
 
 namespace OpeaChat.ChatQnA.Accounts;
@@ -26,6 +27,7 @@ public sealed class AccountException(int status, AccountError error) : Exception
 public sealed partial class AccountService(
     UserManager<Account> users,
     ConversationsDbContext db,
+    IDocumentStore documents,
     IOptionsMonitor<AccountsOptions> options,
     TimeProvider time,
     ILogger<AccountService> logger)
@@ -282,7 +284,19 @@ public sealed partial class AccountService(
         await db.PersonalApiKeys.Where(k => k.AccountId == id).ExecuteDeleteAsync(cancellationToken);
         Check(await users.DeleteAsync(account), null);
         await transaction.CommitAsync(cancellationToken);
-        LogDeleted(logger, id, conversations, prompts);
+
+        // The document store may be another database (pgvector), so the person's own collections go after the commit:
+        // were this to fail, what is left is unreachable (its owner is gone) and a retry of the delete finds no account.
+        var ownCollections = (await documents.ListAsync(null, cancellationToken))
+            .Select(document => document.IndexName).Where(collection => DocumentCollections.OwnerOf(collection) == id)
+            .Distinct(StringComparer.Ordinal).ToList();
+        var documentCount = 0;
+        foreach (var collection in ownCollections)
+        {
+            documentCount += await documents.DeleteAllAsync(collection, cancellationToken);
+        }
+
+        LogDeleted(logger, id, conversations, prompts, documentCount);
     }
 
     /// <summary>Locks (until unlocked) or unlocks an account; a locked account's forwarded calls and keys stop at once.</summary>
@@ -568,8 +582,8 @@ public sealed partial class AccountService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} now has role {Role}")]
     private static partial void LogRoleSet(ILogger logger, string accountId, string role);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} deleted with {Conversations} conversations and {Prompts} prompts")]
-    private static partial void LogDeleted(ILogger logger, string accountId, int conversations, int prompts);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} deleted with {Conversations} conversations, {Prompts} prompts and {Documents} documents")]
+    private static partial void LogDeleted(ILogger logger, string accountId, int conversations, int prompts, int documents);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} locked: {Locked}")]
     private static partial void LogLockSet(ILogger logger, string accountId, bool locked);

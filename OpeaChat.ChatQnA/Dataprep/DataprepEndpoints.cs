@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Accounts;
 using OpeaChat.ChatQnA.Conversations;
 using OpeaChat.ChatQnA.Dataprep.Ingestion;
 using OpeaChat.ChatQnA.Dataprep.Parsing;
@@ -28,15 +29,13 @@ public static class DataprepEndpoints
         dataprep.MapPost("/ingest", IngestAsync)
             .WithName("DataprepIngest")
             .WithSummary("OPEA dataprep: ingest files (multipart 'files') and/or links ('link_list', a JSON array) into a collection.")
-            .DisableAntiforgery()
-            .AddEndpointFilter<Accounts.SharedDocumentsFilter>();
+            .DisableAntiforgery();
         dataprep.MapPost("/get", GetAsync)
             .WithName("DataprepGet")
             .WithSummary("OPEA dataprep: the ingested files and links with their progress; the body may be empty.");
         dataprep.MapPost("/delete", DeleteAsync)
             .WithName("DataprepDelete")
-            .WithSummary("OPEA dataprep: delete a file or link by id or name, or 'all'.")
-            .AddEndpointFilter<Accounts.SharedDocumentsFilter>();
+            .WithSummary("OPEA dataprep: delete a file or link by id or name, or 'all'.");
         return app;
     }
 
@@ -76,7 +75,14 @@ public static class DataprepEndpoints
             return Detail(StatusCodes.Status400BadRequest, $"At most {limits.MaxItemsPerRequest} files and links per request (ChatQnA:Dataprep:MaxItemsPerRequest).");
         }
 
-        var existing = (await store.ListAsync(fields.IndexName, cancellationToken))
+        var caller = OwnerScope.Current;
+        var collection = DocumentCollections.StorageName(fields.IndexName, caller, fields.Shared);
+        if (!DocumentCollections.Writable(collection, caller))
+        {
+            return Detail(StatusCodes.Status403Forbidden, SharedRefusal);
+        }
+
+        var existing = (await store.ListAsync(collection, cancellationToken))
             .Where(document => document.Status != DocumentStatuses.Failed).Select(document => document.Name).ToHashSet(StringComparer.Ordinal);
         var parsedFiles = new List<(string Name, long Bytes, ParsedDocument Parsed)>();
         foreach (var file in files)
@@ -127,16 +133,16 @@ public static class DataprepEndpoints
         {
             foreach (var (name, bytes, parsed) in parsedFiles)
             {
-                var document = await store.AddAsync(new NewDocument(name, DocumentTypes.File, fields.IndexName, bytes, parsed.Format), cancellationToken);
+                var document = await store.AddAsync(new NewDocument(name, DocumentTypes.File, collection, bytes, parsed.Format), cancellationToken);
                 await store.SetStatusAsync(document.Id, DocumentStatuses.Parsed, null, new DocumentFacts(parsed.Format, parsed.Pages, parsed.Characters), cancellationToken);
-                queue.TryEnqueue(new IngestionJob(document.Id, name, fields.IndexName, fields.ChunkSize, fields.ChunkOverlap, parsed, null));
+                queue.TryEnqueue(new IngestionJob(document.Id, name, collection, fields.ChunkSize, fields.ChunkOverlap, parsed, null));
                 queued.Add(ToFile(document with { Status = DocumentStatuses.Parsed, Pages = parsed.Pages }));
             }
 
             foreach (var link in fields.Links)
             {
-                var document = await store.AddAsync(new NewDocument(link.ToString(), DocumentTypes.Link, fields.IndexName, 0, null), cancellationToken);
-                queue.TryEnqueue(new IngestionJob(document.Id, link.ToString(), fields.IndexName, fields.ChunkSize, fields.ChunkOverlap, null, link));
+                var document = await store.AddAsync(new NewDocument(link.ToString(), DocumentTypes.Link, collection, 0, null), cancellationToken);
+                queue.TryEnqueue(new IngestionJob(document.Id, link.ToString(), collection, fields.ChunkSize, fields.ChunkOverlap, null, link));
                 queued.Add(ToFile(document));
             }
         }
@@ -165,7 +171,7 @@ public static class DataprepEndpoints
             return OpeaErrors.Validation("index_name", problem);
         }
 
-        var documents = await store.ListAsync(index is null || IsAll(index) ? null : IndexNames.OrDefault(index), cancellationToken);
+        var documents = await VisibleAsync(store, index is null || IsAll(index) ? null : IndexNames.OrDefault(index), cancellationToken);
         return TypedResults.Json(documents.Select(ToFile).ToList(), DataprepJsonContext.Default.IReadOnlyListDataprepFile);
     }
 
@@ -188,15 +194,85 @@ public static class DataprepEndpoints
             return OpeaErrors.Validation("index_name", problem);
         }
 
+        var caller = OwnerScope.Current;
+        var publicIndex = IsAll(index) ? null : IndexNames.OrDefault(index);
+        // Which kind of collection a name or "all" means: a person's own unless they say shared; a service's the shared.
+        var shared = body.Shared ?? caller is not { IsPerson: true };
         if (IsAll(body.FilePath))
         {
-            await store.DeleteAllAsync(IsAll(index) || index is null ? null : IndexNames.OrDefault(index), cancellationToken);
-            return TypedResults.Json(new DataprepDeleteResult(true), DataprepJsonContext.Default.DataprepDeleteResult);
+            if (caller is null)
+            {
+                await store.DeleteAllAsync(publicIndex, cancellationToken);
+                return Deleted();
+            }
+
+            var collections = publicIndex is null
+                ? (await VisibleAsync(store, null, cancellationToken)).Select(document => document.IndexName)
+                    .Where(collection => DocumentCollections.IsShared(collection) == shared).Distinct(StringComparer.Ordinal).ToList()
+                : [DocumentCollections.StorageName(publicIndex, caller, shared)];
+            if (collections.Any(collection => !DocumentCollections.Writable(collection, caller)))
+            {
+                return Detail(StatusCodes.Status403Forbidden, SharedRefusal);
+            }
+
+            foreach (var collection in collections)
+            {
+                await store.DeleteAllAsync(collection, cancellationToken);
+            }
+
+            return Deleted();
         }
 
-        return await store.DeleteAsync(body.FilePath, IsAll(index) ? null : IndexNames.OrDefault(index), cancellationToken)
-            ? TypedResults.Json(new DataprepDeleteResult(true), DataprepJsonContext.Default.DataprepDeleteResult)
-            : Detail(StatusCodes.Status404NotFound, $"File {body.FilePath} not found in collection {IndexNames.OrDefault(index)}. Please check file_path and index_name.");
+        var notFound = Detail(StatusCodes.Status404NotFound,
+            $"File {body.FilePath} not found in collection {publicIndex ?? RetrievalDefaults.AllIndexes}. Please check file_path and index_name.");
+        if (caller is null)
+        {
+            return await store.DeleteAsync(body.FilePath, publicIndex, cancellationToken) ? Deleted() : notFound;
+        }
+
+        // By id in any collection the caller sees, else by name in the collections of the kind asked for.
+        var targets = Guid.TryParse(body.FilePath, out var id) && await store.FindAsync(id, cancellationToken) is { } byId
+                && DocumentCollections.Visible(byId.IndexName, caller)
+            ? [byId]
+            : (await VisibleAsync(store, publicIndex, cancellationToken))
+                .Where(document => document.Name == body.FilePath && DocumentCollections.IsShared(document.IndexName) == shared).ToList();
+        if (targets.Count == 0)
+        {
+            return notFound;
+        }
+
+        if (targets.Any(document => !DocumentCollections.Writable(document.IndexName, caller)))
+        {
+            return Detail(StatusCodes.Status403Forbidden, SharedRefusal);
+        }
+
+        foreach (var document in targets)
+        {
+            await store.DeleteAsync(document.Id.ToString(), document.IndexName, cancellationToken);
+        }
+
+        return Deleted();
+    }
+
+    private const string SharedRefusal =
+        "Shared collections are changed by admins only: add to and delete from your own collection (send shared=false).";
+
+    private static JsonHttpResult<DataprepDeleteResult> Deleted() =>
+        TypedResults.Json(new DataprepDeleteResult(true), DataprepJsonContext.Default.DataprepDeleteResult);
+
+    /// <summary>The documents of one collection name (null: of every one) that the caller sees: their own and the shared.</summary>
+    private static async Task<IReadOnlyList<StoredDocument>> VisibleAsync(IDocumentStore store, string? publicIndex, CancellationToken cancellationToken)
+    {
+        var caller = OwnerScope.Current;
+        if (caller is null)
+        {
+            return await store.ListAsync(publicIndex, cancellationToken);
+        }
+
+        return (await store.ListAsync(null, cancellationToken))
+            .Where(document => DocumentCollections.Visible(document.IndexName, caller)
+                && (publicIndex is null || DocumentCollections.PublicName(document.IndexName) == publicIndex))
+            .ToList();
     }
 
     private static bool IsAll(string? value) => string.Equals(value, RetrievalDefaults.AllIndexes, StringComparison.OrdinalIgnoreCase);
@@ -226,7 +302,8 @@ public static class DataprepEndpoints
         Name = document.Name,
         Id = document.Id.ToString(),
         Type = document.Type,
-        IndexName = document.IndexName,
+        IndexName = DocumentCollections.PublicName(document.IndexName),
+        Shared = DocumentCollections.IsShared(document.IndexName),
         Status = document.Status,
         Error = document.Error,
         Format = document.Format,
@@ -241,7 +318,7 @@ public static class DataprepEndpoints
 }
 
 /// <summary>The form fields of an ingest request besides its files, checked.</summary>
-internal sealed record IngestFields(string IndexName, int ChunkSize, int ChunkOverlap, IReadOnlyList<Uri> Links)
+internal sealed record IngestFields(string IndexName, bool Shared, int ChunkSize, int ChunkOverlap, IReadOnlyList<Uri> Links)
 {
     public static (IngestFields? Fields, (string Field, string Message)? Problem) Read(IFormCollection form)
     {
@@ -267,6 +344,12 @@ internal sealed record IngestFields(string IndexName, int ChunkSize, int ChunkOv
         if (IndexNames.Problem(index) is { } indexProblem)
         {
             return (null, ("index_name", indexProblem));
+        }
+
+        var shared = false;
+        if (form["shared"] is { Count: > 0 } sharedText && !bool.TryParse(sharedText[0], out shared))
+        {
+            return (null, ("shared", "shared must be true or false."));
         }
 
         var links = new List<Uri>();
@@ -298,6 +381,6 @@ internal sealed record IngestFields(string IndexName, int ChunkSize, int ChunkOv
             }
         }
 
-        return (new IngestFields(IndexNames.OrDefault(index), chunkSize, overlap, links), null);
+        return (new IngestFields(IndexNames.OrDefault(index), shared, chunkSize, overlap, links), null);
     }
 }

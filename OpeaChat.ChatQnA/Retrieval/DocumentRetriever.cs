@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
+using OpeaChat.ChatQnA.Accounts;
 using OpeaChat.Contracts.Retrieval;
 
 namespace OpeaChat.ChatQnA.Retrieval;
@@ -23,21 +24,31 @@ public sealed partial class DocumentRetriever(
         activity?.SetTag("index_name", query.IndexName);
         activity?.SetTag("search_type", query.SearchType);
         var started = Stopwatch.GetTimestamp();
-        var searched = await store.CountChunksAsync(query.IndexName, cancellationToken);
+        // A person's own collection of this name and the shared one: each searched as it is, their ranks fused together.
+        var collections = DocumentCollections.Searched(query.IndexName, OwnerScope.Current);
+        var searched = 0;
+        foreach (var collection in collections)
+        {
+            searched += await store.CountChunksAsync(collection, cancellationToken);
+        }
+
         activity?.SetTag("chunks_searched", searched);
         if (searched == 0 || string.IsNullOrWhiteSpace(question))
         {
             return [];
         }
 
-        IReadOnlyList<ScoredChunk> textHits;
+        var textHits = new List<IReadOnlyList<ScoredChunk>>(collections.Count);
         using (RetrievalTelemetry.Start("retrieve.bm25"))
         {
-            textHits = await store.SearchTextAsync(question, query.IndexName, query.FetchK, cancellationToken);
+            foreach (var collection in collections)
+            {
+                textHits.Add(await store.SearchTextAsync(question, collection, query.FetchK, cancellationToken));
+            }
         }
 
-        var (queryVector, vectorHits) = await SearchVectorsAsync(question, query, cancellationToken);
-        var fused = ReciprocalRankFusion.Fuse([textHits, vectorHits], options.Value.RrfConstant);
+        var (queryVector, vectorHits) = await SearchVectorsAsync(question, collections, query, cancellationToken);
+        var fused = ReciprocalRankFusion.Fuse([.. textHits, .. vectorHits], options.Value.RrfConstant);
         var candidates = ApplySearchType(fused, queryVector, query);
         activity?.SetTag("candidates", candidates.Count);
 
@@ -47,7 +58,8 @@ public sealed partial class DocumentRetriever(
         return sources;
     }
 
-    private async Task<(float[]? Vector, IReadOnlyList<ScoredChunk> Hits)> SearchVectorsAsync(string question, RetrievalQuery query, CancellationToken cancellationToken)
+    private async Task<(float[]? Vector, IReadOnlyList<IReadOnlyList<ScoredChunk>> Hits)> SearchVectorsAsync(
+        string question, IReadOnlyList<string> collections, RetrievalQuery query, CancellationToken cancellationToken)
     {
         using var activity = RetrievalTelemetry.Start("retrieve.vector");
         try
@@ -55,7 +67,13 @@ public sealed partial class DocumentRetriever(
             var generated = await embeddings.GenerateAsync([question],
                 new EmbeddingGenerationOptions { ModelId = NullIfEmpty(options.Value.EmbeddingModel) }, cancellationToken);
             var vector = Vectors.Normalized(generated[0].Vector.ToArray());
-            return (vector, await store.SearchVectorAsync(vector, query.IndexName, query.FetchK, cancellationToken));
+            var hits = new List<IReadOnlyList<ScoredChunk>>(collections.Count);
+            foreach (var collection in collections)
+            {
+                hits.Add(await store.SearchVectorAsync(vector, collection, query.FetchK, cancellationToken));
+            }
+
+            return (vector, hits);
         }
         catch (Exception exception) when (exception is HttpRequestException or InvalidOperationException or ArgumentException)
         {
@@ -128,7 +146,7 @@ public sealed partial class DocumentRetriever(
         Id = chunk.Id,
         Document = chunk.DocumentName,
         DocumentId = chunk.DocumentId.ToString(),
-        IndexName = chunk.IndexName,
+        IndexName = DocumentCollections.PublicName(chunk.IndexName),
         Chunk = chunk.Index,
         Page = chunk.Page,
         Heading = chunk.Heading,

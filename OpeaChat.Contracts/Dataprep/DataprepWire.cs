@@ -25,6 +25,12 @@ public sealed record DataprepDeleteRequest
 {
     public string? FilePath { get; init; }
     public string? IndexName { get; init; }
+
+    /// <summary>
+    /// With accounts on, whether a name or <c>all</c> means the shared collection (admins) rather than one's own; an id
+    /// needs no kind. Null: one's own for a person, the shared for a service key.
+    /// </summary>
+    public bool? Shared { get; init; }
 }
 
 /// <summary>OPEA's answer to a delete: <c>{"status":true}</c>.</summary>
@@ -46,6 +52,12 @@ public sealed record DataprepFile
     public string Parent { get; init; } = string.Empty;
 
     public required string IndexName { get; init; }
+
+    /// <summary>
+    /// Whether it is in a shared collection (read by everyone, changed by admins) rather than its owner's own. In
+    /// local mode, with no accounts, every document is shared.
+    /// </summary>
+    public bool Shared { get; init; }
 
     /// <summary>One of <see cref="DocumentStatuses"/>.</summary>
     public required string Status { get; init; }

@@ -83,7 +83,7 @@ public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLif
         {
             await SignInAsync(erin, "erin", Password);
             await erin.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
-            // Models and documents are the server's: a member sees them but none of the admin's buttons.
+            // Models and shared documents are the server's: a member sees them but none of the admin's buttons.
             await ExpectSharedActionsAsync(erin, shown: false);
 
             // A member has no People link, and its address is simply not found: nothing says the page exists.
@@ -94,6 +94,43 @@ public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLif
             var text = await erin.Locator("main").InnerTextAsync();
             Assert.DoesNotContain("frank", text, StringComparison.Ordinal);
             Assert.DoesNotContain("People", text, StringComparison.Ordinal);
+        });
+
+        await chat.RunAsync(admin, "people-share-failure.png", async () =>
+        {
+            await admin.GotoAsync(_web.BaseAddress.ToString());
+            var documents = await OpenDocumentsAsync(admin);
+            await admin.ClickAsync("#documents-share");
+            await documents.GetByText("go to the shared collection").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            var handbook = await UploadAsync(admin, "handbook.txt", "The team lunch is on Fridays at noon in the atrium.");
+            Assert.Equal("Shared", (await handbook.Locator(".document-shared").InnerTextAsync()).Trim());
+            await CloseDocumentsAsync(admin);
+        });
+
+        await chat.RunAsync(erin, "people-own-documents-failure.png", async () =>
+        {
+            await erin.GotoAsync(_web.BaseAddress.ToString());
+            var documents = await OpenDocumentsAsync(erin);
+            var notes = await UploadAsync(erin, "erins-notes.txt", "Erin's locker code is 4417.");
+            Assert.Equal(0, await notes.Locator(".document-shared").CountAsync());
+            Assert.Equal(1, await notes.Locator(".document-delete").CountAsync());
+
+            // The admin's shared document is hers to read, marked Shared, and not hers to delete.
+            var handbook = documents.Locator("li.document-row", new() { HasText = "handbook.txt" });
+            Assert.Equal("Shared", (await handbook.Locator(".document-shared").InnerTextAsync()).Trim());
+            Assert.Equal(0, await handbook.Locator(".document-delete").CountAsync());
+            await CloseDocumentsAsync(erin);
+        });
+
+        await chat.RunAsync(admin, "people-private-documents-failure.png", async () =>
+        {
+            // Erin's notes are hers alone: not even the admin's list shows them.
+            var documents = await OpenDocumentsAsync(admin);
+            await documents.Locator("li.document-row", new() { HasText = "handbook.txt" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal(0, await documents.Locator("li.document-row", new() { HasText = "erins-notes.txt" }).CountAsync());
+            await CloseDocumentsAsync(admin);
+            await admin.GetByRole(AriaRole.Link, new() { Name = "People", Exact = true }).ClickAsync();
+            await admin.Locator("h1", new() { HasText = "People" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
         });
 
         await chat.RunAsync(admin, "people-lock-failure.png", async () =>
@@ -176,15 +213,13 @@ public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLif
     /// <summary>Opens the documents and models drawers and checks that their add and delete actions are (not) offered.</summary>
     private static async Task ExpectSharedActionsAsync(IPage page, bool shown)
     {
-        await page.ClickAsync("#documents-button");
-        var documents = page.Locator("#documents-content");
-        await documents.GetByText("Answer from my documents").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
-        Assert.Equal(shown ? 1 : 0, await documents.GetByText("Drop files here").CountAsync());
-        Assert.Equal(shown ? 1 : 0, await documents.Locator("#documents-file").CountAsync());
-        Assert.Equal(shown ? 1 : 0, await documents.Locator("#documents-add-links").CountAsync());
-        Assert.Equal(shown ? 0 : 1, await documents.GetByText("an admin adds and deletes them").CountAsync());
-        await page.ClickAsync("#documents-close");
-        await documents.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
+        // Everyone adds documents of their own; only an admin may share what they add.
+        var documents = await OpenDocumentsAsync(page);
+        Assert.Equal(1, await documents.Locator("#documents-file").CountAsync());
+        Assert.Equal(1, await documents.Locator("#documents-add-links").CountAsync());
+        Assert.Equal(shown ? 1 : 0, await documents.Locator("#documents-share").CountAsync());
+        Assert.Equal(shown ? 0 : 1, await documents.GetByText("What you add is yours alone").CountAsync());
+        await CloseDocumentsAsync(page);
 
         await page.ClickAsync("#models-button");
         var models = page.Locator("#models-content");
@@ -194,5 +229,28 @@ public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(shown ? 0 : 1, await models.GetByText("an admin pulls and deletes them").CountAsync());
         await page.ClickAsync("#models-close");
         await models.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
+    }
+
+    private static async Task<ILocator> OpenDocumentsAsync(IPage page)
+    {
+        await page.ClickAsync("#documents-button");
+        var documents = page.Locator("#documents-content");
+        await documents.GetByText("Drop files here").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+        return documents;
+    }
+
+    private static async Task CloseDocumentsAsync(IPage page)
+    {
+        await page.ClickAsync("#documents-close");
+        await page.Locator("#documents-content").WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = Ms(ReadyTimeout) });
+    }
+
+    /// <summary>Picks a file as a person does and waits, as they would, until its row says Searchable.</summary>
+    private static async Task<ILocator> UploadAsync(IPage page, string name, string text)
+    {
+        await page.SetInputFilesAsync("#documents-file", new FilePayload { Name = name, MimeType = "text/plain", Buffer = System.Text.Encoding.UTF8.GetBytes(text) });
+        var row = page.Locator("#documents-content li.document-row", new() { HasText = name });
+        await row.Locator(".document-status", new() { HasText = "Searchable" }).WaitForAsync(new() { Timeout = Ms(TimeSpan.FromMinutes(2)) });
+        return row;
     }
 }

@@ -31,20 +31,50 @@ public sealed class DocumentsPanelTests : DocumentsTestContext
     [Theory]
     [InlineData("member", false)]
     [InlineData("admin", true)]
-    public void A_signed_in_member_sees_the_shared_documents_without_upload_links_or_delete(string role, bool mayChange)
+    public void A_signed_in_member_adds_their_own_documents_and_reads_the_shared_ones_without_deleting_them(string role, bool admin)
     {
-        _listed = $"[{FileJson(FileId, "facts.txt", "searchable", chunks: 3)}]";
+        const string SharedId = "doc-shared";
+        _listed = $"[{FileJson(FileId, "mine.txt", "searchable", chunks: 3)},{FileJson(SharedId, "handbook.txt", "searchable", chunks: 2, shared: true)}]";
         Authorization.SetAuthorized("erin");
         Authorization.SetRoles(role);
         // After SetRoles: set before it, bUnit's claims lose the account id.
         Authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, "account-erin"));
         var panel = Render<DocumentsPanel>();
 
-        panel.WaitForAssertion(() => Assert.NotNull(panel.Find($"li.document-row[data-id='{FileId}']")));
-        Assert.Equal(mayChange, panel.FindAll("#documents-file").Count == 1);
-        Assert.Equal(mayChange, panel.FindAll("#documents-links").Count == 1);
-        Assert.Equal(mayChange, panel.FindAll(".document-delete").Count == 1);
-        Assert.Equal(!mayChange, panel.FindAll("#documents-admin-note").Count == 1);
+        panel.WaitForAssertion(() => Assert.NotNull(panel.Find($"li.document-row[data-id='{SharedId}']")));
+        Assert.Single(panel.FindAll("#documents-file"));
+        Assert.Single(panel.FindAll("#documents-links"));
+        var own = panel.Find($"li.document-row[data-id='{FileId}']");
+        var shared = panel.Find($"li.document-row[data-id='{SharedId}']");
+        Assert.NotNull(own.QuerySelector(".document-delete"));
+        Assert.Null(own.QuerySelector(".document-shared"));
+        Assert.Equal("Shared", shared.QuerySelector(".document-shared")!.TextContent.Trim());
+        Assert.Equal(admin, shared.QuerySelector(".document-delete") is not null);
+        Assert.Equal(admin, panel.FindAll("#documents-share").Count == 1);
+        Assert.Equal(!admin, panel.FindAll("#documents-admin-note").Count == 1);
+    }
+
+    [Fact]
+    public async Task An_admin_who_shares_sends_shared_with_the_upload()
+    {
+        Authorization.SetAuthorized("frank");
+        Authorization.SetRoles("admin");
+        Authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, "account-frank"));
+        var panel = Render<DocumentsPanel>();
+        panel.WaitForAssertion(() => Assert.Contains("No documents in this collection yet.", panel.Markup, StringComparison.Ordinal));
+
+        panel.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("Mine.", "mine.txt"));
+        panel.WaitForAssertion(() => Assert.Single(Gateway.Requests, request => request.Uri!.AbsolutePath == "/v1/dataprep/ingest"));
+        Assert.DoesNotContain("name=shared", Gateway.Requests.Single(request => request.Uri!.AbsolutePath == "/v1/dataprep/ingest").Body, StringComparison.Ordinal);
+
+        var share = panel.FindComponents<Microsoft.FluentUI.AspNetCore.Components.FluentSwitch>().Single(toggle => toggle.Instance.Id == "documents-share");
+        await panel.InvokeAsync(() => share.Instance.ValueChanged.InvokeAsync(true));
+        panel.WaitForAssertion(() => Assert.Contains("go to the shared collection", panel.Find("#documents-share-help").TextContent, StringComparison.Ordinal));
+        panel.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("Everyone's.", "handbook.txt"));
+        panel.WaitForAssertion(() => Assert.Equal(2, Gateway.Requests.Count(request => request.Uri!.AbsolutePath == "/v1/dataprep/ingest")));
+        var sharedIngest = Gateway.Requests.Last(request => request.Uri!.AbsolutePath == "/v1/dataprep/ingest");
+        Assert.Contains("name=shared", sharedIngest.Body, StringComparison.Ordinal);
+        Assert.Contains("handbook.txt", sharedIngest.Body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -63,6 +63,6 @@ public abstract class DocumentsTestContext : BunitContext
     protected static HttpResponseMessage Json(string body, HttpStatusCode status = HttpStatusCode.OK) => TestTab.Json(body, status);
 
     /// <summary>A document as <c>/v1/dataprep/get</c> lists it.</summary>
-    protected static string FileJson(string id, string name, string status, int chunks = 0, string? error = null, string index = "default") =>
-        $$"""{"name":"{{name}}","id":"{{id}}","type":"File","parent":"","index_name":"{{index}}","status":"{{status}}","error":{{(error is null ? "null" : $"\"{error}\"")}},"format":"txt","chunks":{{chunks}},"bytes":1536,"pages":null,"created_at":"2026-12-01T10:00:00+00:00","ingested_at":null}""";
+    protected static string FileJson(string id, string name, string status, int chunks = 0, string? error = null, string index = "default", bool shared = false) =>
+        $$"""{"name":"{{name}}","id":"{{id}}","type":"File","parent":"","index_name":"{{index}}","shared":{{(shared ? "true" : "false")}},"status":"{{status}}","error":{{(error is null ? "null" : $"\"{error}\"")}},"format":"txt","chunks":{{chunks}},"bytes":1536,"pages":null,"created_at":"2026-12-01T10:00:00+00:00","ingested_at":null}""";
 }

@@ -22,6 +22,9 @@ public sealed class GatewayCaller(BrowserTab tab, IServiceProvider services)
     /// </summary>
     public bool MayChangeShared => User.AccountId() is null || User.IsAdmin();
 
+    /// <summary>Whether a person is signed in (accounts on): what they add is then their own unless they share it.</summary>
+    public bool SignedIn => User.AccountId() is not null;
+
     /// <param name="person">
     /// False for the web's own calls that must name nobody (the password check behind sign-in): the gateway takes
     /// those only from the forwarder alone, and a person's old session stamp would refuse them.

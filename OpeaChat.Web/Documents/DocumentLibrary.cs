@@ -41,6 +41,9 @@ public sealed partial class DocumentLibrary(DataprepClient client, ChatErrorStat
 
     public bool Loaded { get; private set; }
 
+    /// <summary>Whether new files and links go to the collection everyone reads (an admin's choice) rather than one's own.</summary>
+    public bool Share { get; set; }
+
     /// <summary>Shows <paramref name="collection"/> (null or empty: the default) and loads the list.</summary>
     public async Task ShowAsync(string? collection, CancellationToken cancellationToken = default)
     {
@@ -101,7 +104,7 @@ public sealed partial class DocumentLibrary(DataprepClient client, ChatErrorStat
 
         var ok = await errors.RunAsync(async () =>
         {
-            var result = await client.IngestLinksAsync(links, Collection, cancellationToken);
+            var result = await client.IngestLinksAsync(links, Collection, Share, cancellationToken);
             Merge(result.Files);
         }, () => AddLinksAsync(text, cancellationToken));
         Notify();
@@ -149,7 +152,7 @@ public sealed partial class DocumentLibrary(DataprepClient client, ChatErrorStat
             buffer.Position = 0;
             upload.Sending = true;
             Notify();
-            var result = await client.IngestFilesAsync([new DataprepUpload(file.Name, buffer, file.ContentType)], Collection, cancellationToken);
+            var result = await client.IngestFilesAsync([new DataprepUpload(file.Name, buffer, file.ContentType)], Collection, Share, cancellationToken);
             upload.DocumentId = result.Files?.FirstOrDefault()?.Id;
             Merge(result.Files);
             await RefreshAsync(cancellationToken);

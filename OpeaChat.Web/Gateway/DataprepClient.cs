@@ -18,8 +18,11 @@ public sealed class DataprepClient(HttpClient http, Accounts.GatewayCaller? call
 {
     private const string UnreachableMessage = "The chat service (ChatQnA gateway) cannot be reached. Check that it is running.";
 
-    /// <summary>Posts files (the form field <c>files</c>, repeated) into <paramref name="indexName"/>.</summary>
-    public Task<DataprepResult> IngestFilesAsync(IReadOnlyList<DataprepUpload> files, string? indexName, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Posts files (the form field <c>files</c>, repeated) into <paramref name="indexName"/>: the person's own collection,
+    /// or with <paramref name="shared"/> (admins) the one everyone reads.
+    /// </summary>
+    public Task<DataprepResult> IngestFilesAsync(IReadOnlyList<DataprepUpload> files, string? indexName, bool shared = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
         var form = new MultipartFormDataContent();
@@ -30,18 +33,18 @@ public sealed class DataprepClient(HttpClient http, Accounts.GatewayCaller? call
             form.Add(part, "files", file.Name);
         }
 
-        return IngestAsync(form, indexName, cancellationToken);
+        return IngestAsync(form, indexName, shared, cancellationToken);
     }
 
     /// <summary>Posts links (OPEA's <c>link_list</c>, a JSON array in a form field) into <paramref name="indexName"/>.</summary>
-    public Task<DataprepResult> IngestLinksAsync(IReadOnlyList<string> links, string? indexName, CancellationToken cancellationToken = default)
+    public Task<DataprepResult> IngestLinksAsync(IReadOnlyList<string> links, string? indexName, bool shared = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(links);
         var form = new MultipartFormDataContent
         {
             { new StringContent(JsonSerializer.Serialize(links.ToList(), DataprepJsonContext.Default.ListString)), "link_list" },
         };
-        return IngestAsync(form, indexName, cancellationToken);
+        return IngestAsync(form, indexName, shared, cancellationToken);
     }
 
     /// <summary>The documents of <paramref name="indexName"/> (null: the gateway's default; <c>all</c>: every collection).</summary>
@@ -57,11 +60,16 @@ public sealed class DataprepClient(HttpClient http, Accounts.GatewayCaller? call
             DataprepJsonContext.Default.DataprepDeleteRequest, DataprepJsonContext.Default.DataprepDeleteResult, cancellationToken);
     }
 
-    private async Task<DataprepResult> IngestAsync(MultipartFormDataContent form, string? indexName, CancellationToken cancellationToken)
+    private async Task<DataprepResult> IngestAsync(MultipartFormDataContent form, string? indexName, bool shared, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(indexName))
         {
             form.Add(new StringContent(indexName.Trim()), "index_name");
+        }
+
+        if (shared)
+        {
+            form.Add(new StringContent("true"), "shared");
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/dataprep/ingest") { Content = form };

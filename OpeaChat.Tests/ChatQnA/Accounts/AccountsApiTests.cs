@@ -330,27 +330,6 @@ public abstract class AccountsApiTests : AccountsTestBase
     }
 
     [Fact]
-    public async Task Documents_are_shared_and_only_admins_add_or_delete_them()
-    {
-        var gateway = await StartAsync();
-        var admin = await gateway.SignUpAsync("admin");
-        var bob = await gateway.SignUpAsync("bob");
-
-        using var form = new MultipartFormDataContent { { new StringContent("""["https://example.com/a"]"""), "link_list" } };
-        using var ingest = new HttpRequestMessage(HttpMethod.Post, "/v1/dataprep/ingest") { Content = form };
-        ingest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ForwarderKey);
-        ingest.Headers.Add("OpeaChat-User", bob);
-        using var refused = await gateway.Host.Client.SendAsync(ingest);
-        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        await gateway.ExpectAsync(HttpStatusCode.Forbidden, HttpMethod.Post, "/v1/dataprep/delete", new { file_path = "all" }, user: bob);
-
-        // Reading stays open to members; the admin's delete passes the gate (nothing to delete here).
-        await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, "/v1/dataprep/get", new { }, user: bob);
-        var (status, _) = await gateway.SendAsync(HttpMethod.Post, "/v1/dataprep/delete", new { file_path = "all" }, user: admin);
-        Assert.NotEqual(HttpStatusCode.Forbidden, status);
-    }
-
-    [Fact]
     public async Task Only_admins_pull_cancel_or_delete_models()
     {
         var gateway = await StartAsync();

@@ -32,9 +32,12 @@ public abstract class AccountsTestBase : IDisposable
         return Start(directory, [.. store, .. settings]);
     }
 
+    /// <summary>The inference server the gateway calls; nowhere unless a test needs models (embeddings, replies).</summary>
+    protected virtual Uri InferenceAddress => GatewayHost.Nowhere();
+
     protected Gateway Start(string dataDirectory, params (string Key, string? Value)[] settings)
     {
-        var host = GatewayHost.Start(GatewayHost.Nowhere(), dataDirectory, services =>
+        var host = GatewayHost.Start(InferenceAddress, dataDirectory, services =>
         {
             services.AddSingleton<ILoggerProvider>(new CapturingLoggerProvider(Logs));
             ConfigureServices(services, dataDirectory);
