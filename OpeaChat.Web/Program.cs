@@ -42,6 +42,7 @@ app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapStaticAssets().AllowAnonymous();
 app.MapAccountEndpoints();
+app.MapSingleSignOnEndpoints();
 app.MapConversationExport();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();

@@ -77,6 +77,7 @@ public static class WebServicesExtensions
                 options.ExpireTimeSpan = TimeSpan.FromDays(14);
                 options.SlidingExpiration = true;
             });
+        builder.AddSingleSignOn();
         builder.Services.AddScoped<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, SignedInRequirementHandler>();
         builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(SignedInRequirement.Policy);
         return builder;

@@ -33,6 +33,11 @@ public sealed class AccountsClient(HttpClient http, GatewayCaller? caller = null
         SendAsync(HttpMethod.Post, "v1/accounts/sign-up", JsonContent.Create(request, AccountsJsonContext.Default.SignUpRequest),
             AccountsJsonContext.Default.AccountRecord, cancellationToken, person: false);
 
+    /// <summary>After the provider's sign-in: the account of (issuer, subject), made at the first sign-in; the web's own call, naming nobody.</summary>
+    public Task<(AccountRecord? Account, AccountError? Error)> ExternalSignInAsync(ExternalSignInRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "v1/accounts/external", JsonContent.Create(request, AccountsJsonContext.Default.ExternalSignInRequest),
+            AccountsJsonContext.Default.AccountRecord, cancellationToken, person: false);
+
     /// <summary>The signed-in person's account as the gateway has it now (user name, whether it is external).</summary>
     public Task<(AccountRecord? Account, AccountError? Error)> GetMeAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "v1/accounts/me", null, AccountsJsonContext.Default.AccountRecord, cancellationToken);

@@ -16,6 +16,10 @@ public sealed partial class SignIn : AccountPage
     [SupplyParameterFromQuery]
     private string? ReturnUrl { get; set; }
 
+    /// <summary>Why single sign-on came back without a session (a code, said in this page's words).</summary>
+    [SupplyParameterFromQuery(Name = SingleSignOn.FailureParameter)]
+    private string? SingleSignOnFailure { get; set; }
+
     [SupplyParameterFromForm(FormName = "sign-in")]
     private SignInForm Input { get; set; } = default!;
 
@@ -23,7 +27,8 @@ public sealed partial class SignIn : AccountPage
     {
         Input ??= new(); // Null on a GET: only a post supplies the form.
         _status = await AccountsOnAsync();
-        if (_status is { AdminExists: false })
+        Message ??= SingleSignOn.Describe(SingleSignOnFailure);
+        if (_status is { AdminExists: false } && Message is null)
         {
             Navigation.NavigateTo(AccountEndpoints.SignUpPath); // A fresh install: make the admin first.
         }
