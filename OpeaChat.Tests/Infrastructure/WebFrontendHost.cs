@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
 namespace OpeaChat.Tests.Infrastructure;
 
 /// <summary>
@@ -6,13 +10,16 @@ namespace OpeaChat.Tests.Infrastructure;
 /// </summary>
 public sealed class WebFrontendHost : KestrelTestHost<OpeaChat.Web.Gateway.GatewayOptions>
 {
-    private WebFrontendHost(Dictionary<string, string?> settings)
-        : base(settings)
+    private WebFrontendHost(Dictionary<string, string?> settings, Action<IServiceCollection>? services)
+        : base(settings, services)
     {
     }
 
     /// <param name="settings">More settings, whole keys (for example <c>ChatQnA:ApiKey</c>).</param>
-    public static WebFrontendHost Start(Uri gateway, params (string Key, string? Value)[] settings)
+    public static WebFrontendHost Start(Uri gateway, params (string Key, string? Value)[] settings) => Start(gateway, logs: null, settings);
+
+    /// <param name="logs">Where every log line of the web goes too (for tests that look for secrets), or null.</param>
+    public static WebFrontendHost Start(Uri gateway, ConcurrentQueue<string>? logs, params (string Key, string? Value)[] settings)
     {
         var values = new Dictionary<string, string?>
         {
@@ -24,6 +31,7 @@ public sealed class WebFrontendHost : KestrelTestHost<OpeaChat.Web.Gateway.Gatew
             values[key] = value;
         }
 
-        return WebHostStart.WithRetry(() => new WebFrontendHost(values));
+        Action<IServiceCollection>? services = logs is null ? null : s => s.AddSingleton<ILoggerProvider>(new CapturingLoggerProvider(logs));
+        return WebHostStart.WithRetry(() => new WebFrontendHost(values, services));
     }
 }
