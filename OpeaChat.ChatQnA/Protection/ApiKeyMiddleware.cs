@@ -101,6 +101,7 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
                 {
                     // A deleted, locked or unapproved account: its session in the web ends here, at once.
                     LogRejected(context.Request.Path, "forwarded user is not an active account");
+                    context.Response.Headers[ForwardedHeaders.Refusal] = "invalid_user";
                     await ContractErrors.Create(context, StatusCodes.Status401Unauthorized,
                         $"The {ForwardedUserHeader} account does not exist, is locked, is not approved, or its password changed since this session began.", "invalid_user").ExecuteAsync(context);
                     return;
@@ -112,6 +113,7 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
                 // The web names a person on every data call; without one only sign-in and sign-up are open to it, so a page
                 // that somehow runs without a signed-in person cannot reach anyone's items, nor the service space.
                 LogRejected(context.Request.Path, "forwarder key without a person");
+                context.Response.Headers[ForwardedHeaders.Refusal] = "person_required";
                 await ContractErrors.Create(context, StatusCodes.Status401Unauthorized,
                     $"With accounts on, the web frontend's key must name the signed-in person ({ForwardedUserHeader}).", "person_required").ExecuteAsync(context);
                 return;

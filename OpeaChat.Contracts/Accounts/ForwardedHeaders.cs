@@ -14,4 +14,11 @@ public static class ForwardedHeaders
 
     /// <summary>One browser tab's opaque id, for the rate limiter when nobody is signed in (local mode).</summary>
     public const string Client = "OpeaChat-Client";
+
+    /// <summary>
+    /// On the gateway's answer, not the request: the code of its refusal of the named person (<c>invalid_user</c>,
+    /// <c>person_required</c>). Paths that answer in OPEA's shape (<c>{"detail"}</c>) have no code in the body, and the
+    /// web needs it to tell a session that ended from any other refusal.
+    /// </summary>
+    public const string Refusal = "OpeaChat-Refusal";
 }

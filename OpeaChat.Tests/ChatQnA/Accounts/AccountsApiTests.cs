@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -140,6 +141,40 @@ public abstract class AccountsApiTests : AccountsTestBase
         await gateway.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Post, $"/v1/accounts/{bob}/password", new { new_password = "set by the admin" }, user: admin);
         Assert.Equal(HttpStatusCode.OK, (await gateway.SignInAsync("bob", "set by the admin")).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.SignInAsync("bob", "a new long password")).Status);
+    }
+
+    [Fact]
+    public async Task A_refused_session_names_its_code_in_a_header_on_every_path_and_a_wrong_key_does_not()
+    {
+        var gateway = await StartAsync();
+        await gateway.SignUpAsync("admin");
+        var bob = await gateway.SignUpAsync("bob");
+
+        // OPEA-shaped paths ({"detail"}) carry no code in the body: the web tells an ended session by this header.
+        async Task<string?> RefusalAsync(string path, string key = ForwarderKey, string? user = null, string? session = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            if (user is not null)
+            {
+                request.Headers.Add("OpeaChat-User", user);
+            }
+
+            if (session is not null)
+            {
+                request.Headers.Add("OpeaChat-Session", session);
+            }
+
+            using var response = await gateway.Host.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            return response.Headers.TryGetValues("OpeaChat-Refusal", out var values) ? Assert.Single(values) : null;
+        }
+
+        Assert.Equal("invalid_user", await RefusalAsync("/v1/conversations", user: bob, session: "an old stamp"));
+        Assert.Equal("invalid_user", await RefusalAsync("/v1/accounts/me", user: bob, session: "an old stamp"));
+        Assert.Equal("invalid_user", await RefusalAsync("/v1/models", user: "nobody-by-this-id"));
+        Assert.Equal("person_required", await RefusalAsync("/v1/conversations"));
+        Assert.Null(await RefusalAsync("/v1/conversations", key: "not-a-key", user: bob));
     }
 
     [Fact]
