@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 using OpeaChat.Web.Chat;
 using OpeaChat.Web.Components.Chat;
 using OpeaChat.Web.Gateway;
@@ -31,6 +33,33 @@ public sealed class ChatErrorBarTests : ChatComponentTestContext
         Assert.Equal(failure.ToString(), bar.Find("[data-failure]").GetAttribute("data-failure"));
         Assert.Equal(intent, bar.Find("#chat-error").GetAttribute("intent"), ignoreCase: true);
         Assert.Single(bar.FindAll("#retry-button"));
+    }
+
+    [Fact]
+    public void An_ended_session_links_to_sign_in_coming_back_here_and_offers_no_retry()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("c/0198c0de-0000-7000-8000-000000000001?branch=2");
+
+        var bar = RenderBar(new ChatError(ChatQnAFailure.SessionEnded, "The account is locked.", 1));
+
+        Assert.Contains("Your session has ended", bar.Markup, StringComparison.Ordinal);
+        Assert.Contains("The account is locked.", bar.Markup, StringComparison.Ordinal);
+        Assert.Equal("Sign in again to go on; your message is kept.", bar.Find(".chat-error-advice").TextContent);
+        var link = bar.Find("a#sign-in-again");
+        Assert.Equal("Sign in", link.TextContent);
+        Assert.Equal("account/sign-in?returnUrl=%2Fc%2F0198c0de-0000-7000-8000-000000000001%3Fbranch%3D2", link.GetAttribute("href"));
+        Assert.Equal("false", link.GetAttribute("data-enhance-nav"));
+        Assert.Empty(bar.FindAll("#retry-button"));
+        Assert.Single(bar.FindAll("#dismiss-error-button"));
+    }
+
+    [Fact]
+    public void Other_failures_offer_retry_and_no_sign_in_link()
+    {
+        var bar = RenderBar(new ChatError(ChatQnAFailure.Rejected, "No.", 1));
+
+        Assert.Single(bar.FindAll("#retry-button"));
+        Assert.Empty(bar.FindAll("#sign-in-again"));
     }
 
     [Fact]

@@ -40,6 +40,12 @@ public sealed class ConversationsClientTests
     [InlineData(HttpStatusCode.NotFound, """{"error":{"message":"Conversation x was not found.","code":"conversation_not_found"}}""",
         ChatQnAFailure.Rejected, "Conversation x was not found.")]
     [InlineData(HttpStatusCode.InternalServerError, "<html>oops</html>", ChatQnAFailure.HttpError, "The chat service answered 500.")]
+    [InlineData(HttpStatusCode.Unauthorized, """{"error":{"message":"The OpeaChat-User account does not exist, is locked, is not approved, or its password changed since this session began.","type":"authentication_error","code":"invalid_user"}}""",
+        ChatQnAFailure.SessionEnded, "The OpeaChat-User account does not exist, is locked, is not approved, or its password changed since this session began.")]
+    [InlineData(HttpStatusCode.Unauthorized, """{"error":{"message":"With accounts on, the web frontend's key must name the signed-in person (OpeaChat-User).","type":"authentication_error","code":"person_required"}}""",
+        ChatQnAFailure.SessionEnded, "With accounts on, the web frontend's key must name the signed-in person (OpeaChat-User).")]
+    [InlineData(HttpStatusCode.Unauthorized, """{"error":{"message":"The API key is not valid.","type":"authentication_error","code":"invalid_api_key"}}""",
+        ChatQnAFailure.Rejected, "The API key is not valid.")]
     public async Task Each_refusal_becomes_its_own_kind_of_failure_with_the_gateways_reason(HttpStatusCode status, string body, ChatQnAFailure failure, string message)
     {
         var error = await Assert.ThrowsAsync<ChatQnAException>(() => ChatAsync(FakeGateway.Failing(status, body)));
@@ -47,6 +53,30 @@ public sealed class ConversationsClientTests
         Assert.Equal(failure, error.Failure);
         Assert.Equal(status, error.StatusCode);
         Assert.Equal(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("invalid_user", ChatQnAFailure.SessionEnded)]
+    [InlineData("person_required", ChatQnAFailure.SessionEnded)]
+    [InlineData(null, ChatQnAFailure.Rejected)]
+    public async Task On_paths_that_answer_in_opeas_shape_the_refusal_header_tells_an_ended_session(string? refusal, ChatQnAFailure failure)
+    {
+        // {"detail"} has no code: a wrong web key (no header) must not pass for a session that ended.
+        var gateway = new FakeGateway(_ =>
+        {
+            var response = FakeGateway.Respond(HttpStatusCode.Unauthorized, """{"detail":"Refused."}""", "application/json");
+            if (refusal is not null)
+            {
+                response.Headers.Add(ForwardedHeaders.Refusal, refusal);
+            }
+
+            return response;
+        });
+
+        var error = await Assert.ThrowsAsync<ChatQnAException>(() => gateway.CreateConversationsClient().ListAsync());
+
+        Assert.Equal(failure, error.Failure);
+        Assert.Equal("Refused.", error.Message);
     }
 
     [Fact]

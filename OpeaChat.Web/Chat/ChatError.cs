@@ -10,6 +10,9 @@ public sealed record ChatError(ChatQnAFailure Failure, string Message, int Id, D
     /// <summary>Waiting will fix it (model loading, rate limited): a warning rather than an error.</summary>
     public bool IsWarning => Failure is ChatQnAFailure.Loading or ChatQnAFailure.RateLimited;
 
+    /// <summary>Only signing in again helps (the session has ended): retrying the request cannot work.</summary>
+    public bool CanRetry => Failure is not ChatQnAFailure.SessionEnded;
+
     /// <summary>The service itself cannot answer (loading, unavailable, unreachable): what the health status also says.</summary>
     public bool ConcernsTheService => Failure is ChatQnAFailure.Loading or ChatQnAFailure.Unavailable or ChatQnAFailure.Unreachable;
 
@@ -18,6 +21,7 @@ public sealed record ChatError(ChatQnAFailure Failure, string Message, int Id, D
         ChatQnAFailure.Loading => "The model is loading",
         ChatQnAFailure.RateLimited => "Too many requests",
         ChatQnAFailure.Rejected => "Request rejected",
+        ChatQnAFailure.SessionEnded => "Your session has ended",
         ChatQnAFailure.Unreachable => "Service unreachable",
         ChatQnAFailure.Unavailable => "Service unavailable",
         ChatQnAFailure.CutOff => "Reply cut off",

@@ -20,6 +20,12 @@ public enum ChatQnAFailure
     /// <summary>The gateway refused the request as it was (4xx): the message says why.</summary>
     Rejected,
 
+    /// <summary>
+    /// The gateway no longer takes this person's session (401 <c>invalid_user</c> or <c>person_required</c>): the account
+    /// was locked, deleted or unapproved, or its password changed since sign-in. Only signing in again helps.
+    /// </summary>
+    SessionEnded,
+
     /// <summary>The gateway reported another error: a non-success status, or an error object inside the stream.</summary>
     HttpError,
 

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using OpeaChat.Contracts.Accounts;
 using OpeaChat.Contracts.Conversations;
 using OpeaChat.Contracts.OpenAi;
 using OpeaChat.Contracts.Prompts;
@@ -288,11 +289,30 @@ public sealed class ConversationsClient
         var failure = status switch
         {
             HttpStatusCode.TooManyRequests => ChatQnAFailure.RateLimited,
+            HttpStatusCode.Unauthorized when EndsSession(response, body) => ChatQnAFailure.SessionEnded,
             HttpStatusCode.ServiceUnavailable when GatewayErrorMessage.ReadCode(body) == "model_loading" => ChatQnAFailure.Loading,
             HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => ChatQnAFailure.Unavailable,
             >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => ChatQnAFailure.Rejected,
             _ => ChatQnAFailure.HttpError,
         };
         return new ChatQnAException(failure, message, status, retryAfter: retryAfter);
+    }
+
+    /// <summary>
+    /// Whether the gateway refused the person this web named (a locked, deleted or unapproved account, or a session from
+    /// before a password change), rather than the request or the web's own key (<c>invalid_api_key</c>). The code is in
+    /// OpenAI's error shape where the path answers in it, else in the <see cref="ForwardedHeaders.Refusal"/> header.
+    /// </summary>
+    internal static bool EndsSession(HttpResponseMessage response, string? body)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            return false;
+        }
+
+        var code = GatewayErrorMessage.ReadCode(body)
+            ?? (response.Headers.TryGetValues(ForwardedHeaders.Refusal, out var values) ? values.FirstOrDefault() : null);
+        return code is "invalid_user" or "person_required";
     }
 }
