@@ -58,7 +58,8 @@ public static class WebServicesExtensions
     /// <summary>
     /// Sign-in for a gateway that keeps accounts: this app's own session cookie (HttpOnly, SameSite=Lax, marked Secure
     /// when the request is), and every page but the account pages and the static files behind <see cref="SignedInRequirement"/>,
-    /// which lets anyone through in local mode.
+    /// which lets anyone through in local mode. A session the gateway no longer takes ends on its next request
+    /// (<see cref="SessionCheck"/>).
     /// </summary>
     public static IHostApplicationBuilder AddWebAccounts(this IHostApplicationBuilder builder)
     {
@@ -76,6 +77,8 @@ public static class WebServicesExtensions
                 options.LogoutPath = "/account/sign-out";
                 options.ExpireTimeSpan = TimeSpan.FromDays(14);
                 options.SlidingExpiration = true;
+                // The gateway ends sessions (a lock, a deletion, a password change): ask it on each page's request.
+                options.Events.OnValidatePrincipal = SessionCheck.ValidatePrincipalAsync;
             });
         builder.AddSingleSignOn();
         builder.Services.AddScoped<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, SignedInRequirementHandler>();

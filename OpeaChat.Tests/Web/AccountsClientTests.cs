@@ -145,6 +145,58 @@ public sealed class AccountsClientTests
         Assert.Contains("password changed since this session began", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_session_check_names_the_given_person_and_leaves_the_callers_own_alone()
+    {
+        var seen = new List<(string Path, string? User, string? Session)>();
+        var gateway = new FakeGateway(request =>
+        {
+            seen.Add((request.RequestUri!.AbsolutePath, Header(request, ForwardedHeaders.User), Header(request, ForwardedHeaders.Session)));
+            return FakeGateway.Respond(HttpStatusCode.OK, AccountJson, "application/json");
+        });
+        // As in the cookie's check: the request has no user yet.
+        var http = new DefaultHttpContext();
+        var client = ClientFor(gateway, http);
+
+        Assert.True(await client.SessionStandsAsync("acc-alice", "old-stamp", CancellationToken.None));
+        http.User = s_alice;
+        await client.GetMeAsync(CancellationToken.None);
+
+        // The check did not make the caller keep the empty user: the page's own calls still name the person.
+        Assert.Equal([("/v1/accounts/me", "acc-alice", "old-stamp"), ("/v1/accounts/me", "acc-alice", "old-stamp")], seen);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.Unauthorized, "invalid_user", false)]
+    [InlineData(HttpStatusCode.Unauthorized, null, true)]
+    [InlineData(HttpStatusCode.TooManyRequests, null, true)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, null, true)]
+    public async Task Only_the_gateways_refusal_of_the_person_ends_a_session(HttpStatusCode status, string? refusal, bool stands)
+    {
+        var gateway = new FakeGateway(_ =>
+        {
+            var response = FakeGateway.Respond(status, """{"detail":"No."}""", "application/json");
+            if (refusal is not null)
+            {
+                response.Headers.Add(ForwardedHeaders.Refusal, refusal);
+            }
+
+            return response;
+        });
+
+        Assert.Equal(stands, await ClientFor(gateway, s_alice).SessionStandsAsync("acc-alice", "old-stamp", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_session_check_of_a_gateway_that_cannot_be_reached_is_unreachable()
+    {
+        var gateway = new FakeGateway(_ => throw new HttpRequestException("Connection refused"));
+
+        var error = await Assert.ThrowsAsync<ChatQnAException>(() => ClientFor(gateway, s_alice).SessionStandsAsync("acc-alice", "old-stamp", CancellationToken.None));
+
+        Assert.Equal(ChatQnAFailure.Unreachable, error.Failure);
+    }
+
     private static Task<(AccountRecord? Account, AccountError? Error)> ActAsync(AccountsClient client, string action) => action switch
     {
         "approve" => client.ApproveAsync("acc-bob", CancellationToken.None),
@@ -155,10 +207,12 @@ public sealed class AccountsClientTests
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 
-    private static AccountsClient ClientFor(FakeGateway gateway, ClaimsPrincipal user)
+    private static AccountsClient ClientFor(FakeGateway gateway, ClaimsPrincipal user) => ClientFor(gateway, new DefaultHttpContext { User = user });
+
+    private static AccountsClient ClientFor(FakeGateway gateway, HttpContext context)
     {
         var services = new ServiceCollection()
-            .AddSingleton<IHttpContextAccessor>(new HttpContextAccessor { HttpContext = new DefaultHttpContext { User = user } })
+            .AddSingleton<IHttpContextAccessor>(new HttpContextAccessor { HttpContext = context })
             .BuildServiceProvider();
         return new AccountsClient(new HttpClient(gateway) { BaseAddress = new Uri("http://chatqna/") }, new GatewayCaller(new BrowserTab(), services));
     }

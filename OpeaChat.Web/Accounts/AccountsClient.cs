@@ -43,6 +43,34 @@ public sealed class AccountsClient(HttpClient http, GatewayCaller? caller = null
         SendAsync(HttpMethod.Get, "v1/accounts/me", null, AccountsJsonContext.Default.AccountRecord, cancellationToken);
 
     /// <summary>
+    /// Whether the gateway still takes the session of <paramref name="accountId"/> begun with <paramref name="sessionStamp"/>:
+    /// false when it refuses that person (the account was locked, deleted or unapproved, or its password changed since).
+    /// Named here, not through <see cref="GatewayCaller"/>: the cookie's check runs before the request has its user.
+    /// Any other answer leaves the session standing; a gateway that cannot be reached throws <see cref="ChatQnAException"/>.
+    /// </summary>
+    public async Task<bool> SessionStandsAsync(string accountId, string? sessionStamp, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accountId);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/accounts/me");
+        // person: false, so that the caller does not look up (and keep) a user the request does not have yet.
+        caller?.Stamp(request.Headers, person: false);
+        request.Headers.TryAddWithoutValidation(ForwardedHeaders.User, accountId);
+        if (sessionStamp is { Length: > 0 })
+        {
+            request.Headers.TryAddWithoutValidation(ForwardedHeaders.Session, sessionStamp);
+        }
+
+        using var response = await TransmitAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            return true;
+        }
+
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return !ConversationsClient.EndsSession(response, body);
+    }
+
+    /// <summary>
     /// Changes the signed-in person's password, then checks the new one as sign-in does: the gateway gave the account a
     /// new session stamp (every other session now stands refused), and the answer carries it for this session's cookie.
     /// </summary>
@@ -157,6 +185,11 @@ public sealed class AccountsClient(HttpClient http, GatewayCaller? caller = null
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         caller?.Stamp(request.Headers, person);
+        return await TransmitAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> TransmitAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         try
         {
             return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
