@@ -144,11 +144,12 @@ public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLif
 
         await chat.RunAsync(erin, "people-locked-failure.png", async () =>
         {
-            // Erin's open session stops at once; signed out, her sign-in is refused as locked.
+            // Erin's open session stops at once: her next page load goes to the sign-in page, and her sign-in is refused
+            // as locked.
             await erin.GotoAsync(new Uri(_web.BaseAddress, "account/keys").ToString());
-            await erin.Locator(".account-error", new() { HasText = "is locked" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
-            await erin.ClickAsync("#sign-out");
+            await WaitForPathAsync(erin, "^/account/sign-in");
             await erin.Locator("h1", new() { HasText = "Sign in" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            Assert.Equal(0, await erin.Locator("#sign-out").CountAsync());
             await SignInAsync(erin, "erin", Password);
             var refusal = erin.Locator(".account-error", new() { HasText = "locked" });
             await refusal.WaitForAsync();
@@ -175,8 +176,12 @@ public sealed class AccountsAdminPageTests(ITestOutputHelper output) : IAsyncLif
             await SignInAsync(erin, "erin", Password);
             await erin.Locator(".account-error", new() { HasText = "not right" }).WaitForAsync();
             await SignInAsync(erin, "erin", ErinsNewPassword);
-            await erin.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
+            // Back on the page her ended session was sent away from.
+            await WaitForPathAsync(erin, "^/account/keys$");
+            await erin.GetByText("No keys yet.").WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
             Assert.Equal("erin", await erin.Locator("#signed-in-name").InnerTextAsync());
+            await erin.GetByRole(AriaRole.Link, new() { Name = "Back to the chat" }).ClickAsync();
+            await erin.WaitForSelectorAsync("#chat-page[data-ready='true']", new() { Timeout = Ms(ReadyTimeout) });
         });
 
         await chat.RunAsync(admin, "people-last-admin-failure.png", async () =>

@@ -218,12 +218,22 @@ public sealed class AccountsPageTests(ITestOutputHelper output) : IAsyncLifetime
 
         await chat.RunAsync(elsewhere, "accounts-password-elsewhere-failure.png", async () =>
         {
-            // The other browser's session, with the old stamp, is refused by the gateway. (The web does not yet send such a
-            // session to the sign-in page: its pages show the gateway's refusal.)
+            // The other browser's chat, still open with the old stamp: its next message is refused, the session has ended,
+            // and the message stays in the input for after signing in again.
+            await TypeAsync(elsewhere, "Is anyone there?");
+            await elsewhere.ClickAsync("#send-button:not([disabled])");
+            var ended = elsewhere.Locator("#chat-error[data-failure='SessionEnded']");
+            await ended.WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
+            output.WriteLine(await ended.InnerTextAsync());
+            Assert.Contains("Your session has ended", await ended.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal("Sign in", (await ended.Locator("a#sign-in-again").InnerTextAsync()).Trim());
+            Assert.Equal(0, await ended.Locator("#retry-button").CountAsync());
+            Assert.Equal("Is anyone there?", await InputTextAsync(elsewhere));
+
+            // Its next page load goes to the sign-in page, coming back to the page afterwards.
             await elsewhere.GotoAsync(new Uri(_web.BaseAddress, "account/keys").ToString());
-            var refusal = elsewhere.Locator(".account-error");
-            await refusal.WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
-            Assert.Contains("password changed since this session began", await refusal.InnerTextAsync(), StringComparison.Ordinal);
+            await WaitForPathAsync(elsewhere, "^/account/sign-in\\?ReturnUrl=%2Faccount%2Fkeys$");
+            await elsewhere.Locator("h1", new() { HasText = "Sign in" }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
             Assert.Equal(0, await elsewhere.GetByText("No keys yet.").CountAsync());
 
             using var request = new HttpRequestMessage(HttpMethod.Get, "v1/accounts/me");
