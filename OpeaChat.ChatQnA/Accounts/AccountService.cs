@@ -359,8 +359,14 @@ public sealed partial class AccountService(
                     CreatedAt = time.GetUtcNow(),
                     LockoutEnabled = true,
                 };
-                Check(await users.CreateAsync(account), null);
-                Check(await users.AddLoginAsync(account, new UserLoginInfo(issuer, subject, issuer)), null);
+                // One transaction: an account without its login could never be signed in to, and would hold its name.
+                await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+                {
+                    Check(await users.CreateAsync(account), null);
+                    Check(await users.AddLoginAsync(account, new UserLoginInfo(issuer, subject, issuer)), null);
+                    await transaction.CommitAsync(cancellationToken);
+                }
+
                 LogCreated(logger, account.Id, account.UserName, account.Role, account.Approved);
                 if (first)
                 {

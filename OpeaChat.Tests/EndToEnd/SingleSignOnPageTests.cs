@@ -104,7 +104,7 @@ public sealed class SingleSignOnPageTests(ITestOutputHelper output) : IAsyncLife
             await dana.ClickAsync("#single-sign-on");
             await dana.Locator("h1", new() { HasText = ProviderName }).WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
             await dana.ClickAsync("button[name=cancel]");
-            var refusal = dana.Locator(".account-error", new() { HasText = "Single sign-on did not complete" });
+            var refusal = dana.Locator(".account-error", new() { HasText = "Single sign-on was cancelled" });
             await refusal.WaitForAsync(new() { Timeout = Ms(ReadyTimeout) });
             Assert.Equal(0, await dana.Locator("#signed-in-name").CountAsync());
 

@@ -87,6 +87,9 @@ public sealed class SingleSignOnOptionsTests
     [InlineData("locked_out", "locked")]
     [InlineData("sign_up_closed", "new accounts from single sign-on are off")]
     [InlineData("unreachable", "cannot be reached")]
+    [InlineData("cancelled", "was cancelled")]
+    [InlineData("provider_unreachable", "provider cannot be reached")]
+    [InlineData("provider_refused", "SingleSignOn:ClientId")]
     [InlineData("<script>alert(1)</script>", "Single sign-on did not complete")]
     public void The_sign_in_page_says_why_in_its_own_words_never_the_querys(string? code, string? expected)
     {

@@ -85,11 +85,21 @@ public static partial class SingleSignOn
         }
 
         options.Events.OnTokenValidated = LinkAccountAsync;
+        options.Events.OnAccessDenied = context =>
+        {
+            // The person pressed Cancel (or was not let in) at the provider: error=access_denied on the way back.
+            LogRemoteFailure(Logger(context.HttpContext), "access_denied");
+            context.HandleResponse();
+            context.Response.Redirect(FailurePath("cancelled"));
+            return Task.CompletedTask;
+        };
         options.Events.OnRemoteFailure = context =>
         {
             LogRemoteFailure(Logger(context.HttpContext), context.Failure?.Message ?? "unknown");
             context.HandleResponse();
-            context.Response.Redirect(FailurePath("failed"));
+            // The protocol's error code, when the provider sent one: invalid_client is a setting to fix, not a retry.
+            var code = context.Failure?.Data["error"] as string == "invalid_client" ? "provider_refused" : "failed";
+            context.Response.Redirect(FailurePath(code));
             return Task.CompletedTask;
         };
     }
@@ -148,6 +158,9 @@ public static partial class SingleSignOn
         "locked_out" => "This account is locked. Ask an admin to unlock it.",
         "sign_up_closed" => "Your sign-in worked, but new accounts from single sign-on are off here: ask an admin to let you in.",
         "unreachable" => "The chat service (ChatQnA gateway) cannot be reached. Check that it is running, then try again.",
+        "cancelled" => "Single sign-on was cancelled. Try again, or sign in with a password.",
+        "provider_unreachable" => "The sign-in provider cannot be reached. Try again later, or ask an admin to check SingleSignOn:Authority.",
+        "provider_refused" => "The sign-in provider refused this app's credentials: ask an admin to check SingleSignOn:ClientId and ClientSecret.",
         _ => "Single sign-on did not complete (it was cancelled, or the provider refused). Try again, or ask an admin.",
     };
 
@@ -155,13 +168,37 @@ public static partial class SingleSignOn
     public static IEndpointRouteBuilder MapSingleSignOnEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet(StartPath, (string? returnUrl, IOptions<SingleSignOnOptions> settings) =>
-            settings.Value.Enabled
-                ? Results.Challenge(new AuthenticationProperties { RedirectUri = AccountEndpoints.SafeReturnUrl(returnUrl) }, [SingleSignOnOptions.Scheme])
-                : Results.NotFound())
+        endpoints.MapGet(StartPath, StartAsync)
             .AllowAnonymous()
             .WithName("StartSingleSignOn");
         return endpoints;
+    }
+
+    private static async Task<IResult> StartAsync(HttpContext context, string? returnUrl, IOptions<SingleSignOnOptions> settings,
+        IOptionsMonitor<OpenIdConnectOptions> handlers)
+    {
+        if (!settings.Value.Enabled)
+        {
+            return TypedResults.NotFound();
+        }
+
+        // The handler fetches the provider's discovery document on its first challenge and throws when it cannot: ask
+        // for it first (it is cached, so the challenge reuses it) and say so on the sign-in page instead of a 500.
+        try
+        {
+            var manager = handlers.Get(SingleSignOnOptions.Scheme).ConfigurationManager;
+            if (manager is not null)
+            {
+                await manager.GetConfigurationAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (InvalidOperationException exception)
+        {
+            LogProviderUnreachable(Logger(context), settings.Value.Authority ?? string.Empty, exception.Message);
+            return TypedResults.Redirect(FailurePath("provider_unreachable"));
+        }
+
+        return TypedResults.Challenge(new AuthenticationProperties { RedirectUri = AccountEndpoints.SafeReturnUrl(returnUrl) }, [SingleSignOnOptions.Scheme]);
     }
 
     private static string FailurePath(string code) => $"{AccountEndpoints.SignInPath}?{FailureParameter}={Uri.EscapeDataString(code)}";
@@ -177,4 +214,7 @@ public static partial class SingleSignOn
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Single sign-on failed at the provider or on the way back: {Reason}")]
     private static partial void LogRemoteFailure(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Single sign-on: the provider {Authority} cannot be reached: {Reason}")]
+    private static partial void LogProviderUnreachable(ILogger logger, string authority, string reason);
 }
