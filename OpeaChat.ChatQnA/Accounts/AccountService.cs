@@ -94,6 +94,7 @@ public sealed partial class AccountService(
             if (first)
             {
                 await ClaimUnownedAsync(account.Id, cancellationToken);
+                await ClaimUnownedDocumentsAsync(account.Id, cancellationToken);
             }
 
             return ToRecord(account, external: false) with { SessionStamp = account.SecurityStamp };
@@ -117,6 +118,38 @@ public sealed partial class AccountService(
         if (conversations + prompts > 0)
         {
             LogClaimed(logger, adminId, conversations, prompts);
+        }
+    }
+
+    /// <summary>
+    /// When the first admin is made (only then: later, a collection without an owner is one a service key wrote, or one
+    /// an admin shared): collections from before accounts become that admin's own, as conversations and prompts do.
+    /// The admin shares any of them with everyone in one step (<c>POST /v1/dataprep/share</c>, the documents panel).
+    /// The account stands either way: a collection that cannot move now (a document still being ingested, the store
+    /// down) stays shared, which hides nothing from anyone.
+    /// </summary>
+    private async Task ClaimUnownedDocumentsAsync(string adminId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var collections = (await documents.ListAsync(null, cancellationToken)).Select(document => document.IndexName)
+                .Where(DocumentCollections.IsShared).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var collection in collections)
+            {
+                var move = await documents.MoveAllAsync(collection, DocumentCollections.OwnedName(collection, adminId), cancellationToken);
+                if (move.Done)
+                {
+                    LogDocumentsClaimed(logger, adminId, collection, move.Moved);
+                }
+                else
+                {
+                    LogDocumentsNotClaimed(logger, collection, move.Unfinished);
+                }
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogDocumentsClaimFailed(logger, exception);
         }
     }
 
@@ -371,6 +404,7 @@ public sealed partial class AccountService(
                 if (first)
                 {
                     await ClaimUnownedAsync(account.Id, cancellationToken);
+                    await ClaimUnownedDocumentsAsync(account.Id, cancellationToken);
                 }
             }
             else if (request.Admin && account.Role != AccountRoles.Admin)
@@ -587,6 +621,15 @@ public sealed partial class AccountService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} now has role {Role}")]
     private static partial void LogRoleSet(ILogger logger, string accountId, string role);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Collection {Collection} from before accounts ({Documents} documents) now belongs to {AccountId}")]
+    private static partial void LogDocumentsClaimed(ILogger logger, string accountId, string collection, int documents);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Collection {Collection} from before accounts stays shared: {Unfinished} of its documents are still being ingested")]
+    private static partial void LogDocumentsNotClaimed(ILogger logger, string collection, int unfinished);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Collections from before accounts stay shared: the document store failed")]
+    private static partial void LogDocumentsClaimFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} deleted with {Conversations} conversations, {Prompts} prompts and {Documents} documents")]
     private static partial void LogDeleted(ILogger logger, string accountId, int conversations, int prompts, int documents);

@@ -19,7 +19,7 @@ namespace OpeaChat.ChatQnA.Dataprep;
 /// delete them, with OPEA's bodies and errors (FastAPI's <c>{"detail": …}</c>). A request is checked whole (every
 /// file parsed, every link checked) before anything is stored: a refused request stores nothing.
 /// </summary>
-public static class DataprepEndpoints
+public static partial class DataprepEndpoints
 {
     public const string IngestPath = "/v1/dataprep/ingest";
 
@@ -36,6 +36,9 @@ public static class DataprepEndpoints
         dataprep.MapPost("/delete", DeleteAsync)
             .WithName("DataprepDelete")
             .WithSummary("OPEA dataprep: delete a file or link by id or name, or 'all'.");
+        dataprep.MapPost("/share", ShareAsync)
+            .WithName("DataprepShare")
+            .WithSummary("OpeaChat: an admin shares one of their own collections with everyone (it becomes the shared collection of that name).");
         return app;
     }
 
@@ -254,6 +257,61 @@ public static class DataprepEndpoints
         return Deleted();
     }
 
+    private static async Task<IResult> ShareAsync(HttpRequest request, IDocumentStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var (body, error) = await ReadOptionalBodyAsync(request, DataprepJsonContext.Default.DataprepShareRequest, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (string.IsNullOrWhiteSpace(body?.IndexName))
+        {
+            return OpeaErrors.Validation("index_name", "Field required: the name of your collection to share.", "missing");
+        }
+
+        if (IndexNames.Problem(body.IndexName) is { } problem)
+        {
+            return OpeaErrors.Validation("index_name", problem);
+        }
+
+        var caller = OwnerScope.Current;
+        if (caller is not { IsPerson: true })
+        {
+            return Detail(StatusCodes.Status400BadRequest, caller is null
+                ? "Accounts are off: every collection is everyone's already."
+                : "A service key writes the shared collections directly; sharing is for a signed-in admin's own collection.");
+        }
+
+        if (!caller.IsAdmin)
+        {
+            return Detail(StatusCodes.Status403Forbidden, "Only an admin can share a collection with everyone.");
+        }
+
+        var name = body.IndexName.Trim();
+        var own = DocumentCollections.OwnedName(name, caller.OwnerId);
+        var move = await store.MoveAllAsync(own, name, cancellationToken);
+        if (move.Clashes.Count > 0)
+        {
+            return Detail(StatusCodes.Status409Conflict,
+                $"The shared collection {name} already has {string.Join(", ", move.Clashes)}: delete or rename those first. Nothing was moved.");
+        }
+
+        if (move.Unfinished > 0)
+        {
+            return Detail(StatusCodes.Status409Conflict,
+                $"{move.Unfinished} document(s) of {name} are still being ingested: share the collection once they are done. Nothing was moved.");
+        }
+
+        if (move.Moved == 0)
+        {
+            return Detail(StatusCodes.Status404NotFound, $"You have no collection {name}. Please check index_name.");
+        }
+
+        LogShared(loggers.CreateLogger(typeof(DataprepEndpoints).FullName!), caller.OwnerId, move.Moved);
+        return TypedResults.Json(new DataprepShareResult(true, move.Moved), DataprepJsonContext.Default.DataprepShareResult);
+    }
+
     private const string SharedRefusal =
         "Shared collections are changed by admins only: add to and delete from your own collection (send shared=false).";
 
@@ -315,6 +373,9 @@ public static class DataprepEndpoints
     };
 
     private static OpeaErrorResult Detail(int status, string detail, TimeSpan? retryAfter = null) => new(status, detail, retryAfter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} shared a collection of {Count} documents with everyone")]
+    private static partial void LogShared(ILogger logger, string accountId, int count);
 }
 
 /// <summary>The form fields of an ingest request besides its files, checked.</summary>

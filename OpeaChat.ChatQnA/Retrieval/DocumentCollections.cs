@@ -4,7 +4,8 @@ namespace OpeaChat.ChatQnA.Retrieval;
 
 /// <summary>
 /// Whose a document collection is. With accounts on, a person's collection <c>N</c> is stored as <c>N@&lt;account id&gt;</c>,
-/// and a shared collection (made by an admin or a service key, and every collection from before accounts) as <c>N</c>.
+/// and a shared collection (made or shared by an admin, or written by a service key) as <c>N</c>. Collections from
+/// before accounts become the first admin's own when that admin is made.
 /// <c>index_name</c> may not hold '@' (<see cref="IndexNames"/>), so nobody can name another person's collection; the
 /// stores need no owner column, and their per-collection search indexes stay per person.
 /// </summary>
@@ -14,7 +15,10 @@ public static class DocumentCollections
 
     /// <summary>Where the caller's collection <paramref name="name"/> is kept: a person's own unless <paramref name="shared"/>.</summary>
     public static string StorageName(string name, Caller? caller, bool shared) =>
-        !shared && caller is { IsPerson: true } ? $"{name}{OwnerMark}{caller.OwnerId}" : name;
+        !shared && caller is { IsPerson: true } ? OwnedName(name, caller.OwnerId) : name;
+
+    /// <summary>Where <paramref name="ownerId"/>'s own collection <paramref name="name"/> is kept.</summary>
+    public static string OwnedName(string name, string ownerId) => $"{name}{OwnerMark}{ownerId}";
 
     /// <summary>What a search of <paramref name="name"/> reads: a person's own collection and the shared one of that name.</summary>
     public static IReadOnlyList<string> Searched(string name, Caller? caller) =>

@@ -48,6 +48,13 @@ public interface IDocumentStore
     Task<int> DeleteAllAsync(string? indexName, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Moves every document of <paramref name="fromIndex"/>, with its chunks and vectors, to <paramref name="toIndex"/>
+    /// in one transaction (a person's collection shared, or one from before accounts given to the first admin).
+    /// Nothing moves when a document name is in both, or while a document of it is still being ingested.
+    /// </summary>
+    Task<CollectionMove> MoveAllAsync(string fromIndex, string toIndex, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Full-text search (BM25 on SQLite's FTS5, ts_rank_cd on PostgreSQL), best first; higher score is better. Any
     /// text is safe: the words are searched (any of them), operators and quotes are not interpreted; no words, no hits.
     /// </summary>
@@ -64,6 +71,12 @@ public interface IDocumentStore
     /// at 100,000 chunks), and says how many chunks it holds. A store with nothing to load does nothing and says 0.
     /// </summary>
     Task<int> WarmAsync(string indexName, CancellationToken cancellationToken) => Task.FromResult(0);
+}
+
+/// <summary>What <see cref="IDocumentStore.MoveAllAsync"/> did: how many moved, or why none did.</summary>
+public sealed record CollectionMove(int Moved, IReadOnlyList<string> Clashes, int Unfinished)
+{
+    public bool Done => Clashes.Count == 0 && Unfinished == 0;
 }
 
 /// <summary>A document about to be ingested.</summary>

@@ -33,6 +33,18 @@ public sealed record DataprepDeleteRequest
     public bool? Shared { get; init; }
 }
 
+/// <summary>
+/// Body of <c>POST /v1/dataprep/share</c> (OpeaChat's, not OPEA's): an admin's own collection, to become the shared
+/// collection of that name, read by everyone.
+/// </summary>
+public sealed record DataprepShareRequest
+{
+    public string? IndexName { get; init; }
+}
+
+/// <summary>The answer to a share: how many documents are now shared.</summary>
+public sealed record DataprepShareResult(bool Status, int Documents);
+
 /// <summary>OPEA's answer to a delete: <c>{"status":true}</c>.</summary>
 public sealed record DataprepDeleteResult(bool Status);
 
@@ -109,6 +121,8 @@ public static class DocumentStatuses
 [JsonSerializable(typeof(DataprepGetRequest))]
 [JsonSerializable(typeof(DataprepDeleteRequest))]
 [JsonSerializable(typeof(DataprepDeleteResult))]
+[JsonSerializable(typeof(DataprepShareRequest))]
+[JsonSerializable(typeof(DataprepShareResult))]
 [JsonSerializable(typeof(DataprepFile))]
 [JsonSerializable(typeof(IReadOnlyList<DataprepFile>))]
 [JsonSerializable(typeof(List<string>))]

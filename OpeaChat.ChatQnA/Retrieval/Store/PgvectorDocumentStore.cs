@@ -209,6 +209,58 @@ public sealed partial class PgvectorDocumentStore : IDocumentStore, IAsyncDispos
         return deleted;
     }
 
+    public async Task<CollectionMove> MoveAllAsync(string fromIndex, string toIndex, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fromIndex);
+        ArgumentException.ThrowIfNullOrWhiteSpace(toIndex);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The source's rows locked first, so that no ingestion finishes or starts a delete between the checks and the move.
+        await using (var lockRows = new NpgsqlCommand("SELECT id FROM documents WHERE index_name = @from FOR UPDATE;", connection, transaction))
+        {
+            lockRows.Parameters.AddWithValue("from", fromIndex);
+            await lockRows.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var clashes = new List<string>();
+        await using (var select = new NpgsqlCommand(
+            "SELECT name FROM documents WHERE index_name = @from AND name IN (SELECT name FROM documents WHERE index_name = @to) ORDER BY name;", connection, transaction))
+        {
+            select.Parameters.AddWithValue("from", fromIndex);
+            select.Parameters.AddWithValue("to", toIndex);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                clashes.Add(reader.GetString(0));
+            }
+        }
+
+        int unfinished;
+        await using (var count = new NpgsqlCommand(
+            $"SELECT count(*)::int FROM documents WHERE index_name = @from AND status NOT IN ('{DocumentStatuses.Searchable}', '{DocumentStatuses.Failed}');", connection, transaction))
+        {
+            count.Parameters.AddWithValue("from", fromIndex);
+            unfinished = (int)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        if (clashes.Count > 0 || unfinished > 0)
+        {
+            return new CollectionMove(0, clashes, unfinished);
+        }
+
+        int moved;
+        await using (var update = new NpgsqlCommand("UPDATE documents SET index_name = @to WHERE index_name = @from;", connection, transaction))
+        {
+            update.Parameters.AddWithValue("from", fromIndex);
+            update.Parameters.AddWithValue("to", toIndex);
+            moved = await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        LogMoved(_logger, moved);
+        return new CollectionMove(moved, [], 0);
+    }
+
     public Task<IReadOnlyList<ScoredChunk>> SearchTextAsync(string query, string indexName, int limit, CancellationToken cancellationToken) =>
         _search.SearchTextAsync(query, indexName, limit, cancellationToken);
 
@@ -272,4 +324,7 @@ public sealed partial class PgvectorDocumentStore : IDocumentStore, IAsyncDispos
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} documents with their chunks and vectors")]
     private static partial void LogDeleted(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Moved {Count} documents to another collection")]
+    private static partial void LogMoved(ILogger logger, int count);
 }

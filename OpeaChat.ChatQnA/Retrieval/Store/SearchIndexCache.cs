@@ -77,5 +77,22 @@ internal sealed class SearchIndexCache : IDisposable
         }
     }
 
+    /// <summary>Drops indexes whose documents changed wholesale (moved), so that their next search loads them again.</summary>
+    public async Task ForgetAsync(params string[] indexNames)
+    {
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            foreach (var name in indexNames)
+            {
+                _loaded.TryRemove(name, out _);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public void Dispose() => _gate.Dispose();
 }

@@ -218,6 +218,52 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
             command => command.Parameters.AddWithValue("$index", SqliteRows.Nullable(indexName)),
             cancellationToken);
 
+    public async Task<CollectionMove> MoveAllAsync(string fromIndex, string toIndex, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fromIndex);
+        ArgumentException.ThrowIfNullOrWhiteSpace(toIndex);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var clashes = new List<string>();
+        await using (var select = SqliteRows.Command(connection, transaction,
+            "SELECT name FROM documents WHERE index_name = $from AND name IN (SELECT name FROM documents WHERE index_name = $to) ORDER BY name;"))
+        {
+            select.Parameters.AddWithValue("$from", fromIndex);
+            select.Parameters.AddWithValue("$to", toIndex);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                clashes.Add(reader.GetString(0));
+            }
+        }
+
+        int unfinished;
+        await using (var count = SqliteRows.Command(connection, transaction,
+            $"SELECT count(*) FROM documents WHERE index_name = $from AND status NOT IN ('{DocumentStatuses.Searchable}', '{DocumentStatuses.Failed}');"))
+        {
+            count.Parameters.AddWithValue("$from", fromIndex);
+            unfinished = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (clashes.Count > 0 || unfinished > 0)
+        {
+            return new CollectionMove(0, clashes, unfinished);
+        }
+
+        int moved;
+        await using (var update = SqliteRows.Command(connection, transaction, "UPDATE documents SET index_name = $to WHERE index_name = $from;"))
+        {
+            update.Parameters.AddWithValue("$from", fromIndex);
+            update.Parameters.AddWithValue("$to", toIndex);
+            moved = await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        await _indexes.ForgetAsync(fromIndex, toIndex);
+        LogMoved(_logger, moved);
+        return new CollectionMove(moved, [], 0);
+    }
+
     public Task<IReadOnlyList<ScoredChunk>> SearchTextAsync(string query, string indexName, int limit, CancellationToken cancellationToken) =>
         _search.SearchTextAsync(query, indexName, limit, cancellationToken);
 
@@ -301,4 +347,7 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} documents with their chunks and vectors")]
     private static partial void LogDeleted(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Moved {Count} documents to another collection")]
+    private static partial void LogMoved(ILogger logger, int count);
 }

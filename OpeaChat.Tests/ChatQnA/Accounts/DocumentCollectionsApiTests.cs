@@ -110,6 +110,55 @@ public sealed class DocumentCollectionsApiTests(RetrievalInferenceFixture infere
             OpeaChat.ChatQnA.Accounts.CallerKind.Person, alice, IsAdmin: false), shared: false), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Documents_from_before_accounts_are_the_first_admins_until_shared_in_one_step()
+    {
+        var directory = NewDirectory();
+        using (var local = GatewayHost.Start(InferenceAddress, directory.Path, ("Logging:LogLevel:Default", "Warning")))
+        {
+            var before = new Gateway(local);
+            Assert.Equal(HttpStatusCode.OK, (await IngestAsync(before, "ferry.txt", TestCorpus.TextFact)).Status);
+            await WaitUntilSearchableAsync(before, "nobody", 1);
+        }
+
+        var gateway = Start(directory.Path);
+        var admin = await gateway.SignUpAsync("admin");
+        var bob = await gateway.SignUpAsync("bob");
+
+        // As conversations and prompts do, the old collection became the first admin's own: bob neither lists nor retrieves it.
+        Assert.Equal([("ferry.txt", false)], (await ListAsync(gateway, user: admin)).Select(file => (Name(file), file.GetProperty("shared").GetBoolean())));
+        Assert.Empty(await ListAsync(gateway, user: bob));
+        Assert.DoesNotContain("ferry.txt", await SourcesAsync(gateway, bob, "When does the ferry to Oskarholm leave?"));
+
+        // Refusals, each in OPEA's shape, each moving nothing.
+        var notAdmin = await gateway.SendAsync(HttpMethod.Post, "/v1/dataprep/share", new { index_name = "default" }, user: bob);
+        Assert.Equal(HttpStatusCode.Forbidden, notAdmin.Status);
+        Assert.Contains("Only an admin", notAdmin.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var service = await gateway.SendAsync(HttpMethod.Post, "/v1/dataprep/share", new { index_name = "default" }, key: ServiceKey);
+        Assert.Equal(HttpStatusCode.BadRequest, service.Status);
+        var missing = await gateway.SendAsync(HttpMethod.Post, "/v1/dataprep/share", new { }, user: admin);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, missing.Status);
+        Assert.Equal("index_name", missing.Json.GetProperty("detail")[0].GetProperty("loc")[1].GetString());
+        var badName = await gateway.SendAsync(HttpMethod.Post, "/v1/dataprep/share", new { index_name = "a@b" }, user: admin);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badName.Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.SendAsync(HttpMethod.Post, "/v1/dataprep/share", new { index_name = "nothing" }, user: admin)).Status);
+        Assert.Empty(await ListAsync(gateway, user: bob));
+
+        // Shared: bob lists and retrieves it now; only admins change it.
+        var shared = await gateway.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, "/v1/dataprep/share", new { index_name = "default" }, user: admin);
+        Assert.Equal(1, shared.GetProperty("documents").GetInt32());
+        Assert.Equal([("ferry.txt", true)], (await ListAsync(gateway, user: bob)).Select(file => (Name(file), file.GetProperty("shared").GetBoolean())));
+        Assert.Contains("ferry.txt", await SourcesAsync(gateway, bob, "When does the ferry to Oskarholm leave?"));
+
+        // A clash by name with the shared collection moves nothing and says which.
+        Assert.Equal(HttpStatusCode.OK, (await IngestAsync(gateway, "ferry.txt", "The admin's own ferry notes.", user: admin)).Status);
+        await WaitUntilSearchableAsync(gateway, admin, 2);
+        var clash = await gateway.SendAsync(HttpMethod.Post, "/v1/dataprep/share", new { index_name = "default" }, user: admin);
+        Assert.Equal(HttpStatusCode.Conflict, clash.Status);
+        Assert.Contains("ferry.txt", clash.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal([("ferry.txt", false), ("ferry.txt", true)], (await ListAsync(gateway, user: admin)).Select(file => (Name(file), file.GetProperty("shared").GetBoolean())).Order());
+    }
+
     private static string Name(JsonElement file) => file.GetProperty("name").GetString()!;
 
     private static async Task<(HttpStatusCode Status, JsonElement Json)> IngestAsync(Gateway gateway, string name, string text, string key = ForwarderKey, string? user = null, string? shared = null)

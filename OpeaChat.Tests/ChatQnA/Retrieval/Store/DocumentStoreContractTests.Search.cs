@@ -180,6 +180,41 @@ public abstract partial class DocumentStoreContractTests
     }
 
     [Fact]
+    public async Task Moving_all_takes_chunks_and_vectors_along_or_moves_nothing_on_a_clash_or_an_unfinished_document()
+    {
+        var a = await IngestAsync("a.txt", Index, ("Walruses haul out on ice.", Basis(0)));
+        var b = await IngestAsync("b.txt", Index, ("Walruses eat clams.", Basis(1)));
+        await IngestAsync("a.txt", "third", ("A clash by name.", Basis(2)));
+        // Searched once before the move: the SQLite store then holds the index in memory, which must follow.
+        Assert.Equal(2, (await Store.SearchVectorAsync(Basis(0), Index, 5, Token)).Count);
+
+        var clash = await Store.MoveAllAsync(Index, "third", Token);
+        Assert.False(clash.Done);
+        Assert.Equal(["a.txt"], clash.Clashes);
+        Assert.Equal(2, (await Store.ListAsync(Index, Token)).Count);
+
+        var moved = await Store.MoveAllAsync(Index, OtherIndex, Token);
+        Assert.True(moved.Done);
+        Assert.Equal(2, moved.Moved);
+        Assert.Empty(await Store.ListAsync(Index, Token));
+        Assert.Empty(await Store.SearchVectorAsync(Basis(0), Index, 5, Token));
+        Assert.Empty(await Store.SearchTextAsync("walruses", Index, 5, Token));
+        Assert.Equal([a.Id, b.Id], (await Store.ListAsync(OtherIndex, Token)).Select(document => document.Id));
+        Assert.Equal([a.Id], (await Store.SearchVectorAsync(Basis(0), OtherIndex, 1, Token)).Select(hit => hit.Chunk.DocumentId));
+        Assert.Equal(2, (await Store.SearchTextAsync("walruses", OtherIndex, 5, Token)).Count);
+        Assert.Equal(2, await Store.CountChunksAsync(OtherIndex, Token));
+
+        // A document still being ingested keeps its collection where its worker expects it.
+        await AddAsync("queued.txt", OtherIndex);
+        var unfinished = await Store.MoveAllAsync(OtherIndex, Index, Token);
+        Assert.Equal(1, unfinished.Unfinished);
+        Assert.Equal(3, (await Store.ListAsync(OtherIndex, Token)).Count);
+        Assert.Empty(await Store.ListAsync(Index, Token));
+
+        Assert.Equal(0, (await Store.MoveAllAsync("nothing-here", Index, Token)).Moved);
+    }
+
+    [Fact]
     public async Task Indexes_are_searched_apart()
     {
         var mine = await IngestAsync("shared-name.txt", Index, ("Moose cross the road at dusk.", Basis(0)));
