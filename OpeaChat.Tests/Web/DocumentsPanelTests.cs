@@ -160,6 +160,43 @@ public sealed class DocumentsPanelTests : DocumentsTestContext
     }
 
     [Fact]
+    public void An_admin_shares_their_own_documents_of_the_collection_after_saying_yes()
+    {
+        _listed = $"[{FileJson(FileId, "old.txt", "searchable", chunks: 1)}]";
+        Authorization.SetAuthorized("frank");
+        Authorization.SetRoles("admin");
+        Authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, "account-frank"));
+        _override = request => request.RequestUri!.AbsolutePath == "/v1/dataprep/share"
+            ? Json("""{"status":true,"documents":1}""")
+            : null;
+        var panel = Render<DocumentsPanel>();
+        panel.WaitForAssertion(() => panel.Find("#documents-share-collection"));
+
+        panel.Find("#documents-share-collection").Click();
+        Assert.DoesNotContain(Gateway.Requests, request => request.Uri!.AbsolutePath == "/v1/dataprep/share");
+        Assert.Contains("Share your 1 document(s) in “default”", panel.Find("#documents-share-confirm").TextContent, StringComparison.Ordinal);
+
+        _listed = $"[{FileJson(FileId, "old.txt", "searchable", chunks: 1, shared: true)}]";
+        panel.Find("#documents-share-yes").Click();
+
+        panel.WaitForAssertion(() => Assert.NotNull(panel.Find($"li.document-row[data-id='{FileId}'] .document-shared")));
+        Assert.Equal("""{"index_name":"default"}""", Gateway.Requests.Single(request => request.Uri!.AbsolutePath == "/v1/dataprep/share").Body);
+        Assert.Empty(panel.FindAll("#documents-share-collection")); // Nothing of the admin's own is left to share.
+    }
+
+    [Fact]
+    public void A_member_is_not_offered_to_share_a_collection()
+    {
+        _listed = $"[{FileJson(FileId, "mine.txt", "searchable", chunks: 1)}]";
+        Authorization.SetAuthorized("erin");
+        Authorization.SetRoles("member");
+        Authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, "account-erin"));
+        var panel = Render<DocumentsPanel>();
+        panel.WaitForAssertion(() => panel.Find($"li.document-row[data-id='{FileId}']"));
+        Assert.Empty(panel.FindAll("#documents-share-collection"));
+    }
+
+    [Fact]
     public void Delete_asks_first_and_then_deletes_the_document_by_id()
     {
         _listed = $"[{FileJson(FileId, "facts.txt", "searchable", chunks: 1)}]";

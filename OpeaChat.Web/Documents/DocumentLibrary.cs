@@ -125,6 +125,23 @@ public sealed partial class DocumentLibrary(DataprepClient client, ChatErrorStat
         return ok;
     }
 
+    /// <summary>How many of the shown collection's documents are the signed-in person's own (not shared).</summary>
+    public int OwnCount => Files.Count(file => !file.Shared);
+
+    /// <summary>An admin shares their own documents of the shown collection with everyone; the gateway's refusal goes to the error bar.</summary>
+    public async Task<bool> ShareCollectionAsync(CancellationToken cancellationToken = default)
+    {
+        var collection = Collection;
+        var ok = await errors.RunAsync(() => client.ShareAsync(collection, cancellationToken), () => ShareCollectionAsync(cancellationToken));
+        if (ok)
+        {
+            await RefreshAsync(cancellationToken);
+        }
+
+        Notify();
+        return ok;
+    }
+
     /// <summary>Forgets an upload that failed before the gateway took it.</summary>
     public void Dismiss(DocumentUpload upload)
     {

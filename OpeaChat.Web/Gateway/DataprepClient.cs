@@ -52,6 +52,15 @@ public sealed class DataprepClient(HttpClient http, Accounts.GatewayCaller? call
         await PostJsonAsync("v1/dataprep/get", new DataprepGetRequest { IndexName = indexName }, DataprepJsonContext.Default.DataprepGetRequest,
             DataprepJsonContext.Default.IReadOnlyListDataprepFile, cancellationToken) ?? [];
 
+    /// <summary>An admin's own collection <paramref name="indexName"/> becomes the shared one of that name; how many documents moved.</summary>
+    public async Task<int> ShareAsync(string indexName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(indexName);
+        var result = await PostJsonAsync("v1/dataprep/share", new DataprepShareRequest { IndexName = indexName },
+            DataprepJsonContext.Default.DataprepShareRequest, DataprepJsonContext.Default.DataprepShareResult, cancellationToken).ConfigureAwait(false);
+        return result?.Documents ?? 0;
+    }
+
     /// <summary>Deletes a document by id or name (or <c>all</c>) from <paramref name="indexName"/>.</summary>
     public async Task DeleteAsync(string filePath, string? indexName, CancellationToken cancellationToken = default)
     {

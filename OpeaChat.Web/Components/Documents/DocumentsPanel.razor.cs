@@ -25,6 +25,7 @@ public sealed partial class DocumentsPanel : IDisposable
     private bool _addingLinks;
     private bool _dragging;
     private string? _deletingId;
+    private bool _confirmingShare;
 
     /// <summary>The drawer this panel is shown in (Fluent cascades it), for the close button and Escape.</summary>
     [CascadingParameter]
@@ -95,6 +96,12 @@ public sealed partial class DocumentsPanel : IDisposable
         await Library.DeleteAsync(file, _lifetime.Token);
     }
 
+    private async Task ConfirmShareAsync()
+    {
+        _confirmingShare = false;
+        await Library.ShareCollectionAsync(_lifetime.Token);
+    }
+
     private async Task KeyDown(KeyboardEventArgs key)
     {
         if (key.Key != "Escape")
@@ -103,9 +110,10 @@ public sealed partial class DocumentsPanel : IDisposable
         }
 
         // Escape first cancels a delete being confirmed, then closes the drawer.
-        if (_deletingId is not null)
+        if (_deletingId is not null || _confirmingShare)
         {
             _deletingId = null;
+            _confirmingShare = false;
             return;
         }
 
