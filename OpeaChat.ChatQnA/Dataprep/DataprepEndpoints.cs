@@ -288,7 +288,7 @@ public static partial class DataprepEndpoints
             return Detail(StatusCodes.Status403Forbidden, "Only an admin can share a collection with everyone.");
         }
 
-        var name = body.IndexName.Trim();
+        var name = IndexNames.OrDefault(body.IndexName);
         var own = DocumentCollections.OwnedName(name, caller.OwnerId);
         var move = await store.MoveAllAsync(own, name, cancellationToken);
         if (move.Clashes.Count > 0)
