@@ -320,11 +320,23 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             await TypeAsync(page, Prompt + " there was a question long enough to fill the box on a phone");
             Assert.Equal(string.Empty, await SidewaysOverflowAsync(page));
 
+            // The tiny model can stream a whole reply in half a second, quicker than a wait for the streaming state
+            // polls, so each change the page makes while streaming is checked as it lands.
+            await page.EvaluateAsync($$"""
+                () => {
+                    const overflow = {{SidewaysOverflowScript}};
+                    window.streamingChecks = { seen: 0, overflow: '' };
+                    new MutationObserver(() => {
+                        if (!document.querySelector(".chat-message.assistant[data-state='streaming']")) return;
+                        window.streamingChecks.seen++;
+                        window.streamingChecks.overflow ||= overflow();
+                    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+                }
+                """);
             await page.Keyboard.PressAsync("Enter");
-            await page.WaitForSelectorAsync(".chat-message.assistant[data-state='streaming']", new() { Timeout = Ms(ReplyTimeout) });
-            Assert.Equal(string.Empty, await SidewaysOverflowAsync(page)); // Stop in Send's place while it streams
-
             await page.WaitForSelectorAsync(".chat-message.assistant[data-state='complete'] .message-tokens", new() { Timeout = Ms(ReplyTimeout) });
+            Assert.True(await page.EvaluateAsync<int>("() => window.streamingChecks.seen") > 0, "the reply was never seen streaming");
+            Assert.Equal(string.Empty, await page.EvaluateAsync<string>("() => window.streamingChecks.overflow")); // Stop in Send's place
             Assert.Equal(string.Empty, await SidewaysOverflowAsync(page));
             output.WriteLine($"Screenshot: {await Browser.SaveScreenshotAsync(page, $"chat-phone-{width}.png")}");
         });
@@ -334,7 +346,9 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
     /// The controls (and the page itself) that stick out past the window's right edge, so that a person would have to
     /// scroll sideways to reach them; empty when none does.
     /// </summary>
-    private static Task<string> SidewaysOverflowAsync(IPage page) => page.EvaluateAsync<string>("""
+    private static Task<string> SidewaysOverflowAsync(IPage page) => page.EvaluateAsync<string>(SidewaysOverflowScript);
+
+    private const string SidewaysOverflowScript = """
         () => {
             const width = document.documentElement.clientWidth;
             const out = [...document.querySelectorAll('button, input, textarea, select, a, [role=button], fluent-button, fluent-textarea, fluent-select')]
@@ -344,5 +358,5 @@ public sealed class ChatPageTests(AppFixture app, ITestOutputHelper output)
             if (document.documentElement.scrollWidth > width) out.push(`scrollWidth ${document.documentElement.scrollWidth} > ${width}`);
             return out.join('; ');
         }
-        """);
+        """;
 }
