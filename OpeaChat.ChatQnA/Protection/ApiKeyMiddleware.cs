@@ -101,9 +101,8 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
                 {
                     // A deleted, locked or unapproved account: its session in the web ends here, at once.
                     LogRejected(context.Request.Path, "forwarded user is not an active account");
-                    context.Response.Headers[ForwardedHeaders.Refusal] = "invalid_user";
-                    await ContractErrors.Create(context, StatusCodes.Status401Unauthorized,
-                        $"The {ForwardedUserHeader} account does not exist, is locked, is not approved, or its password changed since this session began.", "invalid_user").ExecuteAsync(context);
+                    await RefuseForwardedAsync(context, ForwardedHeaders.InvalidUser,
+                        $"The {ForwardedUserHeader} account does not exist, is locked, is not approved, or its password changed since this session began.");
                     return;
                 }
             }
@@ -113,9 +112,8 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
                 // The web names a person on every data call; without one only sign-in and sign-up are open to it, so a page
                 // that somehow runs without a signed-in person cannot reach anyone's items, nor the service space.
                 LogRejected(context.Request.Path, "forwarder key without a person");
-                context.Response.Headers[ForwardedHeaders.Refusal] = "person_required";
-                await ContractErrors.Create(context, StatusCodes.Status401Unauthorized,
-                    $"With accounts on, the web frontend's key must name the signed-in person ({ForwardedUserHeader}).", "person_required").ExecuteAsync(context);
+                await RefuseForwardedAsync(context, ForwardedHeaders.PersonRequired,
+                    $"With accounts on, the web frontend's key must name the signed-in person ({ForwardedUserHeader}).");
                 return;
             }
 
@@ -151,6 +149,16 @@ public sealed partial class ApiKeyMiddleware(RequestDelegate next, IOptionsMonit
     }
 
     /// <summary>The forwarded person's id when it is a short opaque token (anything else is ignored, not trusted).</summary>
+    /// <summary>
+    /// A 401 for the person the web named: the code in the body where the path's contract has one, and in the
+    /// <see cref="ForwardedHeaders.Refusal"/> header always (OPEA's <c>{"detail"}</c> has no code), for the web to end the session.
+    /// </summary>
+    private static async Task RefuseForwardedAsync(HttpContext context, string code, string message)
+    {
+        context.Response.Headers[ForwardedHeaders.Refusal] = code;
+        await ContractErrors.Create(context, StatusCodes.Status401Unauthorized, message, code).ExecuteAsync(context);
+    }
+
     private static string? ForwardedClient(HttpRequest request)
     {
         var value = request.Headers[ForwardedClientHeader].ToString();

@@ -16,9 +16,15 @@ public static class ForwardedHeaders
     public const string Client = "OpeaChat-Client";
 
     /// <summary>
-    /// On the gateway's answer, not the request: the code of its refusal of the named person (<c>invalid_user</c>,
-    /// <c>person_required</c>). Paths that answer in OPEA's shape (<c>{"detail"}</c>) have no code in the body, and the
+    /// On the gateway's answer, not the request: the code of its refusal of the named person (<see cref="InvalidUser"/>,
+    /// <see cref="PersonRequired"/>). Paths that answer in OPEA's shape (<c>{"detail"}</c>) have no code in the body, and the
     /// web needs it to tell a session that ended from any other refusal.
     /// </summary>
     public const string Refusal = "OpeaChat-Refusal";
+
+    /// <summary>Refusal (401): the named account does not exist, is locked or unapproved, or its session stamp is old.</summary>
+    public const string InvalidUser = "invalid_user";
+
+    /// <summary>Refusal (401): with accounts on, the forwarder key named nobody on a data call.</summary>
+    public const string PersonRequired = "person_required";
 }

@@ -21,7 +21,7 @@ public enum ChatQnAFailure
     Rejected,
 
     /// <summary>
-    /// The gateway no longer takes this person's session (401 <c>invalid_user</c> or <c>person_required</c>): the account
+    /// The gateway no longer takes this person's session (401 <see cref="Contracts.Accounts.ForwardedHeaders.InvalidUser"/> or <see cref="Contracts.Accounts.ForwardedHeaders.PersonRequired"/>): the account
     /// was locked, deleted or unapproved, or its password changed since sign-in. Only signing in again helps.
     /// </summary>
     SessionEnded,

@@ -313,6 +313,6 @@ public sealed class ConversationsClient
 
         var code = GatewayErrorMessage.ReadCode(body)
             ?? (response.Headers.TryGetValues(ForwardedHeaders.Refusal, out var values) ? values.FirstOrDefault() : null);
-        return code is "invalid_user" or "person_required";
+        return code is ForwardedHeaders.InvalidUser or ForwardedHeaders.PersonRequired;
     }
 }
