@@ -79,7 +79,7 @@ public static partial class SingleSignOn
         options.MapInboundClaims = false;
         options.SaveTokens = false;
         options.Scope.Clear();
-        foreach (var scope in settings.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var scope in settings.ScopeNames())
         {
             options.Scope.Add(scope);
         }

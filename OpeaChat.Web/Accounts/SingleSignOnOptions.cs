@@ -51,6 +51,9 @@ public sealed class SingleSignOnOptions
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
 
+    /// <summary>The scopes of <see cref="Scopes"/>, one each (a method, not a property, so that binding leaves it alone).</summary>
+    public string[] ScopeNames() => Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
     /// <summary>Whether the provider's claims make this person an admin.</summary>
     public bool IsAdmin(ClaimsPrincipal principal)
     {
@@ -86,7 +89,7 @@ public sealed class SingleSignOnOptionsValidator : IValidateOptions<SingleSignOn
             failures.Add("SingleSignOn:ClientId is required when SingleSignOn:Authority is set.");
         }
 
-        if (!options.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("openid", StringComparer.Ordinal))
+        if (!options.ScopeNames().Contains("openid", StringComparer.Ordinal))
         {
             failures.Add("SingleSignOn:Scopes must include openid.");
         }

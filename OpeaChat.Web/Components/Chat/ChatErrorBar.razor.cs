@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using OpeaChat.Web.Accounts;
 using OpeaChat.Web.Chat;
 using OpeaChat.Web.Gateway;
 
@@ -39,7 +40,8 @@ public sealed partial class ChatErrorBar
     };
 
     /// <summary>The sign-in page, coming back here afterwards (a path of this site, as sign-in only accepts).</summary>
-    private string SignInHref => "account/sign-in?returnUrl=" + Uri.EscapeDataString("/" + Navigation.ToBaseRelativePath(Navigation.Uri));
+    private string SignInHref =>
+        $"{AccountEndpoints.SignInPath.TrimStart('/')}?returnUrl={Uri.EscapeDataString("/" + Navigation.ToBaseRelativePath(Navigation.Uri))}";
 
     private int? LoadProgress => Error.Failure == ChatQnAFailure.Loading && Health is { State: GatewayState.Loading, Progress: { } progress }
         ? (int)Math.Round(progress * 100)
