@@ -16,7 +16,7 @@ public sealed class LocalPortsTests
         holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         holder.Listen();
         var held = ((IPEndPoint)holder.LocalEndPoint!).Port;
-        var free = FreePort();
+        var free = LoopbackPort.Free();
 
         var taken = LocalPorts.FindTaken([("chatqna", held), ("web", free)]);
 
@@ -44,12 +44,5 @@ public sealed class LocalPortsTests
 
         Assert.True(exitCode == 1, $"exit code {exitCode}:\n{log}");
         Assert.Contains("8888 (chatqna) already in use", log, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Npgsql;
@@ -72,7 +71,7 @@ public sealed class PgliteServer : IAsyncLifetime
                 $"PGlite is not installed ({script} is missing). Run `{SetUpCommand}` in the repository root (needs node and npm).");
         }
 
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = Path.GetDirectoryName(script)!,
@@ -178,12 +177,6 @@ public sealed class PgliteServer : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>Tests on the one PGlite server: it has one backend session, so they run one at a time, after the parallel ones.</summary>

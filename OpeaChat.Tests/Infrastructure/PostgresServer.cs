@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 
@@ -55,7 +53,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
         var data = Path.Combine(_root, "data");
         await RunServerToolAsync(asRoot, "initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         var options = $"-p {Port} -k {Path.Combine(_root, "socket")} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
         await RunServerToolAsync(asRoot, "pg_ctl", ["-D", data, "-l", Path.Combine(_root, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
         _asRoot = asRoot;
@@ -173,12 +171,6 @@ public sealed class PostgresServer : IAsyncLifetime
         return uint.MaxValue;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>Tests on the one PostgreSQL server of the run; each class uses a database of its own.</summary>

@@ -173,16 +173,7 @@ public sealed class AccountsClientTests
     [InlineData(HttpStatusCode.ServiceUnavailable, null, true)]
     public async Task Only_the_gateways_refusal_of_the_person_ends_a_session(HttpStatusCode status, string? refusal, bool stands)
     {
-        var gateway = new FakeGateway(_ =>
-        {
-            var response = FakeGateway.Respond(status, """{"detail":"No."}""", "application/json");
-            if (refusal is not null)
-            {
-                response.Headers.Add(ForwardedHeaders.Refusal, refusal);
-            }
-
-            return response;
-        });
+        var gateway = FakeGateway.Failing(status, """{"detail":"No."}""", refusal);
 
         Assert.Equal(stands, await ClientFor(gateway, s_alice).SessionStandsAsync("acc-alice", "old-stamp", CancellationToken.None));
     }

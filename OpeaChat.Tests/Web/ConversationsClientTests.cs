@@ -62,16 +62,7 @@ public sealed class ConversationsClientTests
     public async Task On_paths_that_answer_in_opeas_shape_the_refusal_header_tells_an_ended_session(string? refusal, ChatQnAFailure failure)
     {
         // {"detail"} has no code: a wrong web key (no header) must not pass for a session that ended.
-        var gateway = new FakeGateway(_ =>
-        {
-            var response = FakeGateway.Respond(HttpStatusCode.Unauthorized, """{"detail":"Refused."}""", "application/json");
-            if (refusal is not null)
-            {
-                response.Headers.Add(ForwardedHeaders.Refusal, refusal);
-            }
-
-            return response;
-        });
+        var gateway = FakeGateway.Failing(HttpStatusCode.Unauthorized, """{"detail":"Refused."}""", refusal);
 
         var error = await Assert.ThrowsAsync<ChatQnAException>(() => gateway.CreateConversationsClient().ListAsync());
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Options;
+using OpeaChat.Contracts.Accounts;
 using OpeaChat.Web.Gateway;
 
 namespace OpeaChat.Tests.Web;
@@ -17,7 +18,20 @@ internal sealed class FakeGateway : HttpMessageHandler
     public static FakeGateway Streaming(params string[] events) =>
         new(_ => Respond(HttpStatusCode.OK, string.Concat(events.Select(e => $"data: {e}\n\n")), "text/event-stream"));
 
-    public static FakeGateway Failing(HttpStatusCode status, string body) => new(_ => Respond(status, body, "application/json"));
+    /// <summary>Answers every request with <paramref name="status"/>, and the gateway's refusal header when <paramref name="refusal"/> is given.</summary>
+    public static FakeGateway Failing(HttpStatusCode status, string body, string? refusal = null) => new(_ => Refusing(status, body, refusal));
+
+    /// <summary>A JSON error answer, with the gateway's refusal header when <paramref name="refusal"/> is given.</summary>
+    public static HttpResponseMessage Refusing(HttpStatusCode status, string body, string? refusal)
+    {
+        var response = Respond(status, body, "application/json");
+        if (refusal is not null)
+        {
+            response.Headers.Add(ForwardedHeaders.Refusal, refusal);
+        }
+
+        return response;
+    }
 
     public static HttpResponseMessage Respond(HttpStatusCode status, string body, string mediaType) =>
         new(status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };

@@ -67,12 +67,8 @@ public sealed class SessionCheckTests
         Assert.Empty(signOuts);
     }
 
-    private static HttpResponseMessage Refusal(string code)
-    {
-        var response = FakeGateway.Respond(HttpStatusCode.Unauthorized, """{"detail":"The OpeaChat-User account does not exist, is locked."}""", "application/json");
-        response.Headers.Add(ForwardedHeaders.Refusal, code);
-        return response;
-    }
+    private static HttpResponseMessage Refusal(string code) =>
+        FakeGateway.Refusing(HttpStatusCode.Unauthorized, """{"detail":"The OpeaChat-User account does not exist, is locked."}""", code);
 
     private static (CookieValidatePrincipalContext Context, FakeGateway Gateway, List<string?> SignOuts) Check(
         Func<HttpRequestMessage, HttpResponseMessage> respond, params object[] endpointMetadata)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using OpeaChat.Tests.EndToEnd;
 using OpeaChat.Tests.Infrastructure;
@@ -15,7 +14,7 @@ namespace OpeaChat.Tests.Web;
 public sealed partial class SingleSignOnFailureTests : IDisposable
 {
     // A gateway with accounts on, for the sign-in page; no inference is needed: both failures come before any chat.
-    private readonly GatewayHost _gateway = GatewayHost.Start(new Uri($"http://127.0.0.1:{FreePort()}/"),
+    private readonly GatewayHost _gateway = GatewayHost.Start(new Uri($"http://127.0.0.1:{LoopbackPort.Free()}/"),
         ("ForwarderApiKeys:0", AccountsPageTests.ForwarderKey), ("Accounts:Enabled", "true"), ("Logging:LogLevel:Default", "Warning"));
 
     public void Dispose() => _gateway.Dispose();
@@ -25,7 +24,7 @@ public sealed partial class SingleSignOnFailureTests : IDisposable
     {
         using var web = WebFrontendHost.Start(_gateway.BaseAddress,
             ("ChatQnA:ApiKey", AccountsPageTests.ForwarderKey),
-            ("SingleSignOn:Authority", $"http://127.0.0.1:{FreePort()}/"),
+            ("SingleSignOn:Authority", $"http://127.0.0.1:{LoopbackPort.Free()}/"),
             ("SingleSignOn:ClientId", "opeachat-web"),
             ("SingleSignOn:RequireHttpsMetadata", "false"));
         var (browser, cookies) = Browser(web.BaseAddress);
@@ -87,12 +86,6 @@ public sealed partial class SingleSignOnFailureTests : IDisposable
 
     private static string CookieNames(CookieContainer cookies, Uri web) => string.Join(';', cookies.GetCookies(web).Select(cookie => cookie.Name));
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]*)\" value=\"(?<value>[^\"]*)\">")]
     private static partial Regex HiddenInput();
