@@ -116,11 +116,26 @@ public sealed partial class ChatPage
     {
         if (firstRender && RendererInfo.IsInteractive)
         {
-            _ = HealthMonitor.WatchAsync(() => InvokeAsync(StateHasChanged), _lifetime.Token);
+            _ = HealthMonitor.WatchAsync(HealthChangedAsync, _lifetime.Token);
             _ = LoadModelsAsync(_lifetime.Token);
             _ = LoadPullsAsync(_lifetime.Token);
             _ = LearnTimeZoneAsync();
         }
+    }
+
+    /// <summary>
+    /// The service's state changed. One that became ready while the picker is empty (the first load came while
+    /// inference was still starting, or a pull finished before this tab heard of it) fills the picker in the same
+    /// redraw, so that "Ready" never shows beside an empty list.
+    /// </summary>
+    private async Task HealthChangedAsync()
+    {
+        if (Health is { IsReady: true } && Catalog.Models.Count == 0)
+        {
+            await Catalog.LoadModelsAsync(_lifetime.Token);
+        }
+
+        await InvokeAsync(StateHasChanged);
     }
 
     private async Task LoadModelsAsync(CancellationToken cancellationToken)
