@@ -28,3 +28,13 @@ public sealed class AppHostRunCollection
 {
     public const string Name = "AppHost runs";
 }
+
+/// <summary>
+/// Tests that measure this process's managed heap (the retrieval benchmark's loaded-index bytes): another test
+/// allocating or collecting at the same moment would change the difference, even make it negative, so they run alone.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HeapMeasurementCollection
+{
+    public const string Name = "Heap measurements";
+}

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using OpeaChat.Benchmarks.Cli;
 using OpeaChat.Tests.ChatQnA.Conversations;
+using OpeaChat.Tests.Infrastructure;
 
 namespace OpeaChat.Tests.ChatQnA.Retrieval.Store;
 
 /// <summary>The benchmark's <c>retrieval</c> command on a small store: it runs the real store and writes both result files.</summary>
+[Collection(HeapMeasurementCollection.Name)]
 public sealed class RetrievalBenchmarkTests : IDisposable
 {
     private readonly TempDirectory _output = new();
